@@ -1,0 +1,191 @@
+"""The differentiable namespace: ``import difflab.numpy as dnp``.
+
+Every function here is one row of ``difflab.rules`` applied through ``apply``, which dispatches on its
+arguments: plain floats/ndarrays go straight to NumPy; SymPy objects get the row's SymPy twin (so a Python
+function over ``dnp`` can be traced into a SymPy expression); boxed values (``forward.Dual``,
+``reverse.Node``) are handed to their engine, the most recently started trace first (``level``), which is
+what makes nested differentiation (forward-over-reverse, nested duals) correct without per-operation code.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from difflab.rules import RULES
+
+_PLAIN = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, np.int64, np.bool_,
+                    complex, np.complex128, list, tuple, type(None)})
+
+
+class Box:
+    """A value traced by an engine: ``value`` is the primal (itself possibly a Box of an outer trace)."""
+
+    __slots__ = ("value", "level")
+    __array_ufunc__ = None  # make ndarray operators defer to ours
+    __array_priority__ = 1000.0
+
+    def lift(self, rule, args, kw):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    shape = property(lambda self: shape(self.value))
+    ndim = property(lambda self: ndim(self.value))
+    size = property(lambda self: int(np.prod(shape(self.value))))
+    dtype = property(lambda self: getattr(self.value, "dtype", np.dtype(float)))
+    T = property(lambda self: transpose(self))
+
+    def __len__(self):
+        return shape(self.value)[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __add__(self, o):
+        return apply(_ADD, self, o)
+
+    def __radd__(self, o):
+        return apply(_ADD, o, self)
+
+    def __sub__(self, o):
+        return apply(_SUB, self, o)
+
+    def __rsub__(self, o):
+        return apply(_SUB, o, self)
+
+    def __mul__(self, o):
+        return apply(_MUL, self, o)
+
+    def __rmul__(self, o):
+        return apply(_MUL, o, self)
+
+    def __truediv__(self, o):
+        return apply(_DIV, self, o)
+
+    def __rtruediv__(self, o):
+        return apply(_DIV, o, self)
+
+    def __pow__(self, o):
+        return apply(_POW, self, o)
+
+    def __rpow__(self, o):
+        return apply(_POW, o, self)
+
+    def __matmul__(self, o):
+        return matmul(self, o)
+
+    def __rmatmul__(self, o):
+        return matmul(o, self)
+
+    def __neg__(self):
+        return apply(_NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply(RULES["abs"], self)
+
+    def __gt__(self, o):
+        return apply(RULES["greater"], self, o)
+
+    def __ge__(self, o):
+        return apply(RULES["greater_equal"], self, o)
+
+    def __lt__(self, o):
+        return apply(RULES["less"], self, o)
+
+    def __le__(self, o):
+        return apply(RULES["less_equal"], self, o)
+
+    def __getitem__(self, idx):
+        return apply(RULES["getitem"], self, idx=idx)
+
+    def sum(self, axis=None, keepdims=False):
+        return sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return mean(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape_):
+        return reshape(self, shape_[0] if len(shape_) == 1 else shape_)
+
+    def dot(self, o):
+        return dot(self, o)
+
+
+def _is_sympy(a) -> bool:
+    return type(a).__module__.startswith("sympy")
+
+
+def apply(rule, *args, **kw):
+    """Apply one rule row to arguments of any kind (see module docstring)."""
+    top = None
+    for a in args:
+        if type(a) in _PLAIN:
+            continue
+        if isinstance(a, Box):
+            if top is None or a.level > top.level:
+                top = a
+        elif _is_sympy(a):
+            return rule.sympy(*args, **kw)
+    if top is None:
+        return rule.numpy(*args, **kw)
+    return top.lift(rule, args, kw)
+
+
+def shape(x) -> tuple:
+    """Shape of a float, ndarray or Box (the primal's shape)."""
+    if isinstance(x, Box):
+        return shape(x.value)
+    return np.shape(x)
+
+
+def ndim(x) -> int:
+    return len(shape(x))
+
+
+def _bind(name: str):
+    rule = RULES[name]
+
+    def fn(*args, **kw):
+        return apply(rule, *args, **kw)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Differentiable ``{name}`` (rule row ``{name}`` of difflab.rules)."
+    return fn
+
+
+_ADD, _SUB, _MUL, _DIV, _POW, _NEG = (RULES[n] for n in ("add", "subtract", "multiply", "divide", "power",
+                                                          "negative"))
+
+exp = _bind("exp")
+log = _bind("log")
+log1p = _bind("log1p")
+expm1 = _bind("expm1")
+sqrt = _bind("sqrt")
+sin = _bind("sin")
+cos = _bind("cos")
+tan = _bind("tan")
+atan = arctan = _bind("atan")
+sinh = _bind("sinh")
+cosh = _bind("cosh")
+tanh = _bind("tanh")
+abs = absolute = _bind("abs")  # noqa: A001 -- NumPy's name
+sigmoid = _bind("sigmoid")
+softplus = _bind("softplus")
+log_sigmoid = _bind("log_sigmoid")
+maximum = _bind("maximum")
+minimum = _bind("minimum")
+add = _bind("add")
+subtract = _bind("subtract")
+multiply = _bind("multiply")
+divide = true_divide = _bind("divide")
+power = _bind("power")
+negative = _bind("negative")
+reciprocal = _bind("reciprocal")
+sign = _bind("sign")
+greater = _bind("greater")
+greater_equal = _bind("greater_equal")
+less = _bind("less")
+less_equal = _bind("less_equal")
+equal = _bind("equal")
+not_equal = _bind("not_equal")

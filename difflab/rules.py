@@ -1,0 +1,373 @@
+"""THE primitive table: one ``Rule`` row per primitive, feeding every method.
+
+A row carries the NumPy implementation, the SymPy twin (so a Python function over ``difflab.numpy`` can be
+traced into a SymPy expression and every rule can be checked against ``sympy.diff``), a scalar mpmath twin
+(the high-precision oracle), and the two derivative rules:
+
+* ``jvp(tangents, ans, *args, **params)`` -- forward rule.  ``tangents[i]`` is ``None`` (argument constant)
+  or a *batched* tangent of shape ``(k,) + shape(args[i])``: the leading axis carries k directions at once,
+  which is how the forward engine gets a whole gradient in one pass.  Rules therefore address axes with
+  negative numbers (invariant under a leading batch axis) and pad lower-rank tangents with ``_pad``.
+* ``vjp[i](g, ans, *args, **params)`` -- reverse rule for argument i: the cotangent, shaped like
+  ``args[i]`` (broadcast axes summed by ``_unbroadcast``).  ``None`` entries mark arguments that are not
+  differentiable (a ``where`` condition).
+
+Both are written with ``difflab.numpy`` functions and Python operators, never raw NumPy, so they are
+themselves differentiable: forward-over-reverse Hessians and nested duals fall out with no extra code.
+A row whose ``jvp``/``vjp`` is ``None`` is piecewise constant (``sign``, comparisons): engines return its
+output as a plain constant.  ``domain`` names where the row is smooth, one entry per argument separated
+by commas (``"positive,real"`` for ``pow``); ``sample_domain`` draws test points from it.
+Fused rows (sigmoid, softplus, log_sigmoid, logsumexp, softmax, log_softmax) exist for speed and stability
+only; tests check them against the composition of simpler rows.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One primitive: implementations and derivative rules (see module docstring for conventions)."""
+
+    name: str
+    numpy: Callable
+    sympy: Callable | None
+    mpmath: Callable | None
+    jvp: Callable | None
+    vjp: Any  # sequence of per-argument callables (or None entries), or None
+    domain: str = "real"
+    arity: int = 1
+    in_expressions: bool = False
+
+    def domains(self) -> tuple[str, ...]:
+        """One domain name per argument."""
+        parts = tuple(p.strip() for p in self.domain.split(","))
+        return parts if len(parts) == self.arity else parts[:1] * self.arity
+
+
+# ----------------------------------------------------------------------------------- domains
+DOMAINS: dict[str, tuple[float, float, str]] = {
+    # name: (low, high, description) -- test points are drawn from the open interval, kept off kinks
+    "real": (-3.0, 3.0, "any real number"),
+    "positive": (0.05, 4.0, "x > 0"),
+    "nonnegative": (0.05, 4.0, "x >= 0 (derivative needs x > 0)"),
+    "gt_minus_one": (-0.95, 3.0, "x > -1"),
+    "nonzero": (0.1, 3.0, "x != 0 (either sign)"),
+    "cos_nonzero": (-1.5, 1.5, "cos(x) != 0"),
+    "unit_open": (-0.95, 0.95, "|x| < 1"),
+    "wide": (-40.0, 40.0, "any real number, tails included"),
+}
+
+
+def sample_domain(domain: str, rng: np.random.Generator, size: int | tuple = ()) -> np.ndarray:
+    """Random points strictly inside a named domain (``nonzero`` gets a random sign)."""
+    low, high, _ = DOMAINS[domain]
+    x = rng.uniform(low, high, size)
+    if domain == "nonzero":
+        x = x * rng.choice([-1.0, 1.0], size)
+    return x
+
+
+# ------------------------------------------------------------------------- NumPy kernels
+def _np_sigmoid(x):
+    """``1/(1+e^-x)`` is accurate to a few ulps everywhere; only e^-x may overflow (to a correct 0)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def _np_softplus(x):
+    """``logaddexp(0, x)`` for real input; an analytic branch form for complex input (complex step)."""
+    if np.iscomplexobj(x):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.where(np.real(x) > 0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x)))
+    return np.logaddexp(0.0, x)
+
+
+def _np_log_sigmoid(x):
+    return -_np_softplus(-x)
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    m = np.max(np.real(x), axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _np_softmax(x, axis=-1):
+    x = np.asarray(x)
+    e = np.exp(x - np.max(np.real(x), axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _np_log_softmax(x, axis=-1):
+    return x - _np_logsumexp(x, axis=axis, keepdims=True)
+
+
+def _np_untake(g, idx, shape):
+    """Adjoint of indexing: scatter ``g`` into zeros of ``shape``, adding repeated indices."""
+    z = np.zeros(shape, dtype=np.result_type(g, np.float64))
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items):
+        z[idx] = g  # basic indexing: no repeated positions
+    else:
+        np.add.at(z, idx, g)
+    return z
+
+
+def _np_maximum(a, b):
+    return np.maximum(a, b)
+
+
+# ------------------------------------------------------------------------------- helpers
+def _dnp():
+    return dnp
+
+
+def _pad(t, nd):
+    """Batched tangent ``(k,) + s`` padded with unit axes to ``(k,) + (1,)*(nd-len(s)) + s``."""
+    extra = nd - (dnp.ndim(t) - 1)
+    if extra <= 0:
+        return t
+    s = dnp.shape(t)
+    return dnp.reshape(t, (s[0],) + (1,) * extra + s[1:])
+
+
+def _unbroadcast(g, shape):
+    """Sum a cotangent over the axes broadcasting added or stretched, back to ``shape``."""
+    gs = dnp.shape(g)
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and gs[lead + i] != 1)
+    if axes:
+        g = dnp.sum(g, axis=axes)
+    return dnp.reshape(g, shape) if dnp.shape(g) != shape else g
+
+
+def _neg_axes(axis, nd):
+    """Axes as negative numbers, which mean the same for an array and its batched tangent."""
+    if axis is None:
+        return tuple(range(-nd, 0))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % nd - nd for a in axes)
+
+
+def _keepdims_shape(shape, axis):
+    axes = {a % len(shape) for a in (range(len(shape)) if axis is None else
+                                     (axis if isinstance(axis, tuple) else (axis,)))}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _restore(g, x, axis, keepdims):
+    """Cotangent of a reduction, broadcast back over the reduced axes of x."""
+    xs = dnp.shape(x)
+    if not keepdims:
+        g = dnp.reshape(g, _keepdims_shape(xs, axis))
+    return dnp.broadcast_to(g, xs)
+
+
+def _count(x, axis):
+    xs = dnp.shape(x)
+    if axis is None:
+        return math.prod(xs)
+    return math.prod(xs[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _sum_tangents(parts):
+    parts = [p for p in parts if p is not None]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + p
+    return out
+
+
+# ---------------------------------------------------------------------------- row builders
+def _sym(name: str) -> Callable:
+    """SymPy twin resolved lazily, so engines importing this table never import SymPy."""
+    def twin(*args, **kwargs):
+        import sympy
+
+        return getattr(sympy, name)(*args)
+    twin.__name__ = f"sympy_{name}"
+    return twin
+
+
+def _fused_sym(name: str) -> Callable:
+    def twin(*args, **kwargs):
+        from difflab import sympy_functions
+
+        return sympy_functions.FUSED[name](*args)
+    twin.__name__ = f"sympy_{name}"
+    return twin
+
+
+def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True) -> Rule:
+    """Elementwise f(x) with local derivative ``deriv(x, ans)``: jvp = t*d, vjp = g*d."""
+    return Rule(name, np_fn, sym, mp,
+                jvp=lambda ts, ans, x: ts[0] * deriv(x, ans),
+                vjp=(lambda g, ans, x: g * deriv(x, ans),),
+                domain=domain, arity=1, in_expressions=expr)
+
+
+def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rule:
+    """Elementwise f(x, y) with broadcasting; partials ``d0(x, y, ans)`` and ``d1(x, y, ans)``."""
+    def jvp(ts, ans, x, y):
+        nd = dnp.ndim(ans)
+        return _sum_tangents([None if ts[0] is None else _pad(ts[0], nd) * d0(x, y, ans),
+                              None if ts[1] is None else _pad(ts[1], nd) * d1(x, y, ans)])
+    return Rule(name, np_fn, sym, mp, jvp=jvp,
+                vjp=(lambda g, ans, x, y: _unbroadcast(g * d0(x, y, ans), dnp.shape(x)),
+                     lambda g, ans, x, y: _unbroadcast(g * d1(x, y, ans), dnp.shape(y))),
+                domain=domain, arity=2, in_expressions=expr)
+
+
+def _linear_binary(name, np_fn, sym, mp, s1) -> Rule:
+    """add (s1=+1) and subtract (s1=-1): no multiplications in either rule."""
+    def jvp(ts, ans, x, y):
+        nd = dnp.ndim(ans)
+        a = None if ts[0] is None else _pad(ts[0], nd)
+        b = None if ts[1] is None else _pad(ts[1], nd)
+        if b is not None and s1 < 0:
+            b = -b
+        return _sum_tangents([a, b])
+    return Rule(name, np_fn, sym, mp, jvp=jvp,
+                vjp=(lambda g, ans, x, y: _unbroadcast(g, dnp.shape(x)),
+                     (lambda g, ans, x, y: _unbroadcast(g, dnp.shape(y))) if s1 > 0 else
+                     (lambda g, ans, x, y: -_unbroadcast(g, dnp.shape(y)))),
+                domain="real,real", arity=2)
+
+
+def _const(name, np_fn, sym, mp, arity=1, domain="real") -> Rule:
+    """Piecewise-constant primitive: no derivative rules, engines treat its output as a constant."""
+    return Rule(name, np_fn, sym, mp, jvp=None, vjp=None, domain=domain, arity=arity)
+
+
+# ------------------------------------------------------------------------------ pow partials
+def _pow_d0(x, y, ans):
+    """d(x**y)/dx; exact shortcuts for the common constant exponents, and 0 (not 0*inf) when y == 0."""
+    if isinstance(y, (int, float)):
+        if y == 0:
+            return 0.0
+        if y == 1:
+            return 1.0
+        if y == 2:
+            return 2.0 * x
+        return y * x ** (y - 1)
+    return dnp.where(y == 0, 0.0, y * x ** (y - 1))
+
+
+def _pow_d1(x, y, ans):
+    """d(x**y)/dy = x**y log x, taken as 0 at x == 0 (where x**y is constant 0 for y > 0)."""
+    return ans * dnp.log(dnp.where(x == 0, 1.0, x))
+
+
+def _max_d0(x, y, ans):
+    return (dnp.sign(x - y) + 1.0) * 0.5  # 1, 1/2 at a tie (as SymPy's Heaviside(0)), 0
+
+
+def _max_d1(x, y, ans):
+    return (dnp.sign(y - x) + 1.0) * 0.5
+
+
+def _mp_sigmoid(x):
+    from difflab.sympy_functions import _mp_sigmoid as f
+    return f(x)
+
+
+def _mp_softplus(x):
+    from difflab.sympy_functions import _mp_softplus as f
+    return f(x)
+
+
+def _mp_log_sigmoid(x):
+    from difflab.sympy_functions import _mp_log_sigmoid as f
+    return f(x)
+
+
+def _sym_where(c, a, b):
+    import sympy
+
+    return sympy.Piecewise((a, c), (b, True))
+
+
+def _sym_sum(x, axis=None, keepdims=False):
+    import sympy
+
+    return sympy.Add(*np.asarray(x, dtype=object).ravel())
+
+
+def _sym_mean(x, axis=None, keepdims=False):
+    items = np.asarray(x, dtype=object).ravel()
+    return _sym_sum(items) / len(items)
+
+
+_ROWS: list[Rule] = [
+    # elementwise unary (callable from expression text)
+    _unary("exp", np.exp, _sym("exp"), mpmath.exp, lambda x, a: a),
+    _unary("log", np.log, _sym("log"), mpmath.log, lambda x, a: 1.0 / x, domain="positive"),
+    _unary("log1p", np.log1p, lambda x, **k: _sym("log")(1 + x), mpmath.log1p,
+           lambda x, a: 1.0 / (1.0 + x), domain="gt_minus_one"),
+    _unary("expm1", np.expm1, lambda x, **k: _sym("exp")(x) - 1, mpmath.expm1, lambda x, a: a + 1.0),
+    _unary("sqrt", np.sqrt, _sym("sqrt"), mpmath.sqrt, lambda x, a: 0.5 / a, domain="nonnegative"),
+    _unary("sin", np.sin, _sym("sin"), mpmath.sin, lambda x, a: dnp.cos(x)),
+    _unary("cos", np.cos, _sym("cos"), mpmath.cos, lambda x, a: -dnp.sin(x)),
+    _unary("tan", np.tan, _sym("tan"), mpmath.tan, lambda x, a: 1.0 + a * a, domain="cos_nonzero"),
+    _unary("atan", np.arctan, _sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x)),
+    _unary("sinh", np.sinh, _sym("sinh"), mpmath.sinh, lambda x, a: dnp.cosh(x)),
+    _unary("cosh", np.cosh, _sym("cosh"), mpmath.cosh, lambda x, a: dnp.sinh(x)),
+    _unary("tanh", np.tanh, _sym("tanh"), mpmath.tanh, lambda x, a: 1.0 - a * a),
+    _unary("abs", np.abs, _sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
+    _unary("sigmoid", _np_sigmoid, _fused_sym("sigmoid"), _mp_sigmoid, lambda x, a: a * (1.0 - a),
+           domain="wide"),
+    _unary("softplus", _np_softplus, _fused_sym("softplus"), _mp_softplus, lambda x, a: dnp.sigmoid(x),
+           domain="wide"),
+    _unary("log_sigmoid", _np_log_sigmoid, _fused_sym("log_sigmoid"), _mp_log_sigmoid,
+           lambda x, a: dnp.sigmoid(-x), domain="wide"),
+    _binary("maximum", _np_maximum, _sym("Max"), max, _max_d0, _max_d1, expr=True),
+    _binary("minimum", np.minimum, _sym("Min"), min, _max_d1, _max_d0, expr=True),
+    # arithmetic (operators in expression text)
+    _linear_binary("add", np.add, operator.add, operator.add, +1),
+    _linear_binary("subtract", np.subtract, operator.sub, operator.sub, -1),
+    _binary("multiply", np.multiply, operator.mul, operator.mul,
+            lambda x, y, a: y, lambda x, y, a: x),
+    _binary("divide", np.divide, operator.truediv, operator.truediv,
+            lambda x, y, a: 1.0 / y, lambda x, y, a: -a / y, domain="real,nonzero"),
+    _binary("power", np.power, operator.pow, mpmath.power, _pow_d0, _pow_d1, domain="positive,real"),
+    Rule("negative", np.negative, operator.neg, operator.neg,
+         jvp=lambda ts, ans, x: -ts[0], vjp=(lambda g, ans, x: -g,)),
+    _unary("reciprocal", lambda x: 1.0 / x, lambda x: 1 / x, lambda x: 1 / x, lambda x, a: -a * a,
+           domain="nonzero", expr=False),
+    # piecewise constant
+    _const("sign", np.sign, _sym("sign"), mpmath.sign),
+    _const("greater", np.greater, _sym("Gt"), operator.gt, arity=2),
+    _const("greater_equal", np.greater_equal, _sym("Ge"), operator.ge, arity=2),
+    _const("less", np.less, _sym("Lt"), operator.lt, arity=2),
+    _const("less_equal", np.less_equal, _sym("Le"), operator.le, arity=2),
+    _const("equal", np.equal, _sym("Eq"), operator.eq, arity=2),
+    _const("not_equal", np.not_equal, _sym("Ne"), operator.ne, arity=2),
+]
+RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
+
+# Names accepted in expression text besides the row names (all point at one implementation).
+EXPRESSION_ALIASES: dict[str, str] = {"max": "maximum", "min": "minimum", "arctan": "atan"}
+
+
+def expression_functions() -> dict[str, Rule]:
+    """Functions callable by name in expression text: ``{text name: rule}``, aliases included."""
+    table = {name: rule for name, rule in RULES.items() if rule.in_expressions}
+    table.update({alias: RULES[target] for alias, target in EXPRESSION_ALIASES.items()})
+    return table
+
+
+import difflab.numpy as dnp  # noqa: E402  -- rules call dnp at run time; dnp needs RULES at import
