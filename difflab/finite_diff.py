@@ -1,0 +1,389 @@
+"""Finite differences with exact stencils, principled steps and an honest error estimate per entry.
+
+Why the pieces are the way they are:
+
+* **Stencil weights are exact rationals.** ``stencil`` solves the Vandermonde moment system in
+  ``Fraction`` arithmetic, so a centre weight that should be 0 or -5/2 is exactly that; a float solve
+  leaves residues like -2.4e-16 that multiply |f| and cost digits. Weights become floats only when
+  they multiply function values.
+* **Steps balance truncation against rounding.** With unit-step weights ``w``, truncation coefficient
+  ``C`` (first non-vanishing moment) and order ``p`` for a ``k``-th derivative, the error model is
+  ``eps*S/h**k + |C|*h**p`` (``S = sum|w|``); its minimiser ``(k*eps*S/(p*|C|))**(1/(p+k))`` is scaled
+  by the typical size ``max(|x_i|, 1)`` (so the step is absolute at x = 0). The step is then replaced by
+  ``(x + h) - x`` so the probe ``x + h`` is exactly representable and the divisor is the true spacing.
+* **Every probe of one gradient or Hessian goes into one batched call** ``fun(X)``, X of shape (m, n).
+* **The error estimate** is truncation + rounding. Truncation is measured, not assumed: the same
+  stencil is also applied with the step doubled and ``|D(h) - D(2h)| / (2**p - 1)`` estimates the
+  truncation of ``D(h)``; Richardson uses its own difference table. Rounding is bounded by
+  ``ROUND_ULPS * eps * sum_p |w_p| * (|f_p| + sum_j |x_j g_j|) / h**k`` with the effective weights of
+  the reported value and the probe values actually seen; the ``|x_j g_j|`` term is the error that
+  rounding the intermediate quantities of ``f`` propagates (the condition number of f with respect to
+  relative perturbations of x). Because the doubled-step difference itself carries rounding noise, the
+  rounding bound enters with the factor ``1 + 2/(2**p - 1)`` so that noise cannot hide truncation.
+* **Complex step** ``Im f(x + i t e_i) / t`` has no subtractive cancellation, so ``t = 1e-100 * typ``
+  is exact to rounding. Its Hessian applies the complex step in x_i and a five-point real stencil in
+  x_j to the resulting gradient values, error O(d**4) + eps/d.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from math import factorial
+
+import numpy as np
+
+from difflab.errors import InputError
+
+SCHEMES = ("forward", "backward", "central", "five-point", "complex-step", "richardson")
+EPS = float(np.finfo(float).eps)
+ROUND_ULPS = 2.0  # assumed evaluation error of one probe, in units of eps * (|f| + sum |x_j g_j|)
+COMPLEX_STEP = 1e-100  # relative imaginary step: h**2 f'''/6 vanishes unless |f'''/f'| > 1e180
+RICHARDSON_LEVELS = 4  # central differences at h, 2h, 4h, 8h; the extrapolated value has order 8
+
+_FIRST = {"forward": (0, 1), "backward": (0, -1), "central": (-1, 1), "five-point": (-2, -1, 0, 1, 2),
+          "richardson": (-1, 1), "complex-step": (-2, -1, 0, 1, 2)}
+_SECOND = {"forward": (0, 1, 2), "backward": (0, -1, -2), "central": (-1, 0, 1),
+           "five-point": (-2, -1, 0, 1, 2), "richardson": (-1, 0, 1)}
+
+
+@dataclass(frozen=True)
+class FDResult:
+    """A finite-difference gradient (n,) or Hessian (n, n) with its absolute error estimate per entry.
+
+    ``nfev`` counts the probe points evaluated (including those used only for the error estimate);
+    ``step`` is the step per variable (the smallest one for Richardson, the imaginary one for a
+    complex-step gradient, the real one for a complex-step Hessian).
+    """
+
+    value: np.ndarray
+    error: np.ndarray
+    nfev: int
+    step: np.ndarray
+    status: str = "ok"
+
+
+def _check_scheme(scheme: str) -> None:
+    if scheme not in SCHEMES:
+        raise InputError(f"unknown finite-difference scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+
+
+@cache
+def _solve_weights(d: int, offsets: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+    m = len(offsets)
+    rows = [[o**k for o in offsets] + [Fraction(factorial(d) if k == d else 0)] for k in range(m)]
+    for col in range(m):  # Gauss-Jordan in exact arithmetic; Vandermonde with distinct nodes is regular
+        piv = next(r for r in range(col, m) if rows[r][col] != 0)
+        rows[col], rows[piv] = rows[piv], rows[col]
+        lead = rows[col][col]
+        rows[col] = [v / lead for v in rows[col]]
+        for r in range(m):
+            if r != col and rows[r][col] != 0:
+                fac = rows[r][col]
+                rows[r] = [a - fac * b for a, b in zip(rows[r], rows[col], strict=True)]
+    return tuple(rows[j][m] for j in range(m))
+
+
+def stencil(derivative_order: int, offsets: Sequence[int | float | Fraction]) -> tuple[Fraction, ...]:
+    """Exact weights w with f^(d)(x) ~ h**-d * sum_j w_j f(x + o_j h) of the highest possible order.
+
+    Solves ``sum_j w_j o_j**k = k! [k == d]`` for k = 0..m-1 in rational arithmetic (floats convert
+    exactly), e.g. ``stencil(2, (-1, 0, 1)) == (1, -2, 1)``.
+    """
+    if isinstance(derivative_order, bool) or not isinstance(derivative_order, int) or derivative_order < 0:
+        raise InputError(f"derivative order must be a non-negative integer; got {derivative_order!r}")
+    try:
+        offs = tuple(Fraction(o) for o in offsets)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"stencil offsets must be finite rational numbers; got {offsets!r}") from exc
+    if len(set(offs)) != len(offs):
+        raise InputError(f"stencil offsets must be distinct; got {[str(o) for o in offs]}")
+    if len(offs) <= derivative_order:
+        raise InputError(f"a derivative of order {derivative_order} needs at least {derivative_order + 1} "
+                         f"offsets; got {len(offs)}")
+    return _solve_weights(derivative_order, offs)
+
+
+def _truncation(d: int, offsets: tuple[int, ...]) -> tuple[int, Fraction, Fraction]:
+    """(order p, leading coefficient C, S = sum|w|): D(h) - f^(d) ~ C h**p f^(d+p)."""
+    w = stencil(d, offsets)
+    for m in range(d + 1, len(offsets) + 4):
+        c = sum((wj * Fraction(o) ** m for wj, o in zip(w, offsets, strict=True)), Fraction(0)) / factorial(m)
+        if c != 0:
+            return m - d, c, sum((abs(v) for v in w), Fraction(0))
+    raise AssertionError("a stencil with finitely many points has a nonzero truncation moment")
+
+
+def optimal_step(x: np.ndarray, scheme: str, order: int = 1) -> np.ndarray:
+    """The step minimising ``eps*S/h**k + |C|*h**p`` (module docstring), times ``max(|x_i|, 1)``.
+
+    ``order`` is 1 for gradients and 2 for Hessians. It assumes |f| and its derivatives are of similar
+    size on the scale ``max(|x_i|, 1)``; that unknown ratio is why the error estimate is measured, not
+    taken from this model. Richardson returns its smallest step, chosen so the next-to-last column of
+    its table (order 2L-2) balances rounding; complex step returns the tiny imaginary step for
+    gradients and the real five-point step for Hessians.
+    """
+    _check_scheme(scheme)
+    if order not in (1, 2):
+        raise InputError(f"derivative order must be 1 (gradient) or 2 (Hessian); got {order!r}")
+    typ = np.maximum(np.abs(np.asarray(x, dtype=float)), 1.0)
+    if scheme == "complex-step" and order == 1:
+        return COMPLEX_STEP * typ
+    if scheme == "richardson":
+        return EPS ** (1.0 / (2 * RICHARDSON_LEVELS - 2 + order)) * typ
+    k = 1 if scheme == "complex-step" else order
+    offsets = _FIRST[scheme] if k == 1 else _SECOND[scheme]
+    p, c, s = _truncation(k, offsets)
+    return float(k * EPS * s / (p * abs(c))) ** (1.0 / (p + k)) * typ
+
+
+class _Plan:
+    """Deduplicated probe points and the linear functionals mapping their values to derivatives.
+
+    A probe key is ``((imag_dir, imag_mult), ((i, k), ...))``: the point x + sum k*h_i*e_i (k integer,
+    so k*h_i is exact) plus ``i*imag_mult*t_dir`` in one direction for complex steps. A term
+    ``(group, entry, probe, weight)`` contributes ``weight * value(probe) / den[group, entry]``.
+    """
+
+    def __init__(self, ngroups: int, nentries: int):
+        self.keys: dict[tuple, int] = {}
+        self.terms: list[tuple[int, int, int, float]] = []
+        self.aux: list[tuple[int, int, float]] = []  # (variable, probe, weight/h): a gradient for |x g|
+        self.den = np.ones((ngroups, nentries))
+
+    def probe(self, real: Sequence[tuple[int, int]], imag: tuple[int, int] = (-1, 0)) -> int:
+        key = (imag, tuple(sorted((i, k) for i, k in real if k != 0)))
+        return self.keys.setdefault(key, len(self.keys))
+
+    def line(self, g: int, e: int, i: int, d: int, offsets: tuple[int, ...], mult: int,
+             imag: tuple[int, int] = (-1, 0)) -> None:
+        for o, w in zip(offsets, stencil(d, offsets), strict=True):
+            if w:
+                self.terms.append((g, e, self.probe([(i, o * mult)], imag), float(w)))
+
+    def cross(self, g: int, e: int, i: int, j: int, offsets: tuple[int, ...], mult: int) -> None:
+        w1 = stencil(1, offsets)
+        for a, wa in zip(offsets, w1, strict=True):
+            for b, wb in zip(offsets, w1, strict=True):
+                if wa and wb:
+                    self.terms.append((g, e, self.probe([(i, a * mult), (j, b * mult)]), float(wa * wb)))
+
+
+def _prepare(x, scheme: str, step, order: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Validate x and step; return x, the representable step per variable, and a note (or "")."""
+    _check_scheme(scheme)
+    try:
+        x = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"x must be an array of real numbers; got {x!r}") from exc
+    x = x.reshape(1) if x.ndim == 0 else x
+    if x.ndim != 1 or x.size == 0:
+        raise InputError(f"x must be a non-empty 1-D array; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise InputError(f"x must be finite; got {x.tolist()}")
+    if step is None:
+        h0 = optimal_step(x, scheme, order)
+    else:
+        bad_step = f"step must be a positive float or {x.size} positive floats; got {step!r}"
+        try:
+            h0 = np.array(np.broadcast_to(np.asarray(step, dtype=float), x.shape))
+        except (TypeError, ValueError) as exc:
+            raise InputError(bad_step) from exc
+        if not np.all(np.isfinite(h0) & (h0 > 0)):
+            raise InputError(bad_step)
+    if scheme == "complex-step" and order == 1:
+        return x, h0, ""  # the imaginary step needs no representability trick
+    h = (x + h0) - x  # the exact spacing between x and the representable probe x + h
+    note = ""
+    if np.any(h == 0):
+        i = int(np.argmax(h == 0))
+        h = np.where(h == 0, (x + np.spacing(np.abs(x))) - x, h)
+        note = (f"step for x_{i + 1} raised from {h0[i]!r} to {h[i]!r}, the float spacing at "
+                f"x_{i + 1} = {x[i]!r}")
+    return x, h, note
+
+
+def _describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) -> str:
+    (idir, imult), real = key
+    terms, point = [], x.copy()
+    for i, k in real:
+        terms.append(f"{'+' if k > 0 else '-'} {'' if abs(k) == 1 else f'{abs(k)}*'}h_{i + 1}*e_{i + 1}")
+        point[i] = x[i] + k * h[i]
+    where = "[" + ", ".join(repr(float(v)) for v in point) + "]"
+    if idir >= 0:
+        terms.append(f"+ {'' if imult == 1 else f'{imult}*'}i*t_{idir + 1}*e_{idir + 1}")
+        where += f" + i*{imult * t[idir]:g}*e_{idir + 1}"
+    return " ".join(["x", *terms]) + " = " + where
+
+
+def _richardson_coefficients(levels: int) -> tuple[Fraction, ...]:
+    """Exact weights c with T[L-1][L-1] = sum c_g D_g (steps 2**(L-1-g) h): the effective stencil."""
+    table = [[tuple(Fraction(int(g == k)) for g in range(levels))] for k in range(levels)]
+    for m in range(1, levels):
+        for k in range(m, levels):
+            a, b = table[k][m - 1], table[k - 1][m - 1]
+            table[k].append(tuple(u + (u - v) / (4**m - 1) for u, v in zip(a, b, strict=True)))
+    return table[-1][-1]
+
+
+def _richardson_table(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Extrapolate rows d[g] (steps decreasing by 2); value and max of the last two corrections."""
+    cols = [d]
+    for m in range(1, d.shape[0]):
+        prev = cols[-1]
+        cols.append(prev[1:] + (prev[1:] - prev[:-1]) / (4**m - 1))
+    best = cols[-1][-1]
+    return best, np.maximum(np.abs(best - cols[-2][-1]), np.abs(best - cols[-2][-2]))
+
+
+def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: _Plan, scheme: str,
+         p: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, str]:
+    """Evaluate every probe in one call and combine: (value, error, nfev, status) per entry."""
+    keys = list(plan.keys)
+    m, n = len(keys), x.size
+    cplx = scheme == "complex-step"
+    X = np.tile(x, (m, 1)).astype(complex if cplx else float)
+    idir = np.array([key[0][0] for key in keys])
+    imult = np.array([key[0][1] for key in keys])
+    for r, (_, real) in enumerate(keys):
+        for i, k in real:
+            X[r, i] = x[i] + k * h[i]
+    if cplx:
+        X[np.arange(m), idir] += 1j * imult * t[idir]
+    with np.errstate(all="ignore"):
+        F = np.asarray(fun(X))
+    if F.shape != (m,):
+        raise InputError(f"fun must map an (m, n) array to m values; got shape {F.shape} "
+                         f"for X of shape {X.shape}")
+    ng, ne = plan.den.shape
+    if cplx and not np.iscomplexobj(F):
+        nan = np.full(ne, np.nan)
+        return nan, nan, m, "the function returned real values for complex input; complex step needs an " \
+                            "analytic function evaluated in complex arithmetic"
+    typ = np.maximum(np.abs(x), 1.0)
+    with np.errstate(all="ignore"):
+        if cplx:
+            v = F.imag / (imult * t[idir])
+            base = np.abs(v) + np.abs(F.real) / typ[idir]
+        else:
+            v = F.astype(float)
+            base = np.abs(v)
+        bad = ~(np.isfinite(v) & np.isfinite(base))
+        v0, base = np.where(bad, 0.0, v), np.where(bad, 0.0, base)
+        G, E, P = (np.array([term[c] for term in plan.terms], dtype=int) for c in range(3))
+        W = np.array([term[3] for term in plan.terms])
+        D = np.bincount(G * ne + E, W * v0[P], minlength=ng * ne).reshape(ng, ne) / plan.den
+        if scheme == "richardson":
+            value, trunc = _richardson_table(D)
+            coef, fac = np.array([float(c) for c in _richardson_coefficients(ng)]), 1.0
+        else:
+            value = D[0]
+            trunc = np.abs(D[0] - D[1]) / (2.0**p - 1) if ng > 1 else np.zeros(ne)
+            coef, fac = np.eye(ng)[0], 1 + 2 / (2.0**p - 1)
+        if not cplx:  # rounding of f's intermediates propagates like |x_j g_j|
+            g = value
+            if plan.aux:
+                I, Pa = (np.array([a[c] for a in plan.aux], dtype=int) for c in range(2))
+                Wa = np.array([a[2] for a in plan.aux])
+                g = np.bincount(I, Wa * v0[Pa], minlength=n)
+                g[np.bincount(I, bad[Pa], minlength=n) > 0] = np.nan
+            base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
+        uniq, inv = np.unique(E * m + P, return_inverse=True)
+        weff = np.bincount(inv, coef[G] * W / plan.den[G, E])
+        rnd = ROUND_ULPS * EPS * np.bincount(uniq // m, np.abs(weff) * base[uniq % m], minlength=ne)
+        error = trunc + fac * rnd
+    status = ""
+    if bad.any():
+        badt = bad[P]
+        value = np.where(np.bincount(E[badt & (coef[G] != 0)], minlength=ne) > 0, np.nan, value)
+        error = np.where(np.bincount(E[badt], minlength=ne) > 0, np.nan, error)
+        first = int(np.argmax(bad))
+        status = f"probe {_describe(keys[first], x, h, t)} gave {F[first]}"
+        if bad.sum() > 1:
+            status += f" ({int(bad.sum()) - 1} more of the {m} probes were not finite)"
+        status += "; the entries that use it are nan"
+    return value, error, m, status
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(s for s in notes if s) or "ok"
+
+
+def _levels(scheme: str) -> list[int]:
+    if scheme == "richardson":
+        return [2 ** (RICHARDSON_LEVELS - 1 - g) for g in range(RICHARDSON_LEVELS)]
+    return [1, 2]
+
+
+def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
+             step: float | np.ndarray | None = None) -> FDResult:
+    """Gradient of a batch-vectorized ``fun`` ((m, n) -> (m,)) at x, all probes in one call.
+
+    ``step`` (float or (n,)) forces the step; None takes ``optimal_step``. The probes at twice the step
+    that measure the truncation error are counted in ``nfev`` (central: 4n, forward/backward: 2n+1,
+    five-point: 6n, Richardson: 8n, complex step: n).
+    """
+    x, h, note = _prepare(x, scheme, step, 1)
+    n = x.size
+    if scheme == "complex-step":
+        levels = [1, 2] if np.any(h > 1e-20 * np.maximum(np.abs(x), 1.0)) else [1]
+        plan = _Plan(len(levels), n)
+        for g, s in enumerate(levels):
+            for i in range(n):
+                plan.terms.append((g, i, plan.probe((), (i, s)), 1.0))
+        value, error, nfev, status = _run(fun, x, np.zeros(n), h, plan, scheme, np.full(n, 2.0))
+        return FDResult(value, error, nfev, h, _join(note, status))
+    levels = _levels(scheme)
+    plan = _Plan(len(levels), n)
+    for g, s in enumerate(levels):
+        for i in range(n):
+            plan.line(g, i, i, 1, _FIRST[scheme], s)
+            plan.den[g, i] = s * h[i]
+    p = np.full(n, float(_truncation(1, _FIRST[scheme])[0]))
+    value, error, nfev, status = _run(fun, x, h, None, plan, scheme, p)
+    return FDResult(value, error, nfev, h, _join(note, status))
+
+
+def hessian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
+            step: float | np.ndarray | None = None) -> FDResult:
+    """Symmetric Hessian of a batch-vectorized ``fun`` at x, all probes in one call.
+
+    Diagonal entries use the scheme's second-derivative stencil, off-diagonal ones the tensor product
+    of its first-derivative stencil (4 probes per pair for central, 16 for five-point); only i <= j is
+    computed. Complex step: ``d/dx_j Im f(x + i t e_i + d e_j) / t`` by the five-point stencil in d.
+    """
+    x, h, note = _prepare(x, scheme, step, 2)
+    n = x.size
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    levels = _levels(scheme)
+    plan = _Plan(len(levels), len(pairs))
+    t = None
+    if scheme == "complex-step":
+        t = COMPLEX_STEP * np.maximum(np.abs(x), 1.0)
+        for g, s in enumerate(levels):
+            for e, (i, j) in enumerate(pairs):
+                plan.line(g, e, j, 1, _FIRST[scheme], s, imag=(i, 1))
+                plan.den[g, e] = s * h[j]
+        p = np.full(len(pairs), float(_truncation(1, _FIRST[scheme])[0]))
+    else:
+        for g, s in enumerate(levels):
+            for e, (i, j) in enumerate(pairs):
+                if i == j:
+                    plan.line(g, e, i, 2, _SECOND[scheme], s)
+                else:
+                    plan.cross(g, e, i, j, _FIRST[scheme], s)
+                plan.den[g, e] = s * s * h[i] * h[j]
+        for i in range(n):
+            for o, w in zip(_FIRST[scheme], stencil(1, _FIRST[scheme]), strict=True):
+                if w:
+                    plan.aux.append((i, plan.probe([(i, o)]), float(w) / h[i]))
+        p1, p2 = (float(_truncation(k, (_FIRST if k == 1 else _SECOND)[scheme])[0]) for k in (1, 2))
+        p = np.array([p2 if i == j else p1 for i, j in pairs])
+    value, error, nfev, status = _run(fun, x, h, t, plan, scheme, p)
+    H, Herr = np.empty((n, n)), np.empty((n, n))
+    for e, (i, j) in enumerate(pairs):
+        H[i, j] = H[j, i] = value[e]
+        Herr[i, j] = Herr[j, i] = error[e]
+    return FDResult(H, Herr, nfev, h, _join(note, status))
