@@ -9,7 +9,6 @@ what makes nested differentiation (forward-over-reverse, nested duals) correct w
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from difflab.rules import RULES
@@ -121,7 +120,12 @@ def apply(rule, *args, **kw):
     """Apply one rule row to arguments of any kind (see module docstring)."""
     top = None
     for a in args:
-        if type(a) in _PLAIN:
+        t = type(a)
+        if t is np.ndarray:
+            if a.dtype.hasobject:  # an object array of SymPy expressions
+                return rule.sympy(*args, **kw)
+            continue
+        if t in _PLAIN:
             continue
         if isinstance(a, Box):
             if top is None or a.level > top.level:
@@ -189,3 +193,118 @@ less = _bind("less")
 less_equal = _bind("less_equal")
 equal = _bind("equal")
 not_equal = _bind("not_equal")
+logsumexp = _bind("logsumexp")
+softmax = _bind("softmax")
+log_softmax = _bind("log_softmax")
+where = _bind("where")
+matmul = _bind("matmul")
+_SUM, _MEAN, _RESHAPE, _TRANSPOSE, _BCAST, _UNTAKE, _STACK = (
+    RULES[n] for n in ("sum", "mean", "reshape", "transpose", "broadcast_to", "untake", "stack"))
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 -- NumPy's name
+    """Differentiable ``numpy.sum``."""
+    return apply(_SUM, x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Differentiable ``numpy.mean``."""
+    return apply(_MEAN, x, axis=axis, keepdims=keepdims)
+
+
+def reshape(x, newshape):
+    """Differentiable ``numpy.reshape`` (``-1`` allowed)."""
+    newshape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+    return apply(_RESHAPE, x, shape=newshape)
+
+
+def transpose(x, axes=None):
+    """Differentiable ``numpy.transpose``."""
+    return apply(_TRANSPOSE, x, axes=None if axes is None else tuple(axes))
+
+
+def swapaxes(x, a, b):
+    nd = ndim(x)
+    axes = list(range(nd))
+    axes[a % nd], axes[b % nd] = axes[b % nd], axes[a % nd]
+    return transpose(x, axes)
+
+
+def expand_dims(x, axis):
+    s = list(shape(x))
+    s.insert(axis % (len(s) + 1), 1)
+    return reshape(x, s)
+
+
+def broadcast_to(x, shape_):
+    """Differentiable ``numpy.broadcast_to`` (its VJP sums the broadcast axes back)."""
+    return apply(_BCAST, x, shape=tuple(shape_))
+
+
+def untake(g, idx, shape_):
+    """Adjoint of ``x[idx]``: ``g`` scattered (added) into zeros of ``shape_``."""
+    return apply(_UNTAKE, g, idx=idx, shape=tuple(shape_))
+
+
+def stack(xs, axis=0):
+    """Differentiable ``numpy.stack`` of a sequence of arrays or scalars."""
+    return apply(_STACK, *xs, axis=axis)
+
+
+def dot(a, b):
+    """``numpy.dot`` for scalars, vectors and matrices (a product or a ``matmul``)."""
+    if ndim(a) == 0 or ndim(b) == 0:
+        return a * b
+    return matmul(a, b)
+
+
+def square(x):
+    return x * x
+
+
+def _has_box(obj) -> bool:
+    if isinstance(obj, (list, tuple)):
+        return any(_has_box(o) for o in obj)
+    return isinstance(obj, Box) or _is_sympy(obj)
+
+
+def array(obj, dtype=None):
+    """``numpy.array``; a (nested) list holding traced values becomes a differentiable ``stack``."""
+    if isinstance(obj, Box):
+        return obj
+    if isinstance(obj, (list, tuple)) and _has_box(obj):
+        return stack([array(o) if isinstance(o, (list, tuple)) else o for o in obj])
+    return np.array(obj, dtype=dtype)
+
+
+asarray = array
+
+
+def zeros_like(x):
+    """A constant array of zeros shaped like ``x`` (no derivative flows through it)."""
+    return np.zeros(shape(x))
+
+
+def ones_like(x):
+    return np.ones(shape(x))
+
+
+def namespace() -> dict:
+    """``{printed name: implementation}`` for ``sympy.lambdify`` into this namespace."""
+    ns = {name: globals()[name] for name in RULES if name in globals()}
+    ns.update(Abs=abs, Max=_variadic(maximum), Min=_variadic(minimum), atan=atan, arctan=atan,
+              sqrt=sqrt, exp=exp, log=log, Heaviside=_heaviside, sign=sign)
+    return ns
+
+
+def _variadic(fn):
+    def reduce_(*args):
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a)
+        return out
+    return reduce_
+
+
+def _heaviside(x, h0=0.5):
+    return where(x > 0, 1.0, where(x < 0, 0.0, h0))

@@ -125,15 +125,7 @@ def _np_untake(g, idx, shape):
     return z
 
 
-def _np_maximum(a, b):
-    return np.maximum(a, b)
-
-
 # ------------------------------------------------------------------------------- helpers
-def _dnp():
-    return dnp
-
-
 def _pad(t, nd):
     """Batched tangent ``(k,) + s`` padded with unit axes to ``(k,) + (1,)*(nd-len(s)) + s``."""
     extra = nd - (dnp.ndim(t) - 1)
@@ -212,9 +204,18 @@ def _fused_sym(name: str) -> Callable:
     return twin
 
 
+def _sym_elementwise(fn, nin):
+    """SymPy twin that also maps over object arrays of SymPy expressions."""
+    def twin(*args, **kwargs):
+        if any(isinstance(a, np.ndarray) for a in args):
+            return np.frompyfunc(fn, nin, 1)(*args)
+        return fn(*args)
+    return twin
+
+
 def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True) -> Rule:
     """Elementwise f(x) with local derivative ``deriv(x, ans)``: jvp = t*d, vjp = g*d."""
-    return Rule(name, np_fn, sym, mp,
+    return Rule(name, np_fn, _sym_elementwise(sym, 1), mp,
                 jvp=lambda ts, ans, x: ts[0] * deriv(x, ans),
                 vjp=(lambda g, ans, x: g * deriv(x, ans),),
                 domain=domain, arity=1, in_expressions=expr)
@@ -226,7 +227,7 @@ def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rul
         nd = dnp.ndim(ans)
         return _sum_tangents([None if ts[0] is None else _pad(ts[0], nd) * d0(x, y, ans),
                               None if ts[1] is None else _pad(ts[1], nd) * d1(x, y, ans)])
-    return Rule(name, np_fn, sym, mp, jvp=jvp,
+    return Rule(name, np_fn, _sym_elementwise(sym, 2), mp, jvp=jvp,
                 vjp=(lambda g, ans, x, y: _unbroadcast(g * d0(x, y, ans), dnp.shape(x)),
                      lambda g, ans, x, y: _unbroadcast(g * d1(x, y, ans), dnp.shape(y))),
                 domain=domain, arity=2, in_expressions=expr)
@@ -334,7 +335,7 @@ _ROWS: list[Rule] = [
            domain="wide"),
     _unary("log_sigmoid", _np_log_sigmoid, _fused_sym("log_sigmoid"), _mp_log_sigmoid,
            lambda x, a: dnp.sigmoid(-x), domain="wide"),
-    _binary("maximum", _np_maximum, _sym("Max"), max, _max_d0, _max_d1, expr=True),
+    _binary("maximum", np.maximum, _sym("Max"), max, _max_d0, _max_d1, expr=True),
     _binary("minimum", np.minimum, _sym("Min"), min, _max_d1, _max_d0, expr=True),
     # arithmetic (operators in expression text)
     _linear_binary("add", np.add, operator.add, operator.add, +1),
@@ -357,6 +358,159 @@ _ROWS: list[Rule] = [
     _const("equal", np.equal, _sym("Eq"), operator.eq, arity=2),
     _const("not_equal", np.not_equal, _sym("Ne"), operator.ne, arity=2),
 ]
+# ------------------------------------------------------------------ array rows (shape-changing)
+def _sum_jvp(ts, ans, x, axis=None, keepdims=False):
+    return dnp.sum(ts[0], axis=_neg_axes(axis, dnp.ndim(x)), keepdims=keepdims)
+
+
+def _mean_jvp(ts, ans, x, axis=None, keepdims=False):
+    return dnp.mean(ts[0], axis=_neg_axes(axis, dnp.ndim(x)), keepdims=keepdims)
+
+
+def _mean_vjp(g, ans, x, axis=None, keepdims=False):
+    return _restore(g / _count(x, axis), x, axis, keepdims)
+
+
+def _bcast_jvp(ts, ans, x, shape):
+    t = _pad(ts[0], len(shape))
+    return dnp.broadcast_to(t, dnp.shape(t)[:1] + tuple(shape))
+
+
+def _transpose_axes(x, axes):
+    nd = dnp.ndim(x)
+    return tuple(reversed(range(nd))) if axes is None else tuple(a % nd for a in axes)
+
+
+def _idx_tuple(idx):
+    return (slice(None),) + (idx if isinstance(idx, tuple) else (idx,))
+
+
+def _lse_kd(ans, x, axis, keepdims):
+    return ans if keepdims else dnp.reshape(ans, _keepdims_shape(dnp.shape(x), axis))
+
+
+def _matmul_jvp(ts, ans, a, b):
+    na, nb = dnp.ndim(a), dnp.ndim(b)
+    nd = max(na, nb)
+    parts = []
+    if ts[0] is not None:
+        parts.append(dnp.matmul(_pad(ts[0], nd) if na >= 2 else ts[0], b))
+    if ts[1] is not None:
+        if nb == 1:
+            parts.append(dnp.matmul(a, ts[1][..., None])[..., 0])
+        else:
+            parts.append(dnp.matmul(a, _pad(ts[1], nd)))
+    return _sum_tangents(parts)
+
+
+def _matmul_vjp_a(g, ans, a, b):
+    na, nb = dnp.ndim(a), dnp.ndim(b)
+    if nb == 1:
+        ga = g * b if na == 1 else g[..., None] * b
+    elif na == 1:
+        ga = dnp.matmul(b, g[..., None])[..., 0]
+    else:
+        ga = dnp.matmul(g, dnp.swapaxes(b, -1, -2))
+    return _unbroadcast(ga, dnp.shape(a))
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    na, nb = dnp.ndim(a), dnp.ndim(b)
+    if na == 1:
+        gb = g * a if nb == 1 else a[:, None] * g[..., None, :]
+    elif nb == 1:
+        gb = dnp.matmul(dnp.swapaxes(a, -1, -2), g[..., None])[..., 0]
+    else:
+        gb = dnp.matmul(dnp.swapaxes(a, -1, -2), g)
+    return _unbroadcast(gb, dnp.shape(b))
+
+
+def _where_jvp(ts, ans, c, a, b):
+    nd = dnp.ndim(ans)
+    ta = 0.0 if ts[1] is None else _pad(ts[1], nd)
+    tb = 0.0 if ts[2] is None else _pad(ts[2], nd)
+    return dnp.where(c, ta, tb)
+
+
+def _stack_jvp(ts, ans, *xs, axis=0):
+    k = next(dnp.shape(t)[0] for t in ts if t is not None)
+    ax = axis if axis < 0 else axis - dnp.ndim(ans)
+    parts = [np.zeros((k,) + dnp.shape(x)) if t is None else t for t, x in zip(ts, xs, strict=True)]
+    return dnp.stack(parts, axis=ax)
+
+
+class _StackVJP:
+    """Per-argument VJPs of a variadic row: argument i receives slice i along the stacking axis."""
+
+    def __getitem__(self, i):
+        return lambda g, ans, *xs, axis=0: g[(slice(None),) * (axis % dnp.ndim(ans)) + (i,)]
+
+
+def _sym_lse(x, axis=None, keepdims=False):
+    import sympy
+
+    return sympy.log(sympy.Add(*[sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]))
+
+
+def _sym_softmax(x, axis=-1):
+    import sympy
+
+    e = [sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]
+    return np.array([v / sympy.Add(*e) for v in e], dtype=object)
+
+
+def _sym_log_softmax(x, axis=-1):
+    return np.asarray(x, dtype=object) - _sym_lse(x)
+
+
+_ROWS += [
+    Rule("sum", np.sum, _sym_sum, None, jvp=_sum_jvp,
+         vjp=(lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims),)),
+    Rule("mean", np.mean, _sym_mean, None, jvp=_mean_jvp, vjp=(_mean_vjp,)),
+    Rule("broadcast_to", np.broadcast_to, np.broadcast_to, None, jvp=_bcast_jvp,
+         vjp=(lambda g, ans, x, shape: _unbroadcast(g, dnp.shape(x)),)),
+    Rule("reshape", np.reshape, np.reshape, None,
+         jvp=lambda ts, ans, x, shape: dnp.reshape(ts[0], dnp.shape(ts[0])[:1] + dnp.shape(ans)),
+         vjp=(lambda g, ans, x, shape: dnp.reshape(g, dnp.shape(x)),)),
+    Rule("transpose", np.transpose, np.transpose, None,
+         jvp=lambda ts, ans, x, axes=None: dnp.transpose(
+             ts[0], (0,) + tuple(a + 1 for a in _transpose_axes(x, axes))),
+         vjp=(lambda g, ans, x, axes=None: dnp.transpose(
+             g, tuple(int(i) for i in np.argsort(_transpose_axes(x, axes)))),)),
+    Rule("getitem", lambda x, idx: x[idx], lambda x, idx: x[idx], None,
+         jvp=lambda ts, ans, x, idx: ts[0][_idx_tuple(idx)],
+         vjp=(lambda g, ans, x, idx: dnp.untake(g, idx, dnp.shape(x)),)),
+    Rule("untake", _np_untake, None, None,
+         jvp=lambda ts, ans, g, idx, shape: dnp.untake(ts[0], _idx_tuple(idx),
+                                                      dnp.shape(ts[0])[:1] + tuple(shape)),
+         vjp=(lambda c, ans, g, idx, shape: c[idx],)),
+    Rule("matmul", np.matmul, np.matmul, None, jvp=_matmul_jvp, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+         arity=2),
+    Rule("where", np.where, _sym_elementwise(_sym_where, 3), None, jvp=_where_jvp,
+         vjp=(None,
+              lambda g, ans, c, a, b: _unbroadcast(dnp.where(c, g, 0.0), dnp.shape(a)),
+              lambda g, ans, c, a, b: _unbroadcast(dnp.where(c, 0.0, g), dnp.shape(b))),
+         arity=3),
+    Rule("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
+         lambda *xs, axis=0: np.stack([np.asarray(x, dtype=object) for x in xs], axis=axis),
+         None, jvp=_stack_jvp, vjp=_StackVJP(), arity=-1),
+    # fused, numerically stable reductions
+    Rule("logsumexp", _np_logsumexp, _sym_lse, None,
+         jvp=lambda ts, ans, x, axis=None, keepdims=False: dnp.sum(
+             ts[0] * dnp.exp(x - _lse_kd(ans, x, axis, keepdims)), axis=_neg_axes(axis, dnp.ndim(x)),
+             keepdims=keepdims),
+         vjp=(lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims)
+              * dnp.exp(x - _lse_kd(ans, x, axis, keepdims)),)),
+    Rule("softmax", _np_softmax, _sym_softmax, None,
+         jvp=lambda ts, ans, x, axis=-1: ans * (ts[0] - dnp.sum(
+             ts[0] * ans, axis=_neg_axes(axis, dnp.ndim(x)), keepdims=True)),
+         vjp=(lambda g, ans, x, axis=-1: ans * (g - dnp.sum(g * ans, axis=axis, keepdims=True)),)),
+    Rule("log_softmax", _np_log_softmax, _sym_log_softmax, None,
+         jvp=lambda ts, ans, x, axis=-1: ts[0] - dnp.sum(
+             dnp.exp(ans) * ts[0], axis=_neg_axes(axis, dnp.ndim(x)), keepdims=True),
+         vjp=(lambda g, ans, x, axis=-1: g - dnp.exp(ans) * dnp.sum(g, axis=axis, keepdims=True),)),
+]
+
 RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
 
 # Names accepted in expression text besides the row names (all point at one implementation).

@@ -1,0 +1,173 @@
+"""Reverse mode: an array-level tape driven entirely by the ``vjp`` column of ``difflab.rules``.
+
+Nodes hold whole arrays; the tape is the list of nodes in creation order, so walking it backwards is a
+topological order.  Only arguments that are nodes of the current trace get a VJP (a constant data matrix
+never receives a gradient), a node's cotangents are added in place once the sum is an array this engine
+owns, and nothing else runs per operation.  Hessian-vector products are forward over reverse: the point is
+a ``forward.Dual`` whose tangent block holds the directions, and since every VJP rule is written with
+``difflab.numpy`` operations the cotangents come back as duals carrying H·v.  No SymPy here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from difflab import pytree
+from difflab.errors import InputError
+from difflab.forward import BLOCK_ELEMENTS, Dual, new_level
+from difflab.numpy import Box, apply, shape
+
+
+class Node(Box):
+    """One recorded operation: its output ``value``, the rule, the unwrapped arguments and parents."""
+
+    __slots__ = ("rule", "args", "kw", "parents", "tape", "g", "owned")
+
+    def __init__(self, value, level, tape, rule=None, args=(), kw=None, parents=()):
+        self.value = value
+        self.level = level
+        self.tape = tape
+        self.rule = rule
+        self.args = args
+        self.kw = kw
+        self.parents = parents
+        self.g = None
+        self.owned = False
+
+    def __repr__(self) -> str:
+        return f"Node(value={self.value!r}, rule={getattr(self.rule, 'name', None)}, level={self.level})"
+
+    def lift(self, rule, args, kw):
+        lvl = self.level
+        vals = []
+        parents = []
+        vjp = rule.vjp
+        for i, a in enumerate(args):
+            if type(a) is Node and a.level == lvl:
+                vals.append(a.value)
+                if vjp is not None and vjp[i] is not None:
+                    parents.append((i, a))
+            else:
+                vals.append(a)
+        ans = apply(rule, *vals, **kw)
+        if not parents:
+            return ans
+        node = Node(ans, lvl, self.tape, rule, vals, kw, parents)
+        self.tape.append(node)
+        return node
+
+
+def _backward(tape: list, out: Node, seed) -> None:
+    """Propagate ``seed`` from ``out`` to every node on the tape (cotangents left in ``node.g``)."""
+    out.g = seed
+    for node in reversed(tape):
+        g = node.g
+        if g is None:
+            continue
+        node.g = None
+        vjps, ans, vals, kw = node.rule.vjp, node.value, node.args, node.kw
+        for i, p in node.parents:
+            c = vjps[i](g, ans, *vals, **kw)
+            pg = p.g
+            if pg is None:
+                p.g = c
+            elif p.owned and type(pg) is np.ndarray and type(c) is np.ndarray and pg.shape == c.shape:
+                pg += c
+            else:
+                p.g = pg + c
+                p.owned = True
+
+
+def _leaf(x, lvl, tape) -> Node:
+    return Node(x if isinstance(x, Box) else np.asarray(x, dtype=float), lvl, tape)
+
+
+def _trace(fn, x, args, kw):
+    """Run ``fn`` on the first argument's leaves wrapped as nodes of a fresh trace."""
+    leaves, treedef = pytree.flatten(x)
+    lvl, tape = new_level(), []
+    nodes = [_leaf(leaf, lvl, tape) for leaf in leaves]
+    out = fn(pytree.unflatten(treedef, nodes), *args, **kw)
+    return out, nodes, treedef, lvl, tape
+
+
+def _cotangents(nodes, out, lvl, tape, seed):
+    if isinstance(out, Node) and out.level == lvl:
+        for node in tape:
+            node.g = None
+        for node in nodes:
+            node.g, node.owned = None, False
+        _backward(tape, out, seed)
+    return [np.zeros(shape(n.value)) if n.g is None else n.g for n in nodes]
+
+
+def vjp(fn: Callable, x, *args, **kw) -> tuple[Any, Callable]:
+    """``(fn(x), pullback)`` where ``pullback(ct)`` is ``ct`` times the Jacobian, shaped like ``x``."""
+    with np.errstate(all="ignore"):
+        out, nodes, treedef, lvl, tape = _trace(fn, x, args, kw)
+    value = out.value if isinstance(out, Node) and out.level == lvl else out
+
+    def pullback(ct):
+        with np.errstate(all="ignore"):
+            return pytree.unflatten(treedef, _cotangents(nodes, out, lvl, tape, ct))
+    return value, pullback
+
+
+def value_and_grad(fn: Callable) -> Callable:
+    """``fn -> (x, *args) -> (fn(x, *args), d fn / d x)``; x an array or a list/tuple/dict of arrays."""
+    def wrapped(x, *args, **kw):
+        with np.errstate(all="ignore"):
+            out, nodes, treedef, lvl, tape = _trace(fn, x, args, kw)
+            value = out.value if isinstance(out, Node) and out.level == lvl else out
+            if shape(value) not in ((), (1,)):
+                raise InputError(f"grad needs a scalar-valued function; it returned shape {shape(value)}")
+            grads = _cotangents(nodes, out, lvl, tape, 1.0)
+        return value, pytree.unflatten(treedef, grads)
+    return wrapped
+
+
+def grad(fn: Callable) -> Callable:
+    """``fn -> (x, *args) -> d fn / d x`` (see ``value_and_grad``)."""
+    vg = value_and_grad(fn)
+    return lambda x, *args, **kw: vg(x, *args, **kw)[1]
+
+
+def _vector(x) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise InputError(f"the point must be a 1-D vector, got shape {x.shape}")
+    return x
+
+
+def hvp(fn: Callable, x, v) -> np.ndarray:
+    """Hessian-vector product H(x) v by forward over reverse (one reverse pass on a dual point)."""
+    x, v = _vector(x), np.asarray(v, dtype=float)
+    lvl = new_level()
+    _, g = value_and_grad(fn)(Dual(x, v[None], lvl))
+    return g.tangent[0] if isinstance(g, Dual) and g.level == lvl else np.zeros_like(x)
+
+
+def hessian(fn: Callable, x) -> tuple[float, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian from n Hessian-vector products, done in blocks of directions."""
+    x = _vector(x)
+    n = x.size
+    hess, grad_ = np.zeros((n, n)), np.zeros(n)
+    value = None
+    b = max(1, min(n, BLOCK_ELEMENTS // max(n, 1)))
+    for j in range(0, n, b):
+        k = min(b, n - j)
+        block = np.zeros((k, n))
+        block[np.arange(k), np.arange(j, j + k)] = 1.0
+        lvl = new_level()
+        val, g = value_and_grad(fn)(Dual(x, block, lvl))
+        value = val.value if isinstance(val, Dual) and val.level == lvl else val
+        if isinstance(g, Dual) and g.level == lvl:
+            grad_, hess[j:j + k] = g.value, g.tangent
+        else:
+            grad_ = g
+    if value is None:
+        value, grad_ = value_and_grad(fn)(x)
+    return float(np.reshape(value, ())), np.asarray(grad_, dtype=float), hess
