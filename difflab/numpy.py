@@ -117,20 +117,27 @@ def _is_sympy(a) -> bool:
 
 
 def apply(rule, *args, **kw):
-    """Apply one rule row to arguments of any kind (see module docstring)."""
+    """Apply one rule row to arguments of any kind (see module docstring).
+
+    Plain NumPy arguments are the hot path (every VJP in a backward pass lands here), so it is tried
+    first; an object array of SymPy expressions that NumPy cannot handle falls through to the twin.
+    """
+    for a in args:
+        if type(a) not in _PLAIN:
+            break
+    else:
+        try:
+            return rule.numpy(*args, **kw)
+        except (TypeError, AttributeError):
+            if any(type(a) is np.ndarray and a.dtype.hasobject for a in args) and rule.sympy is not None:
+                return rule.sympy(*args, **kw)
+            raise
     top = None
     for a in args:
-        t = type(a)
-        if t is np.ndarray:
-            if a.dtype.hasobject:  # an object array of SymPy expressions
-                return rule.sympy(*args, **kw)
-            continue
-        if t in _PLAIN:
-            continue
         if isinstance(a, Box):
             if top is None or a.level > top.level:
                 top = a
-        elif _is_sympy(a):
+        elif type(a) not in _PLAIN and _is_sympy(a):
             return rule.sympy(*args, **kw)
     if top is None:
         return rule.numpy(*args, **kw)
@@ -139,6 +146,8 @@ def apply(rule, *args, **kw):
 
 def shape(x) -> tuple:
     """Shape of a float, ndarray or Box (the primal's shape)."""
+    if type(x) is np.ndarray:
+        return x.shape
     if isinstance(x, Box):
         return shape(x.value)
     return np.shape(x)

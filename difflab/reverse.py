@@ -45,14 +45,17 @@ class Node(Box):
         vals = []
         parents = []
         vjp = rule.vjp
+        boxed = False  # does a value still hold an outer trace's box?
         for i, a in enumerate(args):
             if type(a) is Node and a.level == lvl:
-                vals.append(a.value)
+                v = a.value
                 if vjp is not None and vjp[i] is not None:
                     parents.append((i, a))
             else:
-                vals.append(a)
-        ans = apply(rule, *vals, **kw)
+                v = a
+            boxed = boxed or isinstance(v, Box)
+            vals.append(v)
+        ans = apply(rule, *vals, **kw) if boxed else rule.numpy(*vals, **kw)
         if not parents:
             return ans
         node = Node(ans, lvl, self.tape, rule, vals, kw, parents)
@@ -94,12 +97,11 @@ def _trace(fn, x, args, kw):
     return out, nodes, treedef, lvl, tape
 
 
-def _cotangents(nodes, out, lvl, tape, seed):
+def _cotangents(nodes, out, lvl, tape, seed, reset=False):
     if isinstance(out, Node) and out.level == lvl:
-        for node in tape:
-            node.g = None
-        for node in nodes:
-            node.g, node.owned = None, False
+        if reset:  # a pullback called again
+            for node in tape + nodes:
+                node.g, node.owned = None, False
         _backward(tape, out, seed)
     return [np.zeros(shape(n.value)) if n.g is None else n.g for n in nodes]
 
@@ -112,7 +114,7 @@ def vjp(fn: Callable, x, *args, **kw) -> tuple[Any, Callable]:
 
     def pullback(ct):
         with np.errstate(all="ignore"):
-            return pytree.unflatten(treedef, _cotangents(nodes, out, lvl, tape, ct))
+            return pytree.unflatten(treedef, _cotangents(nodes, out, lvl, tape, ct, reset=True))
     return value, pullback
 
 

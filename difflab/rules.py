@@ -114,6 +114,27 @@ def _np_log_softmax(x, axis=-1):
     return x - _np_logsumexp(x, axis=axis, keepdims=True)
 
 
+def _np_sum(x, axis=None, keepdims=False):
+    """``numpy.sum`` without its Python-level wrapper (the ufunc reduction directly: half the overhead)."""
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _np_mean(x, axis=None, keepdims=False):
+    shape = np.shape(x)
+    count = math.prod(shape) if axis is None else math.prod(
+        shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    return np.add.reduce(x, axis=axis, keepdims=keepdims) / count
+
+
+def _np_broadcast_to(x, shape):
+    """A writable, owned broadcast copy: cheap for the small arrays VJPs broadcast, and accumulable."""
+    if np.shape(x) == shape:
+        return x
+    out = np.empty(shape, dtype=np.result_type(x, np.float64))
+    out[...] = x
+    return out
+
+
 def _np_untake(g, idx, shape):
     """Adjoint of indexing: scatter ``g`` into zeros of ``shape``, adding repeated indices."""
     z = np.zeros(shape, dtype=np.result_type(g, np.float64))
@@ -164,7 +185,7 @@ def _keepdims_shape(shape, axis):
 def _restore(g, x, axis, keepdims):
     """Cotangent of a reduction, broadcast back over the reduced axes of x."""
     xs = dnp.shape(x)
-    if not keepdims:
+    if not keepdims and axis is not None:
         g = dnp.reshape(g, _keepdims_shape(xs, axis))
     return dnp.broadcast_to(g, xs)
 
@@ -213,12 +234,22 @@ def _sym_elementwise(fn, nin):
     return twin
 
 
-def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True) -> Rule:
+def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None) -> Rule:
     """Elementwise f(x) with local derivative ``deriv(x, ans)``: jvp = t*d, vjp = g*d."""
     return Rule(name, np_fn, _sym_elementwise(sym, 1), mp,
                 jvp=lambda ts, ans, x: ts[0] * deriv(x, ans),
-                vjp=(lambda g, ans, x: g * deriv(x, ans),),
+                vjp=(vjp or (lambda g, ans, x: g * deriv(x, ans)),),
                 domain=domain, arity=1, in_expressions=expr)
+
+
+def _sigmoid_vjp(g, ans, x):
+    """g*s*(1-s); on plain arrays computed in one buffer (this is the hot spot of a network's backward)."""
+    if type(g) is np.ndarray and type(ans) is np.ndarray and g.shape == ans.shape:
+        t = 1.0 - ans
+        t *= ans
+        t *= g
+        return t
+    return g * (ans * (1.0 - ans))
 
 
 def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rule:
@@ -330,7 +361,7 @@ _ROWS: list[Rule] = [
     _unary("tanh", np.tanh, _sym("tanh"), mpmath.tanh, lambda x, a: 1.0 - a * a),
     _unary("abs", np.abs, _sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
     _unary("sigmoid", _np_sigmoid, _fused_sym("sigmoid"), _mp_sigmoid, lambda x, a: a * (1.0 - a),
-           domain="wide"),
+           domain="wide", vjp=_sigmoid_vjp),
     _unary("softplus", _np_softplus, _fused_sym("softplus"), _mp_softplus, lambda x, a: dnp.sigmoid(x),
            domain="wide"),
     _unary("log_sigmoid", _np_log_sigmoid, _fused_sym("log_sigmoid"), _mp_log_sigmoid,
@@ -403,6 +434,10 @@ def _matmul_jvp(ts, ans, a, b):
     return _sum_tangents(parts)
 
 
+def _mT(x):
+    return dnp.transpose(x) if dnp.ndim(x) == 2 else dnp.swapaxes(x, -1, -2)
+
+
 def _matmul_vjp_a(g, ans, a, b):
     na, nb = dnp.ndim(a), dnp.ndim(b)
     if nb == 1:
@@ -410,7 +445,7 @@ def _matmul_vjp_a(g, ans, a, b):
     elif na == 1:
         ga = dnp.matmul(b, g[..., None])[..., 0]
     else:
-        ga = dnp.matmul(g, dnp.swapaxes(b, -1, -2))
+        ga = dnp.matmul(g, _mT(b))
     return _unbroadcast(ga, dnp.shape(a))
 
 
@@ -419,9 +454,9 @@ def _matmul_vjp_b(g, ans, a, b):
     if na == 1:
         gb = g * a if nb == 1 else a[:, None] * g[..., None, :]
     elif nb == 1:
-        gb = dnp.matmul(dnp.swapaxes(a, -1, -2), g[..., None])[..., 0]
+        gb = dnp.matmul(_mT(a), g[..., None])[..., 0]
     else:
-        gb = dnp.matmul(dnp.swapaxes(a, -1, -2), g)
+        gb = dnp.matmul(_mT(a), g)
     return _unbroadcast(gb, dnp.shape(b))
 
 
@@ -464,10 +499,10 @@ def _sym_log_softmax(x, axis=-1):
 
 
 _ROWS += [
-    Rule("sum", np.sum, _sym_sum, None, jvp=_sum_jvp,
+    Rule("sum", _np_sum, _sym_sum, None, jvp=_sum_jvp,
          vjp=(lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims),)),
-    Rule("mean", np.mean, _sym_mean, None, jvp=_mean_jvp, vjp=(_mean_vjp,)),
-    Rule("broadcast_to", np.broadcast_to, np.broadcast_to, None, jvp=_bcast_jvp,
+    Rule("mean", _np_mean, _sym_mean, None, jvp=_mean_jvp, vjp=(_mean_vjp,)),
+    Rule("broadcast_to", _np_broadcast_to, np.broadcast_to, None, jvp=_bcast_jvp,
          vjp=(lambda g, ans, x, shape: _unbroadcast(g, dnp.shape(x)),)),
     Rule("reshape", np.reshape, np.reshape, None,
          jvp=lambda ts, ans, x, shape: dnp.reshape(ts[0], dnp.shape(ts[0])[:1] + dnp.shape(ans)),

@@ -1,0 +1,262 @@
+"""Speed of difflab's AD engines against hand-written vectorized NumPy, measured in one run.
+
+Run:  python benchmarks/bench_autodiff.py [--quick]
+(OPENBLAS_NUM_THREADS=1 is set below before NumPy is imported, so BLAS runs on one core for everyone.)
+
+Networks: sigmoid MLPs at batch 256.  Multi-class nets use softmax cross-entropy (``log_softmax``); the
+2-2-1 net has one sigmoid output and the seed notes' log-loss, written in the standard stable form
+``softplus(z) - y*z`` (= -y log sigmoid(z) - (1-y) log(1 - sigmoid(z))).  The
+hand-written baseline does the same arithmetic with the same numerically stable formulas, so a ratio
+measures the tool's overhead only.  Every timed difflab gradient is asserted equal to the hand-written
+one first (relative max-norm error <= 1e-14 per array).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+import numpy as np  # noqa: E402
+
+import difflab.numpy as dnp  # noqa: E402
+from difflab import forward, reverse  # noqa: E402
+
+try:  # optional column
+    import autograd  # noqa: E402
+    import autograd.numpy as anp  # noqa: E402
+except ImportError:  # pragma: no cover - depends on the environment
+    autograd = None
+
+BATCH = 256
+NETS = [((64, 128, 128, 10), 1.15), ((784, 256, 128, 10), 1.15), ((2, 2, 1), 3.0)]
+
+
+def timeit(fn, min_time: float) -> float:
+    """Best of 5 repeats of the mean time of a loop lasting ~min_time/5 seconds."""
+    fn()
+    t0, n = time.perf_counter(), 0
+    while time.perf_counter() - t0 < 0.02:
+        fn()
+        n += 1
+    loops = max(1, int(n * (min_time / 5) / 0.02))
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / loops)
+    return best
+
+
+def rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return float(np.max(np.abs(a - b)) / scale) if scale else 0.0
+
+
+# ---------------------------------------------------------------------------------------- MLP
+def make_net(sizes, rng):
+    params = []
+    for m, n in zip(sizes[:-1], sizes[1:], strict=True):
+        params += [rng.normal(0, 1 / np.sqrt(m), (m, n)), rng.normal(0, 0.1, n)]
+    X = rng.normal(size=(BATCH, sizes[0]))
+    if sizes[-1] == 1:
+        Y = rng.integers(0, 2, (BATCH, 1)).astype(float)
+    else:
+        Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], BATCH)]
+    return params, X, Y
+
+
+def loss_dnp(params, X, Y):
+    """The network written once over difflab.numpy."""
+    h = X
+    for i in range(0, len(params) - 2, 2):
+        h = dnp.sigmoid(h @ params[i] + params[i + 1])
+    z = h @ params[-2] + params[-1]
+    if Y.shape[1] == 1:  # log-loss on a sigmoid output: -y log s(z) - (1-y) log(1-s(z)) = softplus(z) - y z
+        return dnp.sum(dnp.softplus(z) - Y * z) / BATCH
+    return -dnp.sum(dnp.log_softmax(z) * Y) / BATCH
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def hand_loss(params, X, Y):
+    with np.errstate(over="ignore"):
+        h = X
+        for i in range(0, len(params) - 2, 2):
+            h = _sigmoid(h @ params[i] + params[i + 1])
+        z = h @ params[-2] + params[-1]
+        if Y.shape[1] == 1:
+            return np.sum(np.logaddexp(0.0, z) - Y * z) / BATCH
+        m = np.max(z, axis=1, keepdims=True)
+        logp = z - (np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)) + m)
+        return -np.sum(logp * Y) / BATCH
+
+
+def hand_value_and_grad(params, X, Y):
+    """Textbook vectorized backprop."""
+    with np.errstate(over="ignore"):
+        acts = [X]
+        h = X
+        for i in range(0, len(params) - 2, 2):
+            h = _sigmoid(h @ params[i] + params[i + 1])
+            acts.append(h)
+        z = h @ params[-2] + params[-1]
+        if Y.shape[1] == 1:
+            loss = np.sum(np.logaddexp(0.0, z) - Y * z) / BATCH
+            d = (_sigmoid(z) - Y) / BATCH
+        else:
+            m = np.max(z, axis=1, keepdims=True)
+            e = np.exp(z - m)
+            s = np.sum(e, axis=1, keepdims=True)
+            loss = -np.sum((z - (np.log(s) + m)) * Y) / BATCH
+            d = (e / s - Y) / BATCH
+        grads = [None] * len(params)
+        for i in range(len(params) - 2, -1, -2):
+            a = acts[i // 2]
+            grads[i], grads[i + 1] = a.T @ d, np.sum(d, axis=0)
+            if i:
+                d = (d @ params[i].T) * a * (1.0 - a)
+        return loss, grads
+
+
+def loss_autograd(params, X, Y):
+    h = X
+    for i in range(0, len(params) - 2, 2):
+        h = 1.0 / (1.0 + anp.exp(-(anp.dot(h, params[i]) + params[i + 1])))
+    z = anp.dot(h, params[-2]) + params[-1]
+    if Y.shape[1] == 1:
+        return anp.sum(anp.logaddexp(0.0, z) - Y * z) / BATCH
+    m = anp.max(z, axis=1, keepdims=True)
+    logp = z - (anp.log(anp.sum(anp.exp(z - m), axis=1, keepdims=True)) + m)
+    return -anp.sum(logp * Y) / BATCH
+
+
+def bench_net(sizes, goal: float, rng, min_time: float) -> bool:
+    """One line of the MLP table; returns whether the goal is met."""
+    vg = reverse.value_and_grad(loss_dnp)
+    params, X, Y = make_net(sizes, rng)
+    v_ref, g_ref = hand_value_and_grad(params, X, Y)
+    v, g = vg(params, X, Y)
+    err = max([rel(v, v_ref)] + [rel(a, b) for a, b in zip(g, g_ref, strict=True)])
+    assert err <= 1e-14, f"{sizes}: reverse differs from hand-written backprop by {err:.2e}"
+    t_fwd_hand = timeit(lambda: hand_loss(params, X, Y), min_time)
+    t_fwd_dnp = timeit(lambda: loss_dnp(params, X, Y), min_time)
+    t_hand, t_rev = [], []
+    for _ in range(3):  # interleave the two headline timings so drift affects both alike
+        t_hand.append(timeit(lambda: hand_value_and_grad(params, X, Y), min_time / 3))
+        t_rev.append(timeit(lambda: vg(params, X, Y), min_time / 3))
+    t_hand, t_rev = min(t_hand), min(t_rev)
+    ratio = t_rev / t_hand
+    name = "-".join(map(str, sizes))
+    line = (f"{name:<16}{t_hand * 1e6:>8.0f}us{t_rev * 1e6:>8.0f}us{ratio:>7.2f}{goal:>6.2f}  "
+            f"{t_hand / t_fwd_hand:>13.2f}{t_rev / t_fwd_dnp:>13.2f}")
+    if autograd:
+        ag = autograd.value_and_grad(loss_autograd)
+        assert rel(ag(params, X, Y)[0], v_ref) <= 1e-14
+        line += f"{timeit(lambda: ag(params, X, Y), min_time) / t_hand:>10.2f}"
+    verdict = "meets goal" if ratio <= goal else f"MISSES goal by {100 * (ratio / goal - 1):.0f}%"
+    print(line + "  " + verdict + f"  (max rel diff {err:.1e})")
+    return ratio <= goal
+
+
+def bench_mlps(min_time: float) -> bool:
+    rng = np.random.default_rng(0)
+    print(f"MLP loss+gradient, batch {BATCH} (time per call; ratio = tool / hand-written NumPy backprop)")
+    head = f"{'network':<16}{'hand':>10}{'reverse':>10}{'ratio':>7}{'goal':>6}  {'grad/fwd hand':>13}" \
+           f"{'grad/fwd rev':>13}"
+    print(head + (f"{'autograd':>10}" if autograd else "") + "  verdict")
+    ok = all([bench_net(sizes, goal, rng, min_time) for sizes, goal in NETS])
+    if not autograd:
+        print("(autograd column skipped: install the 'bench' extra to add it)")
+    return ok
+
+
+# ---------------------------------------------------------------------------------- Rosenbrock
+def rosen_dnp(x):
+    return dnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosen_der(x):
+    """Analytic gradient (the scipy.optimize.rosen_der formula)."""
+    xm, xm_m1, xm_p1 = x[1:-1], x[:-2], x[2:]
+    der = np.zeros_like(x)
+    der[1:-1] = 200 * (xm - xm_m1 ** 2) - 400 * (xm_p1 - xm ** 2) * xm - 2 * (1 - xm)
+    der[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0])
+    der[-1] = 200 * (x[-1] - x[-2] ** 2)
+    return der
+
+
+def rosen_hess(x):
+    """Analytic Hessian (tridiagonal, the scipy.optimize.rosen_hess formula)."""
+    n = x.size
+    H = np.diag(-400 * x[:-1], 1) + np.diag(-400 * x[:-1], -1)
+    diag = np.zeros(n)
+    diag[0] = 1200 * x[0] ** 2 - 400 * x[1] + 2
+    diag[-1] = 200
+    diag[1:-1] = 202 + 1200 * x[1:-1] ** 2 - 400 * x[2:]
+    return H + np.diag(diag)
+
+
+def bench_rosen(n: int, rng, min_time: float, forward_hessian_max: int) -> None:
+    """One line of the Rosenbrock table."""
+    rvg = reverse.value_and_grad(rosen_dnp)
+    x = rng.uniform(-2, 2, n)
+    g_ref, H_ref = rosen_der(x), rosen_hess(x)
+    g_rev, g_fwd = rvg(x)[1], forward.gradient(rosen_dnp, x)[1]
+    H_rev = reverse.hessian(rosen_dnp, x)[2]
+    errs = [rel(g_rev, g_ref), rel(g_fwd, g_ref)]
+    assert max(errs) <= 1e-14, f"n={n}: gradient differs from rosen_der by {max(errs):.2e}"
+    herr = rel(H_rev, H_ref)
+    assert herr <= 1e-14, f"n={n}: Hessian differs from rosen_hess by {herr:.2e}"
+    t_an = timeit(lambda: rosen_der(x), min_time)
+    t_rev = timeit(lambda: rvg(x), min_time)
+    t_fwd = timeit(lambda: forward.gradient(rosen_dnp, x), min_time)
+    t_hr = timeit(lambda: reverse.hessian(rosen_dnp, x), min_time)
+    if n <= forward_hessian_max:
+        H_fwd = forward.hessian(rosen_dnp, x)[2]
+        herr = max(herr, rel(H_fwd, H_ref))
+        assert herr <= 1e-14, f"n={n}: forward Hessian differs from rosen_hess by {herr:.2e}"
+        hf = f"{timeit(lambda: forward.hessian(rosen_dnp, x), min_time) * 1e3:>11.2f}ms"
+    else:
+        hf = f"{'skipped':>13}"
+    print(f"{n:>6}{t_an * 1e6:>9.1f}us{t_rev * 1e6:>8.0f}us{t_rev / t_an:>7.1f}{t_fwd * 1e6:>9.0f}us"
+          f"{t_fwd / t_an:>8.1f}{t_hr * 1e3:>11.2f}ms{hf}   {max(errs):.1e} / {herr:.1e}")
+
+
+def bench_rosenbrock(min_time: float, forward_hessian_max: int) -> None:
+    rng = np.random.default_rng(1)
+    print("\nExtended Rosenbrock (time per call; ratios over the analytic gradient)")
+    print(f"{'n':>6}{'analytic':>11}{'reverse':>10}{'ratio':>7}{'forward':>11}{'ratio':>8}"
+          f"{'rev Hessian':>13}{'fwd Hessian':>13}   max rel diff grad / Hessian")
+    for n in (10, 100, 1000):
+        bench_rosen(n, rng, min_time, forward_hessian_max)
+    print(f"(forward Hessian = nested duals, O(n^2) work per op; skipped for n > {forward_hessian_max})",
+          flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter timings (noisier ratios)")
+    args = parser.parse_args(argv)
+    min_time = 0.3 if args.quick else 1.5
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}\n")
+    ok = bench_mlps(min_time)
+    bench_rosenbrock(min_time, forward_hessian_max=100)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
