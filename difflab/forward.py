@@ -17,7 +17,6 @@ import numpy as np
 
 from difflab.errors import InputError
 from difflab.numpy import Box, apply, shape
-from difflab.rules import _pad
 
 _levels = itertools.count(1)  # shared with reverse.py through new_level()
 BLOCK_ELEMENTS = 1 << 22  # max entries in one tangent block (bounds memory of batched passes)
@@ -55,14 +54,7 @@ class Dual(Box):
         if rule.jvp is None:
             return ans
         t = rule.jvp(tuple(tangents), ans, *primals, **kw)
-        if t is None:
-            return ans
-        s, ts = shape(ans), shape(t)
-        if ts[1:] != s:  # a broadcast operand's tangent: give it the output's shape
-            from difflab.numpy import broadcast_to
-
-            t = broadcast_to(_pad(t, len(s)), ts[:1] + s)
-        return Dual(ans, t, lvl)
+        return ans if t is None else Dual(ans, t, lvl)
 
 
 def _input(x):

@@ -156,6 +156,14 @@ def _pad(t, nd):
     return dnp.reshape(t, (s[0],) + (1,) * extra + s[1:])
 
 
+def _fit(t, ans):
+    """A batched tangent broadcast to the output's shape (a broadcast operand's tangent is smaller)."""
+    s, ts = dnp.shape(ans), dnp.shape(t)
+    if ts[1:] == s:
+        return t
+    return dnp.broadcast_to(_pad(t, len(s)), ts[:1] + s)
+
+
 def _unbroadcast(g, shape):
     """Sum a cotangent over the axes broadcasting added or stretched, back to ``shape``."""
     gs = dnp.shape(g)
@@ -242,14 +250,21 @@ def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None) -> R
                 domain=domain, arity=1, in_expressions=expr)
 
 
+def _sigmoid_d(x, ans):
+    """sigmoid' = s(x) s(-x): the textbook s(1-s) loses all relative accuracy once s rounds to 1."""
+    return ans * dnp.sigmoid(-x)
+
+
 def _sigmoid_vjp(g, ans, x):
-    """g*s*(1-s); on plain arrays computed in one buffer (this is the hot spot of a network's backward)."""
-    if type(g) is np.ndarray and type(ans) is np.ndarray and g.shape == ans.shape:
-        t = 1.0 - ans
-        t *= ans
+    """g s(x) s(-x); on plain arrays in one buffer (this is the hot spot of a network's backward)."""
+    if type(g) is np.ndarray and type(ans) is np.ndarray and type(x) is np.ndarray and g.shape == ans.shape:
+        with np.errstate(over="ignore"):
+            t = np.exp(x)
+        t += 1.0
+        np.divide(ans, t, out=t)
         t *= g
         return t
-    return g * (ans * (1.0 - ans))
+    return g * _sigmoid_d(x, ans)
 
 
 def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rule:
@@ -272,7 +287,7 @@ def _linear_binary(name, np_fn, sym, mp, s1) -> Rule:
         b = None if ts[1] is None else _pad(ts[1], nd)
         if b is not None and s1 < 0:
             b = -b
-        return _sum_tangents([a, b])
+        return _fit(_sum_tangents([a, b]), ans)
     return Rule(name, np_fn, sym, mp, jvp=jvp,
                 vjp=(lambda g, ans, x, y: _unbroadcast(g, dnp.shape(x)),
                      (lambda g, ans, x, y: _unbroadcast(g, dnp.shape(y))) if s1 > 0 else
@@ -350,7 +365,7 @@ _ROWS: list[Rule] = [
     _unary("log", np.log, _sym("log"), mpmath.log, lambda x, a: 1.0 / x, domain="positive"),
     _unary("log1p", np.log1p, lambda x, **k: _sym("log")(1 + x), mpmath.log1p,
            lambda x, a: 1.0 / (1.0 + x), domain="gt_minus_one"),
-    _unary("expm1", np.expm1, lambda x, **k: _sym("exp")(x) - 1, mpmath.expm1, lambda x, a: a + 1.0),
+    _unary("expm1", np.expm1, lambda x, **k: _sym("exp")(x) - 1, mpmath.expm1, lambda x, a: dnp.exp(x)),
     _unary("sqrt", np.sqrt, _sym("sqrt"), mpmath.sqrt, lambda x, a: 0.5 / a, domain="nonnegative"),
     _unary("sin", np.sin, _sym("sin"), mpmath.sin, lambda x, a: dnp.cos(x)),
     _unary("cos", np.cos, _sym("cos"), mpmath.cos, lambda x, a: -dnp.sin(x)),
@@ -358,10 +373,10 @@ _ROWS: list[Rule] = [
     _unary("atan", np.arctan, _sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x)),
     _unary("sinh", np.sinh, _sym("sinh"), mpmath.sinh, lambda x, a: dnp.cosh(x)),
     _unary("cosh", np.cosh, _sym("cosh"), mpmath.cosh, lambda x, a: dnp.sinh(x)),
-    _unary("tanh", np.tanh, _sym("tanh"), mpmath.tanh, lambda x, a: 1.0 - a * a),
+    _unary("tanh", np.tanh, _sym("tanh"), mpmath.tanh, lambda x, a: 1.0 / dnp.cosh(x) ** 2),
     _unary("abs", np.abs, _sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
-    _unary("sigmoid", _np_sigmoid, _fused_sym("sigmoid"), _mp_sigmoid, lambda x, a: a * (1.0 - a),
-           domain="wide", vjp=_sigmoid_vjp),
+    _unary("sigmoid", _np_sigmoid, _fused_sym("sigmoid"), _mp_sigmoid, _sigmoid_d, domain="wide",
+           vjp=_sigmoid_vjp),
     _unary("softplus", _np_softplus, _fused_sym("softplus"), _mp_softplus, lambda x, a: dnp.sigmoid(x),
            domain="wide"),
     _unary("log_sigmoid", _np_log_sigmoid, _fused_sym("log_sigmoid"), _mp_log_sigmoid,
@@ -464,7 +479,7 @@ def _where_jvp(ts, ans, c, a, b):
     nd = dnp.ndim(ans)
     ta = 0.0 if ts[1] is None else _pad(ts[1], nd)
     tb = 0.0 if ts[2] is None else _pad(ts[2], nd)
-    return dnp.where(c, ta, tb)
+    return _fit(dnp.where(c, ta, tb), ans)
 
 
 def _stack_jvp(ts, ans, *xs, axis=0):

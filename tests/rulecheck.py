@@ -1,0 +1,166 @@
+"""The one generic checker for rows of ``difflab.rules`` (imported by test_rules.py).
+
+``check_rule(rule, rng)`` -- an elementwise row (arity 1 or 2) at random points inside its domain:
+  * its NumPy value against its mpmath twin (50 digits),
+  * the symbolic partials of its SymPy twin (``sympy.diff``, evaluated at 40 digits) against mpmath's
+    numerical derivative of its mpmath twin -- the two twins must agree with each other,
+  * its ``jvp`` (batched tangents, one and several directions) and each ``vjp[i]`` against those partials,
+  * the same on arrays with broadcasting ((3,1) with (1,4)): VJPs must come back summed to each shape.
+``check_array_rule(rule, mp_fn, args, kw, diff)`` -- a shape-changing or fused array row: the full
+Jacobian by central differences in mpmath at 50 digits (step 1e-20: truncation 1e-40, rounding 1e-30),
+then ``jvp`` (two batched directions) against J v and each ``vjp`` against J^T w.
+Both return the largest relative error seen so a test can assert on it and print it.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy
+
+from difflab.rules import Rule, sample_domain
+
+DPS = 40
+
+
+def rel(a, b) -> float:
+    """Max-norm relative difference of two arrays (0 when both are zero)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    return float(np.max(np.abs(a - b), initial=0.0)) / scale if scale else 0.0
+
+
+def _points(rule: Rule, rng, size=()):
+    return [sample_domain(d, rng, size) for d in rule.domains()]
+
+
+def symbolic_partials(rule: Rule, point) -> list[float]:
+    """Partials of the SymPy twin at a float point, evaluated at DPS digits."""
+    syms = sympy.symbols(f"a0:{rule.arity}", real=True)
+    expr = rule.sympy(*syms)
+    subs = {s: sympy.Float(float(p), DPS) for s, p in zip(syms, point, strict=True)}
+    return [sympy.diff(expr, s).subs(subs).evalf(DPS) for s in syms]
+
+
+def mpmath_partials(rule: Rule, point) -> list:
+    """Numerical partials of the mpmath twin at DPS digits."""
+    out = []
+    with mpmath.workdps(DPS):
+        for i in range(rule.arity):
+            def along(t, i=i):
+                args = [mpmath.mpf(float(p)) for p in point]
+                args[i] = t
+                return rule.mpmath(*args)
+            out.append(mpmath.diff(along, mpmath.mpf(float(point[i]))))
+    return out
+
+
+def check_rule(rule: Rule, rng: np.random.Generator, npoints: int = 6, rtol: float = 1e-13) -> float:
+    """Check one elementwise row (see module docstring); raises AssertionError, returns the worst error."""
+    worst = 0.0
+    for _ in range(npoints):
+        point = [float(p) for p in _points(rule, rng)]
+        # values: NumPy against mpmath
+        with mpmath.workdps(50):
+            ref_value = float(rule.mpmath(*[mpmath.mpf(p) for p in point]))
+        value = rule.numpy(*point)
+        err = rel(value, ref_value)
+        assert err <= 4e-15 + rtol * 0.05, f"{rule.name}{tuple(point)}: value {value} vs mpmath {ref_value}"
+        # the two twins agree on the derivative
+        sym = symbolic_partials(rule, point)
+        num = mpmath_partials(rule, point)
+        for s, m in zip(sym, num, strict=True):
+            assert abs(sympy.Float(m, DPS) - s) <= 1e-25 * (1 + abs(s)), f"{rule.name}: SymPy {s} vs mpmath {m}"
+        ref = np.array([float(s) for s in sym])
+        ans = rule.numpy(*point)
+        for i in range(rule.arity):
+            ts = tuple(np.array([1.0]) if j == i else None for j in range(rule.arity))
+            t = np.asarray(rule.jvp(ts, ans, *point))
+            assert t.shape == (1,), f"{rule.name}: jvp tangent shape {t.shape}, expected (1,)"
+            g = rng.normal()
+            c = rule.vjp[i](g, ans, *point)
+            worst = max(worst, rel(t[0], ref[i]), rel(c, g * ref[i]))
+        # several directions at once: sum of partial * tangent
+        dirs = [rng.normal(size=3) for _ in range(rule.arity)]
+        t = rule.jvp(tuple(dirs), ans, *point)
+        worst = max(worst, rel(t, sum(r * d for r, d in zip(ref, dirs, strict=True))))
+        assert worst <= rtol, f"{rule.name} at {point}: derivative rules off by {worst:.2e} (partials {ref})"
+    worst = max(worst, _check_broadcasting(rule, rng))
+    assert worst <= rtol, f"{rule.name}: broadcast derivative rules off by {worst:.2e}"
+    return worst
+
+
+def _check_broadcasting(rule: Rule, rng) -> float:
+    """Arrays: (3,1) with (1,4) for binary rows; VJPs summed back to each shape, JVPs per direction."""
+    shapes = [(3, 1), (1, 4)][: rule.arity] if rule.arity == 2 else [(3, 4)]
+    args = [sample_domain(d, rng, s) for d, s in zip(rule.domains(), shapes, strict=True)]
+    ans = rule.numpy(*args)
+    bargs = np.broadcast_arrays(*args)
+    worst = 0.0
+    # elementwise partials from the scalar rules (checked above) on the broadcast grid
+    partials = []
+    for i in range(rule.arity):
+        ts = tuple(np.ones((1,) + a.shape) if j == i else None for j, a in enumerate(bargs))
+        partials.append(np.asarray(rule.jvp(ts, ans, *bargs))[0])
+    g = rng.normal(size=ans.shape)
+    for i, a in enumerate(args):
+        c = np.asarray(rule.vjp[i](g, ans, *args))
+        assert c.shape == a.shape, f"{rule.name}: vjp[{i}] has shape {c.shape}, argument {a.shape}"
+        expected = np.sum(g * partials[i], axis=tuple(k for k, n in enumerate(a.shape) if n == 1),
+                          keepdims=True)
+        worst = max(worst, rel(c, expected))
+        ts = tuple(rng.normal(size=(2,) + b.shape) if j == i else None for j, b in enumerate(args))
+        t = np.asarray(rule.jvp(ts, ans, *args))
+        assert t.shape == (2,) + ans.shape, f"{rule.name}: jvp shape {t.shape}"
+        worst = max(worst, rel(t, ts[i] * partials[i]))
+    return worst
+
+
+def _mp_array(x):
+    return np.vectorize(lambda v: mpmath.mpf(float(v)), otypes=[object])(np.asarray(x, dtype=float))
+
+
+def mp_jacobian(mp_fn, args, kw, diff) -> list[np.ndarray]:
+    """d out / d args[i] for i in diff, by central differences at 50 digits: arrays out.shape + arg.shape."""
+    jac = []
+    with mpmath.workdps(50):
+        h = mpmath.mpf("1e-20")
+        mp_args = [_mp_array(a) if i in diff else a for i, a in enumerate(args)]
+        for i in diff:
+            base = mp_args[i]
+            cols = []
+            for j in range(base.size):
+                plus, minus = base.copy(), base.copy()
+                plus.flat[j] += h
+                minus.flat[j] -= h
+                fp = np.asarray(mp_fn(*[plus if k == i else a for k, a in enumerate(mp_args)], **kw), dtype=object)
+                fm = np.asarray(mp_fn(*[minus if k == i else a for k, a in enumerate(mp_args)], **kw), dtype=object)
+                cols.append(np.vectorize(lambda p, m: float((p - m) / (2 * h)), otypes=[float])(fp, fm))
+            out_shape = cols[0].shape
+            jac.append(np.stack(cols, axis=-1).reshape(out_shape + np.shape(base)))
+    return jac
+
+
+def check_array_rule(rule: Rule, mp_fn, args, kw, diff, rng, rtol: float = 1e-13) -> float:
+    """Check an array row's jvp/vjp against the mpmath Jacobian (see module docstring)."""
+    args = [np.asarray(a, dtype=float) if i in diff else a for i, a in enumerate(args)]
+    ans = rule.numpy(*args, **kw)
+    ref_value = np.asarray(mp_fn(*[_mp_array(a) if i in diff else a for i, a in enumerate(args)], **kw),
+                           dtype=object)
+    worst = rel(ans, np.vectorize(float, otypes=[float])(ref_value))
+    jac = mp_jacobian(mp_fn, args, kw, diff)
+    out_nd = np.ndim(ans)
+    for J, i in zip(jac, diff, strict=True):
+        a = args[i]
+        v = rng.normal(size=(2,) + a.shape)
+        ts = tuple(v if j == i else None for j in range(len(args)))
+        t = np.asarray(rule.jvp(ts, ans, *args, **kw))
+        assert t.shape == (2,) + np.shape(ans), f"{rule.name}: jvp shape {t.shape} for output {np.shape(ans)}"
+        expected = np.stack([np.tensordot(J, vk, axes=a.ndim) for vk in v])
+        worst = max(worst, rel(t, expected))
+        w = rng.normal(size=np.shape(ans))
+        c = np.asarray(rule.vjp[i](w, ans, *args, **kw))
+        assert c.shape == a.shape, f"{rule.name}: vjp[{i}] shape {c.shape}, argument {a.shape}"
+        worst = max(worst, rel(c, np.tensordot(w, J, axes=out_nd)))
+    assert worst <= rtol, f"{rule.name}{kw}: derivative rules off by {worst:.2e}"
+    return worst
