@@ -111,10 +111,11 @@ def gradient(fn: Callable, x) -> tuple[float, np.ndarray]:
         for j, block in _blocks(n, n):
             lvl = new_level()
             value, t = _split(fn(Dual(x, block, lvl)), lvl, block.shape[0])
+            _check_scalar(value, "gradient")
             grad[j:j + block.shape[0]] = np.reshape(t, (block.shape[0],))
         if value is None:
             value = fn(x)
-    return float(_check_scalar(value, "gradient")), grad
+    return float(np.reshape(_check_scalar(value, "gradient"), ())), grad
 
 
 def hessian(fn: Callable, x) -> tuple[float, np.ndarray, np.ndarray]:
@@ -136,9 +137,10 @@ def hessian(fn: Callable, x) -> tuple[float, np.ndarray, np.ndarray]:
             out = fn(Dual(Dual(x, block, outer), eye, inner))
             val_outer, tan = _split(out, inner, n)  # primal (a Dual of outer) and tangent (grad, a Dual)
             value = val_outer.value if isinstance(val_outer, Dual) else val_outer
+            _check_scalar(value, "hessian")
             g, rows = _split(tan, outer, b)
             grad = np.reshape(g, (n,))
             hess[j:j + b] = np.reshape(rows, (b, n))
         if value is None:
             value = fn(x)
-    return float(_check_scalar(value, "hessian")), grad, hess
+    return float(np.reshape(_check_scalar(value, "hessian"), ())), grad, hess

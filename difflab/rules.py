@@ -297,7 +297,7 @@ def _linear_binary(name, np_fn, sym, mp, s1) -> Rule:
 
 def _const(name, np_fn, sym, mp, arity=1, domain="real") -> Rule:
     """Piecewise-constant primitive: no derivative rules, engines treat its output as a constant."""
-    return Rule(name, np_fn, sym, mp, jvp=None, vjp=None, domain=domain, arity=arity)
+    return Rule(name, np_fn, _sym_elementwise(sym, arity), mp, jvp=None, vjp=None, domain=domain, arity=arity)
 
 
 # ------------------------------------------------------------------------------ pow partials
@@ -436,16 +436,19 @@ def _lse_kd(ans, x, axis, keepdims):
 
 
 def _matmul_jvp(ts, ans, a, b):
+    """Batched tangents through matmul; a 1-D operand is a row/column, never a batch of the tangent."""
     na, nb = dnp.ndim(a), dnp.ndim(b)
-    nd = max(na, nb)
     parts = []
     if ts[0] is not None:
-        parts.append(dnp.matmul(_pad(ts[0], nd) if na >= 2 else ts[0], b))
-    if ts[1] is not None:
-        if nb == 1:
-            parts.append(dnp.matmul(a, ts[1][..., None])[..., 0])
+        if na == 1 and nb >= 2:  # (k, n) -> (k, 1.., 1, n): a row vector per direction
+            parts.append(dnp.matmul(_pad(dnp.expand_dims(ts[0], -2), nb), b)[..., 0, :])
         else:
-            parts.append(dnp.matmul(a, _pad(ts[1], nd)))
+            parts.append(dnp.matmul(_pad(ts[0], max(na, nb)) if na >= 2 else ts[0], b))
+    if ts[1] is not None:
+        if nb == 1:  # (k, n) -> (k, 1.., n, 1): a column vector per direction
+            parts.append(dnp.matmul(a, _pad(ts[1][..., None], na))[..., 0])
+        else:
+            parts.append(dnp.matmul(a, _pad(ts[1], max(na, nb))))
     return _sum_tangents(parts)
 
 

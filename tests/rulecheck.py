@@ -164,3 +164,78 @@ def check_array_rule(rule: Rule, mp_fn, args, kw, diff, rng, rtol: float = 1e-13
         worst = max(worst, rel(c, np.tensordot(w, J, axes=out_nd)))
     assert worst <= rtol, f"{rule.name}{kw}: derivative rules off by {worst:.2e}"
     return worst
+
+
+# ------------------------------------------------------------------ engine test functions
+# Functions of one 1-D vector over difflab.numpy (what the engines differentiate), with a point each.
+# symbolic_derivatives() traces them into SymPy through the same namespace and differentiates there.
+
+def _seed(v):
+    x, y = v[0], v[1]
+    return x ** 4 + 0.8 * y ** 4 + 4 * x ** 2 + 2 * y ** 2 - x * y - 0.2 * x ** 2 * y
+
+
+def _exp_sin(v):
+    import difflab.numpy as dnp
+
+    return dnp.exp(v[0]) * dnp.sin(v[1])
+
+
+def _rosenbrock(v):
+    import difflab.numpy as dnp
+
+    return dnp.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1.0 - v[:-1]) ** 2)
+
+
+def _mixed(v):
+    import difflab.numpy as dnp
+
+    x, y, z = v
+    return (dnp.sigmoid(x * y) + dnp.softplus(x - z) + dnp.log_sigmoid(z) + dnp.tanh(x) * dnp.atan(y)
+            + dnp.sqrt(z) + dnp.log1p(z) + dnp.expm1(x / 3) + dnp.cosh(y) / dnp.sinh(z + 2)
+            + dnp.tan(x / 2) + dnp.abs(x - y) + dnp.maximum(x, z) + dnp.minimum(y, z) ** 2 + dnp.log(z)
+            + dnp.cos(x * z) + 2.0 ** x + 1.0 / (y - 3) - z ** y)
+
+
+_A = np.array([[0.3, -1.2, 0.5, 0.9], [1.1, 0.4, -0.7, 0.2], [-0.6, 0.8, 1.3, -0.4]])
+_W = np.array([0.5, -1.0, 2.0, 0.25])
+
+
+def _vector_ops(v):
+    import difflab.numpy as dnp
+
+    u = _A @ v
+    return (dnp.logsumexp(u) + dnp.sum(dnp.softmax(v) * _W) + dnp.mean(dnp.log_softmax(u))
+            + dnp.dot(v, v) / 7 + dnp.sum(dnp.where(dnp.greater(v, 0.0), v ** 3, -0.5 * v)) + v[1:3] @ v[2:] * v[0]
+            + dnp.sum(dnp.reshape(v, (2, 2)).T[0] * _W[:2]) + dnp.sum(dnp.stack([v[0] * v[1], v[3]]) ** 2))
+
+
+ENGINE_CASES = {
+    "seed": (_seed, [4.0, 4.0]),
+    "exp_sin": (_exp_sin, [1.0, 2.0]),
+    "rosenbrock": (_rosenbrock, [-1.2, 1.0, 0.8, 1.7, -0.3]),
+    "mixed": (_mixed, [0.7, -1.3, 1.9]),
+    "vector_ops": (_vector_ops, [0.4, -1.1, 0.9, 1.6]),
+}
+
+
+def symbolic_derivatives(fn, x, order: int = 2):
+    """Value, gradient and Hessian of ``fn`` traced into SymPy, evaluated at 30 digits at float point x."""
+    syms = sympy.symbols(f"x0:{len(x)}", real=True)
+    expr = fn(np.array(syms, dtype=object))
+    subs = {s: sympy.Float(float(p), 40) for s, p in zip(syms, x, strict=True)}
+
+    def ev(e):
+        return float(sympy.N(e.subs(subs), 30))
+    grad = [sympy.diff(expr, s) for s in syms]
+    hess = [[sympy.diff(g, s) for s in syms] for g in grad] if order > 1 else None
+    return ev(expr), np.array([ev(g) for g in grad]), (np.array([[ev(h) for h in row] for row in hess])
+                                                        if hess else None)
+
+
+def entrywise_rel(a, b) -> float:
+    """Worst per-entry relative error |a-b|/max(|a|,|b|), both zero counting as exact."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    den = np.maximum(np.abs(a), np.abs(b))
+    err = np.where(den > 0, np.abs(a - b) / np.where(den > 0, den, 1.0), 0.0)
+    return float(np.max(err, initial=0.0))

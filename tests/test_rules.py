@@ -92,6 +92,8 @@ ARRAY_CASES = [
     ("matmul", np.matmul, [A4, _R.normal(size=4)], {}, (0, 1)),
     ("matmul", np.matmul, [A234, _R.normal(size=(4, 2))], {}, (0, 1)),
     ("matmul", np.matmul, [A34, _R.normal(size=(2, 4, 2))], {}, (0, 1)),
+    ("matmul", np.matmul, [A4, _R.normal(size=(2, 4, 2))], {}, (0, 1)),
+    ("matmul", np.matmul, [A234, A4], {}, (0, 1)),
     ("where", np.where, [MASK, A34, _R.normal(size=(1, 4))], {}, (1, 2)),
     ("stack", lambda *xs, axis=0: np.stack(xs, axis=axis), [A3, A3 * 2, A3 - 1], {"axis": 0}, (0, 1, 2)),
     ("stack", lambda *xs, axis=0: np.stack(xs, axis=axis), [A34, A34 + 1], {"axis": -1}, (0, 1)),
