@@ -206,7 +206,8 @@ def _vector_ops(v):
 
     u = _A @ v
     return (dnp.logsumexp(u) + dnp.sum(dnp.softmax(v) * _W) + dnp.mean(dnp.log_softmax(u))
-            + dnp.dot(v, v) / 7 + dnp.sum(dnp.where(dnp.greater(v, 0.0), v ** 3, -0.5 * v)) + v[1:3] @ v[2:] * v[0]
+            + dnp.dot(v, v) / 7 + dnp.sum(dnp.where(dnp.greater(v, 0.0), v ** 3, -0.5 * v))
+            + v[1:3] @ v[2:] * v[0]
             + dnp.sum(dnp.reshape(v, (2, 2)).T[0] * _W[:2]) + dnp.sum(dnp.stack([v[0] * v[1], v[3]]) ** 2))
 
 

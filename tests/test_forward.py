@@ -84,7 +84,7 @@ def test_poles_return_infinities_without_warnings():
 def test_bad_input_messages():
     with pytest.raises(InputError, match=r"the point must be a 1-D vector, got shape \(2, 2\)"):
         forward.gradient(lambda v: dnp.sum(v), np.ones((2, 2)))
-    with pytest.raises(InputError, match=r"gradient needs a function returning a scalar; it returned shape \(2,\)"):
+    with pytest.raises(InputError, match=r"gradient needs a function returning a scalar; it returned shape"):
         forward.gradient(lambda v: v * 2, [1.0, 2.0])
     with pytest.raises(InputError, match=r"tangent has shape \(3,\), the point has shape \(2,\)"):
         forward.jvp(lambda v: v, [1.0, 2.0], [1.0, 2.0, 3.0])
