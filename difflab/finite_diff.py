@@ -1,28 +1,34 @@
 """Finite differences with exact stencils, principled steps and an honest error estimate per entry.
 
-Why the pieces are the way they are:
-
-* **Stencil weights are exact rationals.** ``stencil`` solves the Vandermonde moment system in
-  ``Fraction`` arithmetic, so a centre weight that should be 0 or -5/2 is exactly that; a float solve
-  leaves residues like -2.4e-16 that multiply |f| and cost digits. Weights become floats only when
-  they multiply function values.
-* **Steps balance truncation against rounding.** With unit-step weights ``w``, truncation coefficient
-  ``C`` (first non-vanishing moment) and order ``p`` for a ``k``-th derivative, the error model is
-  ``eps*S/h**k + |C|*h**p`` (``S = sum|w|``); its minimiser ``(k*eps*S/(p*|C|))**(1/(p+k))`` is scaled
-  by the typical size ``max(|x_i|, 1)`` (so the step is absolute at x = 0). The step is then replaced by
-  ``(x + h) - x`` so the probe ``x + h`` is exactly representable and the divisor is the true spacing.
-* **Every probe of one gradient or Hessian goes into one batched call** ``fun(X)``, X of shape (m, n).
-* **The error estimate** is truncation + rounding. Truncation is measured, not assumed: the same
-  stencil is also applied with the step doubled and ``|D(h) - D(2h)| / (2**p - 1)`` estimates the
-  truncation of ``D(h)``; Richardson uses its own difference table. Rounding is bounded by
-  ``ROUND_ULPS * eps * sum_p |w_p| * (|f_p| + sum_j |x_j g_j|) / h**k`` with the effective weights of
-  the reported value and the probe values actually seen; the ``|x_j g_j|`` term is the error that
-  rounding the intermediate quantities of ``f`` propagates (the condition number of f with respect to
-  relative perturbations of x). Because the doubled-step difference itself carries rounding noise, the
-  rounding bound enters with the factor ``1 + 2/(2**p - 1)`` so that noise cannot hide truncation.
-* **Complex step** ``Im f(x + i t e_i) / t`` has no subtractive cancellation, so ``t = 1e-100 * typ``
-  is exact to rounding. Its Hessian applies the complex step in x_i and a five-point real stencil in
-  x_j to the resulting gradient values, error O(d**4) + eps/d.
+* **Exact stencils.** ``stencil`` solves the Vandermonde moment system in ``Fraction`` arithmetic, so
+  a centre weight of -5/2 is exactly that (a float solve leaves residues like -2.4e-16 that multiply
+  |f| and cost digits); weights become floats only when they multiply function values.
+* **Steps.** For weights ``w`` (``S = sum|w|``), truncation ``C h**p f^(p+k)`` of a k-th derivative,
+  the error ``eps*S*|f|/h**k + |C|*h**p*|f^(p+k)|`` with ``|f^(m)| ~ |f|/typ**m`` is minimal at the
+  textbook ``typ * (k*eps*S/(p*|C|))**(1/(p+k))`` (``(3 eps)**(1/3)`` for central), where
+  ``typ = max(|x_i|, 1)`` (absolute step at x = 0). For Richardson's order-8 stencil that model is
+  far off; Cauchy's estimate ``|f^(m)| <~ m! |f|/r**m`` (9! = 362880) is used, else its step would be
+  four times too wide. Steps on the large side are deliberate: the error is then dominated by
+  truncation, which is measured, rather than by rounding noise, which can only be bounded. A default
+  step is rounded to 32 significant bits and every step is replaced by ``(x + h) - x``, so the probes
+  ``x + k*h`` (k <= 5) are exact floats (unless one crosses a power of two away from 0) and the
+  divisor is the true spacing.
+* **One batched call** ``fun(X)``, X of shape (m, n), evaluates every probe of a gradient or Hessian.
+* **Error = measured truncation + bounded rounding.** The stencil is also applied at step 2h; with
+  ``kappa = 1/(2**p - 1)``, ``kappa*|D(h) - D(2h)|`` is the truncation of D(h), doubled against
+  higher-order terms. Richardson extrapolates central differences at h, 2h, 3h, 4h (Neville's table
+  in h**2, order 8); the table's next row gives the same extrapolation from 2h..5h, and since both
+  truncations are proportional to the product of their squared steps, kappa = 1/(25 - 1). (The last
+  correction of a table is not used as its error: when one derivative happens to be small the
+  corrections stop being geometric and such guesses can be 100-fold low.) Rounding is bounded by
+  ``ulps * eps * sum_p |w_p| (|f_p| + sum_j |x_j g_j|) / h**k`` over the effective weights of the
+  reported value and the probe values seen; ``|x_j g_j|`` is the error that rounding inside f
+  propagates (f's condition number for relative perturbations of x). The difference D(h) - D(2h)
+  carries noise too, so the rounding bound enters with the factor ``1 + 4*kappa``: noise cannot hide
+  truncation.
+* **Complex step** ``Im f(x + i t e_i)/t`` has no subtractive cancellation, so ``t = 1e-100 * typ``
+  is exact to rounding. The Hessian applies it in x_i and the five-point stencil in x_j to the
+  gradient values: error O(d**4) + eps/d, estimated as above.
 """
 
 from __future__ import annotations
@@ -39,9 +45,11 @@ from difflab.errors import InputError
 
 SCHEMES = ("forward", "backward", "central", "five-point", "complex-step", "richardson")
 EPS = float(np.finfo(float).eps)
-ROUND_ULPS = 2.0  # assumed evaluation error of one probe, in units of eps * (|f| + sum |x_j g_j|)
+ROUND_ULPS = 1.0  # evaluation error of one real probe, in units of eps * (|f| + sum |x_j g_j|)
+COMPLEX_ULPS = 2.0  # the same for Im f / t, in units of eps * (|Im f / t| + |Re f| / typ)
 COMPLEX_STEP = 1e-100  # relative imaginary step: h**2 f'''/6 vanishes unless |f'''/f'| > 1e180
-RICHARDSON_LEVELS = 4  # central differences at h, 2h, 4h, 8h; the extrapolated value has order 8
+RICHARDSON_STEPS = (5, 4, 3, 2, 1)  # central differences at k*h: value (order 8) from 1..4, check 2..5
+_RICHARDSON_KAPPA = Fraction(1, 24)  # |C_value| / |C_value - C_check| = 1 / (5**2 - 1)
 
 _FIRST = {"forward": (0, 1), "backward": (0, -1), "central": (-1, 1), "five-point": (-2, -1, 0, 1, 2),
           "richardson": (-1, 1), "complex-step": (-2, -1, 0, 1, 2)}
@@ -117,13 +125,13 @@ def _truncation(d: int, offsets: tuple[int, ...]) -> tuple[int, Fraction, Fracti
 
 
 def optimal_step(x: np.ndarray, scheme: str, order: int = 1) -> np.ndarray:
-    """The step minimising ``eps*S/h**k + |C|*h**p`` (module docstring), times ``max(|x_i|, 1)``.
+    """The step minimising ``eps*S/h**k + |C|*(p+k)!*h**p`` (module docstring), times ``max(|x_i|, 1)``.
 
     ``order`` is 1 for gradients and 2 for Hessians. It assumes |f| and its derivatives are of similar
     size on the scale ``max(|x_i|, 1)``; that unknown ratio is why the error estimate is measured, not
-    taken from this model. Richardson returns its smallest step, chosen so the next-to-last column of
-    its table (order 2L-2) balances rounding; complex step returns the tiny imaginary step for
-    gradients and the real five-point step for Hessians.
+    taken from this model. Richardson returns its smallest step h (the model applied to its effective
+    stencil, offsets +-h, +-2h, +-4h); complex step returns the tiny imaginary step for gradients and
+    the real five-point step for Hessians.
     """
     _check_scheme(scheme)
     if order not in (1, 2):
@@ -131,12 +139,14 @@ def optimal_step(x: np.ndarray, scheme: str, order: int = 1) -> np.ndarray:
     typ = np.maximum(np.abs(np.asarray(x, dtype=float)), 1.0)
     if scheme == "complex-step" and order == 1:
         return COMPLEX_STEP * typ
-    if scheme == "richardson":
-        return EPS ** (1.0 / (2 * RICHARDSON_LEVELS - 2 + order)) * typ
     k = 1 if scheme == "complex-step" else order
     offsets = _FIRST[scheme] if k == 1 else _SECOND[scheme]
+    if scheme == "richardson":
+        wide = list(RICHARDSON_STEPS[1:])
+        offsets = tuple(sorted([-o for o in wide] + wide + ([0] if k == 2 else [])))
     p, c, s = _truncation(k, offsets)
-    return float(k * EPS * s / (p * abs(c))) ** (1.0 / (p + k)) * typ
+    growth = factorial(p + k) if scheme == "richardson" else 1
+    return float(k * EPS * s / (p * abs(c) * growth)) ** (1.0 / (p + k)) * typ
 
 
 class _Plan:
@@ -195,7 +205,10 @@ def _prepare(x, scheme: str, step, order: int) -> tuple[np.ndarray, np.ndarray, 
             raise InputError(bad_step)
     if scheme == "complex-step" and order == 1:
         return x, h0, ""  # the imaginary step needs no representability trick
-    h = (x + h0) - x  # the exact spacing between x and the representable probe x + h
+    if step is None:  # 32 significant bits: k*h is exact for every stencil multiple k <= 5
+        mant, expo = np.frexp(h0)
+        h0 = np.ldexp(np.round(mant * 2.0**32) / 2.0**32, expo)
+    h = (x + h0) - x  # the exact spacing of x and the representable probe x + h; forced steps as given
     note = ""
     if np.any(h == 0):
         i = int(np.argmax(h == 0))
@@ -218,39 +231,18 @@ def _describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) ->
     return " ".join(["x", *terms]) + " = " + where
 
 
-def _richardson_coefficients(levels: int) -> tuple[Fraction, ...]:
-    """Exact weights c with T[L-1][L-1] = sum c_g D_g (steps 2**(L-1-g) h): the effective stencil."""
-    table = [[tuple(Fraction(int(g == k)) for g in range(levels))] for k in range(levels)]
-    for m in range(1, levels):
-        for k in range(m, levels):
-            a, b = table[k][m - 1], table[k - 1][m - 1]
-            table[k].append(tuple(u + (u - v) / (4**m - 1) for u, v in zip(a, b, strict=True)))
-    return table[-1][-1]
+def _neville(rows: list, exact: bool = False) -> tuple:
+    """Richardson extrapolation in h**2 to h = 0 for rows at steps ``RICHARDSON_STEPS`` (Neville's table).
 
-
-def _richardson_table(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Extrapolate rows d[g] (steps halving); return the value and its truncation estimate.
-
-    The corrections along the last row, c_m = |T[m] - T[m-1]|, estimate the error of the column
-    before; in the asymptotic regime they contract by a factor q_m = c_m / c_(m-1) ~ h**2 per column,
-    so the error of the last column is about ``c_last * q_next``. Derivatives of analytic functions
-    grow factorially, so the contraction weakens from column to column; q_next is extrapolated as
-    ``q_last * clip(q_last / q_prev, 4, 16)`` and doubled (the cap: a last correction already at the
-    rounding level would inflate the ratio; the rounding bound covers that case). If the corrections
-    do not contract, the table has not converged and the conservative
-    ``max(|T - T_prev_col|, |T - T_prev_row|)`` is used.
+    Returns the last two entries of the next-to-last column: the order-8 value from the four smallest
+    steps and the same extrapolation from the four largest. With ``exact`` the rows are exact unit
+    vectors and the result is the effective weight of each row (for the rounding bound).
     """
-    cols = [d]
-    for m in range(1, d.shape[0]):
-        prev = cols[-1]
-        cols.append(prev[1:] + (prev[1:] - prev[:-1]) / (4**m - 1))
-    best = cols[-1][-1]
-    corr = np.array([np.abs(cols[m][-1] - cols[m - 1][-1]) for m in range(1, len(cols))])
-    q = np.nan_to_num(corr[1:] / corr[:-1], nan=0.0, posinf=np.inf)
-    growth = np.clip(np.nan_to_num(q[-1] / q[-2], nan=0.0), 4.0, 16.0) if len(q) > 1 else 4.0
-    q_next = 2 * q[-1] * growth
-    slow = np.maximum(corr[-1], np.abs(best - cols[-2][-2]))
-    return best, np.where(q_next < 1, q_next * corr[-1], slow)
+    col, steps = list(rows), RICHARDSON_STEPS
+    for m in range(1, len(rows) - 1):
+        dens = [Fraction(steps[j], steps[j + m]) ** 2 - 1 for j in range(len(col) - 1)]
+        col = [col[j + 1] + (col[j + 1] - col[j]) / (d if exact else float(d)) for j, d in enumerate(dens)]
+    return col[-1], col[-2]
 
 
 def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: _Plan, scheme: str,
@@ -290,13 +282,15 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
         G, E, P = (np.array([term[c] for term in plan.terms], dtype=int) for c in range(3))
         W = np.array([term[3] for term in plan.terms])
         D = np.bincount(G * ne + E, W * v0[P], minlength=ng * ne).reshape(ng, ne) / plan.den
+        coef, kappa = np.eye(ng)[0], 1 / (2.0**p - 1)  # kappa = |C(h)| / |C(h) - C(2h)|
         if scheme == "richardson":
-            value, trunc = _richardson_table(D)
-            coef, fac = np.array([float(c) for c in _richardson_coefficients(ng)]), 1.0
-        else:
-            value = D[0]
-            trunc = 2 * np.abs(D[0] - D[1]) / (2.0**p - 1) if ng > 1 else np.zeros(ne)
-            coef, fac = np.eye(ng)[0], 1 + 2 / (2.0**p - 1)
+            D = np.array(_neville(list(D)))
+            units = [np.array([Fraction(int(g == k)) for g in range(ng)], dtype=object) for k in range(ng)]
+            coef = np.array([float(c) for c in _neville(units, exact=True)[0]])
+            kappa = float(_RICHARDSON_KAPPA)
+        value = D[0]
+        trunc = 2 * kappa * np.abs(D[0] - D[1]) if ng > 1 else np.zeros(ne)
+        fac = 1 + 4 * kappa
         if not cplx:  # rounding of f's intermediates propagates like |x_j g_j|
             g = value
             if plan.aux:
@@ -307,7 +301,8 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
             base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
         uniq, inv = np.unique(E * m + P, return_inverse=True)
         weff = np.bincount(inv, coef[G] * W / plan.den[G, E])
-        rnd = ROUND_ULPS * EPS * np.bincount(uniq // m, np.abs(weff) * base[uniq % m], minlength=ne)
+        ulps = COMPLEX_ULPS if cplx else ROUND_ULPS
+        rnd = ulps * EPS * np.bincount(uniq // m, np.abs(weff) * base[uniq % m], minlength=ne)
         error = trunc + fac * rnd
     status = ""
     if bad.any():
@@ -322,13 +317,20 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
     return value, error, m, status
 
 
+def _order(scheme: str, k: int) -> int:
+    """Truncation order of the reported value (k = 1: first-derivative stencil, 2: diagonal one)."""
+    if scheme == "richardson":
+        return 2 * (len(RICHARDSON_STEPS) - 1)
+    return _truncation(k, (_FIRST if k == 1 else _SECOND)[scheme])[0]
+
+
 def _join(*notes: str) -> str:
     return "; ".join(s for s in notes if s) or "ok"
 
 
 def _levels(scheme: str) -> list[int]:
     if scheme == "richardson":
-        return [2 ** (RICHARDSON_LEVELS - 1 - g) for g in range(RICHARDSON_LEVELS)]
+        return list(RICHARDSON_STEPS)
     return [1, 2]
 
 
@@ -338,7 +340,7 @@ def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str
 
     ``step`` (float or (n,)) forces the step; None takes ``optimal_step``. The probes at twice the step
     that measure the truncation error are counted in ``nfev`` (central: 4n, forward/backward: 2n+1,
-    five-point: 6n, Richardson: 8n, complex step: n).
+    five-point: 6n, Richardson: 10n, complex step: n).
     """
     x, h, note = _prepare(x, scheme, step, 1)
     n = x.size
@@ -356,7 +358,7 @@ def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str
         for i in range(n):
             plan.line(g, i, i, 1, _FIRST[scheme], s)
             plan.den[g, i] = s * h[i]
-    p = np.full(n, float(_truncation(1, _FIRST[scheme])[0]))
+    p = np.full(n, float(_order(scheme, 1)))
     value, error, nfev, status = _run(fun, x, h, None, plan, scheme, p)
     return FDResult(value, error, nfev, h, _join(note, status))
 
@@ -394,7 +396,7 @@ def hessian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str 
             for o, w in zip(_FIRST[scheme], stencil(1, _FIRST[scheme]), strict=True):
                 if w:
                     plan.aux.append((i, plan.probe([(i, o)]), float(w) / h[i]))
-        p1, p2 = (float(_truncation(k, (_FIRST if k == 1 else _SECOND)[scheme])[0]) for k in (1, 2))
+        p1, p2 = float(_order(scheme, 1)), float(_order(scheme, 2))
         p = np.array([p2 if i == j else p1 for i, j in pairs])
     value, error, nfev, status = _run(fun, x, h, t, plan, scheme, p)
     H, Herr = np.empty((n, n)), np.empty((n, n))

@@ -117,14 +117,24 @@ def test_stencil_moments_for_irregular_offsets():
             assert moment == ([1, 1, 2, 6][d] if k == d else 0)
 
 
-def test_richardson_table_is_the_wide_central_stencil():
-    # Four levels of Richardson on central differences at h, 2h, 4h, 8h eliminate h^2, h^4, h^6: the
-    # result must be the unique antisymmetric 8-point stencil, derived independently by Vandermonde.
-    c = fd._richardson_coefficients(4)  # levels ordered 8h, 4h, 2h, h
-    offsets = (-8, -4, -2, -1, 1, 2, 4, 8)
-    wide = dict(zip(offsets, fd.stencil(1, offsets), strict=True))
-    for cg, s in zip(c, (8, 4, 2, 1), strict=True):
-        assert cg / (2 * s) == wide[s] and -cg / (2 * s) == wide[-s]
+def test_richardson_table_is_the_nine_point_stencil():
+    # Richardson on central differences at h, 2h, 3h, 4h eliminates h^2, h^4, h^6: the value must be the
+    # textbook 9-point stencil (1/280, -4/105, 1/5, -4/5, 0, ...); the 5h row only checks it.
+    units = [np.array([Fr(int(g == k)) for g in range(5)], dtype=object) for k in range(5)]
+    value, check = fd._neville(units, exact=True)  # rows are the steps 5h, 4h, 3h, 2h, h
+    textbook = {1: Fr(4, 5), 2: Fr(-1, 5), 3: Fr(4, 105), 4: Fr(-1, 280), 5: 0}
+    for cg, s in zip(value, fd.RICHARDSON_STEPS, strict=True):
+        assert cg / (2 * s) == textbook[s]
+    wide = dict(zip((2, 3, 4, 5), fd.stencil(1, (-5, -4, -3, -2, 2, 3, 4, 5))[4:], strict=True))
+    for cg, s in zip(check, fd.RICHARDSON_STEPS, strict=True):
+        assert cg / (2 * s) == wide.get(s, 0)
+    # p = x^9 + x^3, p'(0) = 0: central differences s^8 + s^2 at unit steps. The s^2 term is removed
+    # exactly; what is left is the s^8 term times -prod(s^2) over the steps used (Lagrange remainder),
+    # so the value's truncation is 1/24 of its difference to the check row: kappa.
+    rows = [Fr(1, 2 * s) * ((s**9 + s**3) - ((-s) ** 9 + (-s) ** 3)) for s in fd.RICHARDSON_STEPS]
+    v, c = fd._neville(rows, exact=True)
+    assert v == -(1 * 4 * 9 * 16) and c == -(4 * 9 * 16 * 25)
+    assert abs(v) / abs(v - c) == fd._RICHARDSON_KAPPA == Fr(1, 24)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +168,9 @@ def test_optimal_step_closed_forms_and_scaling():
         fd.optimal_step(x, "central", 2), (48 * eps) ** 0.25 * np.array([1, 1, 10]), rtol=1e-14
     )
     assert np.all(fd.optimal_step(x, "complex-step") <= 1e-99)
+    # Richardson = 9-point stencil (sum|w| = 25/12, error h^8 f^(9) / 630) with Cauchy's |f^(9)| ~ 9! |f|
+    rich = (eps * (25 / 12) * 630 / (8 * 362880)) ** (1 / 9)
+    assert np.allclose(fd.optimal_step(x, "richardson"), rich * np.array([1, 1, 10]), rtol=1e-14)
 
 
 @pytest.mark.parametrize("scheme", fd.SCHEMES)
@@ -185,7 +198,7 @@ def test_fixed_step_error_and_sweep_minimum():
     exact = truth("exp(x)*sin(x)")[0]
     res = fd.gradient(f, np.array([1.0]), "central", step=1e-5)
     err = abs_errors(res.value, exact)[0]
-    assert 2.0e-11 < err < 4.0e-11  # ~ h^2 |f'''| / 6 = 2.73e-11 plus rounding
+    assert 2.5e-11 < err < 3.5e-11  # about 2.9e-11: h^2 |f'''| / 6 = 2.73e-11 plus rounding
     assert err <= res.error[0]
     hs = 10.0 ** (-np.arange(8, 129) / 8)  # 1e-1 .. 1e-16
     for scheme in ("forward", "backward", "central", "five-point", "richardson"):
@@ -283,7 +296,7 @@ def test_hessian_symmetric_and_all_probes_in_one_call(scheme):
         "backward": 7,
         "central": 12,
         "five-point": 18,
-        "richardson": 24,
+        "richardson": 30,
         "complex-step": 3,
     }
     assert fd.gradient(f, x, scheme).nfev == expected[scheme]
