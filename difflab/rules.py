@@ -32,6 +32,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from difflab import rule_kernels as K
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -74,76 +76,6 @@ def sample_domain(domain: str, rng: np.random.Generator, size: int | tuple = ())
     if domain == "nonzero":
         x = x * rng.choice([-1.0, 1.0], size)
     return x
-
-
-# ------------------------------------------------------------------------- NumPy kernels
-def _np_sigmoid(x):
-    """``1/(1+e^-x)`` is accurate to a few ulps everywhere; only e^-x may overflow (to a correct 0)."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
-
-
-def _np_softplus(x):
-    """``logaddexp(0, x)`` for real input; an analytic branch form for complex input (complex step)."""
-    if np.iscomplexobj(x):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.where(np.real(x) > 0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x)))
-    return np.logaddexp(0.0, x)
-
-
-def _np_log_sigmoid(x):
-    return -_np_softplus(-x)
-
-
-def _np_logsumexp(x, axis=None, keepdims=False):
-    x = np.asarray(x)
-    m = np.max(np.real(x), axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else np.squeeze(out, axis=axis)
-
-
-def _np_softmax(x, axis=-1):
-    x = np.asarray(x)
-    e = np.exp(x - np.max(np.real(x), axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def _np_log_softmax(x, axis=-1):
-    return x - _np_logsumexp(x, axis=axis, keepdims=True)
-
-
-def _np_sum(x, axis=None, keepdims=False):
-    """``numpy.sum`` without its Python-level wrapper (the ufunc reduction directly: half the overhead)."""
-    return np.add.reduce(x, axis=axis, keepdims=keepdims)
-
-
-def _np_mean(x, axis=None, keepdims=False):
-    shape = np.shape(x)
-    count = math.prod(shape) if axis is None else math.prod(
-        shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
-    return np.add.reduce(x, axis=axis, keepdims=keepdims) / count
-
-
-def _np_broadcast_to(x, shape):
-    """A writable, owned broadcast copy: cheap for the small arrays VJPs broadcast, and accumulable."""
-    if np.shape(x) == shape:
-        return x
-    out = np.empty(shape, dtype=np.result_type(x, np.float64))
-    out[...] = x
-    return out
-
-
-def _np_untake(g, idx, shape):
-    """Adjoint of indexing: scatter ``g`` into zeros of ``shape``, adding repeated indices."""
-    z = np.zeros(shape, dtype=np.result_type(g, np.float64))
-    items = idx if isinstance(idx, tuple) else (idx,)
-    if all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items):
-        z[idx] = g  # basic indexing: no repeated positions
-    else:
-        np.add.at(z, idx, g)
-    return z
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -214,37 +146,9 @@ def _sum_tangents(parts):
 
 
 # ---------------------------------------------------------------------------- row builders
-def _sym(name: str) -> Callable:
-    """SymPy twin resolved lazily, so engines importing this table never import SymPy."""
-    def twin(*args, **kwargs):
-        import sympy
-
-        return getattr(sympy, name)(*args)
-    twin.__name__ = f"sympy_{name}"
-    return twin
-
-
-def _fused_sym(name: str) -> Callable:
-    def twin(*args, **kwargs):
-        from difflab import sympy_functions
-
-        return sympy_functions.FUSED[name](*args)
-    twin.__name__ = f"sympy_{name}"
-    return twin
-
-
-def _sym_elementwise(fn, nin):
-    """SymPy twin that also maps over object arrays of SymPy expressions."""
-    def twin(*args, **kwargs):
-        if any(isinstance(a, np.ndarray) for a in args):
-            return np.frompyfunc(fn, nin, 1)(*args)
-        return fn(*args)
-    return twin
-
-
 def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None) -> Rule:
     """Elementwise f(x) with local derivative ``deriv(x, ans)``: jvp = t*d, vjp = g*d."""
-    return Rule(name, np_fn, _sym_elementwise(sym, 1), mp,
+    return Rule(name, np_fn, K.sym_elementwise(sym, 1), mp,
                 jvp=lambda ts, ans, x: ts[0] * deriv(x, ans),
                 vjp=(vjp or (lambda g, ans, x: g * deriv(x, ans)),),
                 domain=domain, arity=1, in_expressions=expr)
@@ -273,7 +177,7 @@ def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rul
         nd = dnp.ndim(ans)
         return _sum_tangents([None if ts[0] is None else _pad(ts[0], nd) * d0(x, y, ans),
                               None if ts[1] is None else _pad(ts[1], nd) * d1(x, y, ans)])
-    return Rule(name, np_fn, _sym_elementwise(sym, 2), mp, jvp=jvp,
+    return Rule(name, np_fn, K.sym_elementwise(sym, 2), mp, jvp=jvp,
                 vjp=(lambda g, ans, x, y: _unbroadcast(g * d0(x, y, ans), dnp.shape(x)),
                      lambda g, ans, x, y: _unbroadcast(g * d1(x, y, ans), dnp.shape(y))),
                 domain=domain, arity=2, in_expressions=expr)
@@ -297,7 +201,8 @@ def _linear_binary(name, np_fn, sym, mp, s1) -> Rule:
 
 def _const(name, np_fn, sym, mp, arity=1, domain="real") -> Rule:
     """Piecewise-constant primitive: no derivative rules, engines treat its output as a constant."""
-    return Rule(name, np_fn, _sym_elementwise(sym, arity), mp, jvp=None, vjp=None, domain=domain, arity=arity)
+    return Rule(name, np_fn, K.sym_elementwise(sym, arity), mp, jvp=None, vjp=None, domain=domain,
+                arity=arity)
 
 
 # ------------------------------------------------------------------------------ pow partials
@@ -327,62 +232,30 @@ def _max_d1(x, y, ans):
     return (dnp.sign(y - x) + 1.0) * 0.5
 
 
-def _mp_sigmoid(x):
-    from difflab.sympy_functions import _mp_sigmoid as f
-    return f(x)
-
-
-def _mp_softplus(x):
-    from difflab.sympy_functions import _mp_softplus as f
-    return f(x)
-
-
-def _mp_log_sigmoid(x):
-    from difflab.sympy_functions import _mp_log_sigmoid as f
-    return f(x)
-
-
-def _sym_where(c, a, b):
-    import sympy
-
-    return sympy.Piecewise((a, c), (b, True))
-
-
-def _sym_sum(x, axis=None, keepdims=False):
-    import sympy
-
-    return sympy.Add(*np.asarray(x, dtype=object).ravel())
-
-
-def _sym_mean(x, axis=None, keepdims=False):
-    items = np.asarray(x, dtype=object).ravel()
-    return _sym_sum(items) / len(items)
-
-
 _ROWS: list[Rule] = [
     # elementwise unary (callable from expression text)
-    _unary("exp", np.exp, _sym("exp"), mpmath.exp, lambda x, a: a),
-    _unary("log", np.log, _sym("log"), mpmath.log, lambda x, a: 1.0 / x, domain="positive"),
-    _unary("log1p", np.log1p, lambda x, **k: _sym("log")(1 + x), mpmath.log1p,
+    _unary("exp", np.exp, K.sym("exp"), mpmath.exp, lambda x, a: a),
+    _unary("log", np.log, K.sym("log"), mpmath.log, lambda x, a: 1.0 / x, domain="positive"),
+    _unary("log1p", np.log1p, lambda x, **k: K.sym("log")(1 + x), mpmath.log1p,
            lambda x, a: 1.0 / (1.0 + x), domain="gt_minus_one"),
-    _unary("expm1", np.expm1, lambda x, **k: _sym("exp")(x) - 1, mpmath.expm1, lambda x, a: dnp.exp(x)),
-    _unary("sqrt", np.sqrt, _sym("sqrt"), mpmath.sqrt, lambda x, a: 0.5 / a, domain="nonnegative"),
-    _unary("sin", np.sin, _sym("sin"), mpmath.sin, lambda x, a: dnp.cos(x)),
-    _unary("cos", np.cos, _sym("cos"), mpmath.cos, lambda x, a: -dnp.sin(x)),
-    _unary("tan", np.tan, _sym("tan"), mpmath.tan, lambda x, a: 1.0 + a * a, domain="cos_nonzero"),
-    _unary("atan", np.arctan, _sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x)),
-    _unary("sinh", np.sinh, _sym("sinh"), mpmath.sinh, lambda x, a: dnp.cosh(x)),
-    _unary("cosh", np.cosh, _sym("cosh"), mpmath.cosh, lambda x, a: dnp.sinh(x)),
-    _unary("tanh", np.tanh, _sym("tanh"), mpmath.tanh, lambda x, a: 1.0 / dnp.cosh(x) ** 2),
-    _unary("abs", np.abs, _sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
-    _unary("sigmoid", _np_sigmoid, _fused_sym("sigmoid"), _mp_sigmoid, _sigmoid_d, domain="wide",
+    _unary("expm1", np.expm1, lambda x, **k: K.sym("exp")(x) - 1, mpmath.expm1, lambda x, a: dnp.exp(x)),
+    _unary("sqrt", np.sqrt, K.sym("sqrt"), mpmath.sqrt, lambda x, a: 0.5 / a, domain="nonnegative"),
+    _unary("sin", np.sin, K.sym("sin"), mpmath.sin, lambda x, a: dnp.cos(x)),
+    _unary("cos", np.cos, K.sym("cos"), mpmath.cos, lambda x, a: -dnp.sin(x)),
+    _unary("tan", np.tan, K.sym("tan"), mpmath.tan, lambda x, a: 1.0 + a * a, domain="cos_nonzero"),
+    _unary("atan", np.arctan, K.sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x)),
+    _unary("sinh", np.sinh, K.sym("sinh"), mpmath.sinh, lambda x, a: dnp.cosh(x)),
+    _unary("cosh", np.cosh, K.sym("cosh"), mpmath.cosh, lambda x, a: dnp.sinh(x)),
+    _unary("tanh", np.tanh, K.sym("tanh"), mpmath.tanh, lambda x, a: 1.0 / dnp.cosh(x) ** 2),
+    _unary("abs", K.np_abs, K.sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
+    _unary("sigmoid", K.np_sigmoid, K.fused_sym("sigmoid"), K.mp_sigmoid, _sigmoid_d, domain="wide",
            vjp=_sigmoid_vjp),
-    _unary("softplus", _np_softplus, _fused_sym("softplus"), _mp_softplus, lambda x, a: dnp.sigmoid(x),
+    _unary("softplus", K.np_softplus, K.fused_sym("softplus"), K.mp_softplus, lambda x, a: dnp.sigmoid(x),
            domain="wide"),
-    _unary("log_sigmoid", _np_log_sigmoid, _fused_sym("log_sigmoid"), _mp_log_sigmoid,
+    _unary("log_sigmoid", K.np_log_sigmoid, K.fused_sym("log_sigmoid"), K.mp_log_sigmoid,
            lambda x, a: dnp.sigmoid(-x), domain="wide"),
-    _binary("maximum", np.maximum, _sym("Max"), max, _max_d0, _max_d1, expr=True),
-    _binary("minimum", np.minimum, _sym("Min"), min, _max_d1, _max_d0, expr=True),
+    _binary("maximum", K.np_maximum, K.sym("Max"), max, _max_d0, _max_d1, expr=True),
+    _binary("minimum", K.np_minimum, K.sym("Min"), min, _max_d1, _max_d0, expr=True),
     # arithmetic (operators in expression text)
     _linear_binary("add", np.add, operator.add, operator.add, +1),
     _linear_binary("subtract", np.subtract, operator.sub, operator.sub, -1),
@@ -396,13 +269,13 @@ _ROWS: list[Rule] = [
     _unary("reciprocal", lambda x: 1.0 / x, lambda x: 1 / x, lambda x: 1 / x, lambda x, a: -a * a,
            domain="nonzero", expr=False),
     # piecewise constant
-    _const("sign", np.sign, _sym("sign"), mpmath.sign),
-    _const("greater", np.greater, _sym("Gt"), operator.gt, arity=2),
-    _const("greater_equal", np.greater_equal, _sym("Ge"), operator.ge, arity=2),
-    _const("less", np.less, _sym("Lt"), operator.lt, arity=2),
-    _const("less_equal", np.less_equal, _sym("Le"), operator.le, arity=2),
-    _const("equal", np.equal, _sym("Eq"), operator.eq, arity=2),
-    _const("not_equal", np.not_equal, _sym("Ne"), operator.ne, arity=2),
+    _const("sign", K.np_sign, K.sym("sign"), mpmath.sign),
+    _const("greater", np.greater, K.sym("Gt"), operator.gt, arity=2),
+    _const("greater_equal", np.greater_equal, K.sym("Ge"), operator.ge, arity=2),
+    _const("less", np.less, K.sym("Lt"), operator.lt, arity=2),
+    _const("less_equal", np.less_equal, K.sym("Le"), operator.le, arity=2),
+    _const("equal", np.equal, K.sym("Eq"), operator.eq, arity=2),
+    _const("not_equal", np.not_equal, K.sym("Ne"), operator.ne, arity=2),
 ]
 # ------------------------------------------------------------------ array rows (shape-changing)
 def _sum_jvp(ts, ans, x, axis=None, keepdims=False):
@@ -499,28 +372,11 @@ class _StackVJP:
         return lambda g, ans, *xs, axis=0: g[(slice(None),) * (axis % dnp.ndim(ans)) + (i,)]
 
 
-def _sym_lse(x, axis=None, keepdims=False):
-    import sympy
-
-    return sympy.log(sympy.Add(*[sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]))
-
-
-def _sym_softmax(x, axis=-1):
-    import sympy
-
-    e = [sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]
-    return np.array([v / sympy.Add(*e) for v in e], dtype=object)
-
-
-def _sym_log_softmax(x, axis=-1):
-    return np.asarray(x, dtype=object) - _sym_lse(x)
-
-
 _ROWS += [
-    Rule("sum", _np_sum, _sym_sum, None, jvp=_sum_jvp,
+    Rule("sum", K.np_sum, K.sym_sum, None, jvp=_sum_jvp,
          vjp=(lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims),)),
-    Rule("mean", _np_mean, _sym_mean, None, jvp=_mean_jvp, vjp=(_mean_vjp,)),
-    Rule("broadcast_to", _np_broadcast_to, np.broadcast_to, None, jvp=_bcast_jvp,
+    Rule("mean", K.np_mean, K.sym_mean, None, jvp=_mean_jvp, vjp=(_mean_vjp,)),
+    Rule("broadcast_to", K.np_broadcast_to, np.broadcast_to, None, jvp=_bcast_jvp,
          vjp=(lambda g, ans, x, shape: _unbroadcast(g, dnp.shape(x)),)),
     Rule("reshape", np.reshape, np.reshape, None,
          jvp=lambda ts, ans, x, shape: dnp.reshape(ts[0], dnp.shape(ts[0])[:1] + dnp.shape(ans)),
@@ -533,13 +389,13 @@ _ROWS += [
     Rule("getitem", lambda x, idx: x[idx], lambda x, idx: x[idx], None,
          jvp=lambda ts, ans, x, idx: ts[0][_idx_tuple(idx)],
          vjp=(lambda g, ans, x, idx: dnp.untake(g, idx, dnp.shape(x)),)),
-    Rule("untake", _np_untake, None, None,
+    Rule("untake", K.np_untake, None, None,
          jvp=lambda ts, ans, g, idx, shape: dnp.untake(ts[0], _idx_tuple(idx),
                                                       dnp.shape(ts[0])[:1] + tuple(shape)),
          vjp=(lambda c, ans, g, idx, shape: c[idx],)),
     Rule("matmul", np.matmul, np.matmul, None, jvp=_matmul_jvp, vjp=(_matmul_vjp_a, _matmul_vjp_b),
          arity=2),
-    Rule("where", np.where, _sym_elementwise(_sym_where, 3), None, jvp=_where_jvp,
+    Rule("where", np.where, K.sym_elementwise(K.sym_where, 3), None, jvp=_where_jvp,
          vjp=(None,
               lambda g, ans, c, a, b: _unbroadcast(dnp.where(c, g, 0.0), dnp.shape(a)),
               lambda g, ans, c, a, b: _unbroadcast(dnp.where(c, 0.0, g), dnp.shape(b))),
@@ -548,17 +404,17 @@ _ROWS += [
          lambda *xs, axis=0: np.stack([np.asarray(x, dtype=object) for x in xs], axis=axis),
          None, jvp=_stack_jvp, vjp=_StackVJP(), arity=-1),
     # fused, numerically stable reductions
-    Rule("logsumexp", _np_logsumexp, _sym_lse, None,
+    Rule("logsumexp", K.np_logsumexp, K.sym_lse, None,
          jvp=lambda ts, ans, x, axis=None, keepdims=False: dnp.sum(
              ts[0] * dnp.exp(x - _lse_kd(ans, x, axis, keepdims)), axis=_neg_axes(axis, dnp.ndim(x)),
              keepdims=keepdims),
          vjp=(lambda g, ans, x, axis=None, keepdims=False: _restore(g, x, axis, keepdims)
               * dnp.exp(x - _lse_kd(ans, x, axis, keepdims)),)),
-    Rule("softmax", _np_softmax, _sym_softmax, None,
+    Rule("softmax", K.np_softmax, K.sym_softmax, None,
          jvp=lambda ts, ans, x, axis=-1: ans * (ts[0] - dnp.sum(
              ts[0] * ans, axis=_neg_axes(axis, dnp.ndim(x)), keepdims=True)),
          vjp=(lambda g, ans, x, axis=-1: ans * (g - dnp.sum(g * ans, axis=axis, keepdims=True)),)),
-    Rule("log_softmax", _np_log_softmax, _sym_log_softmax, None,
+    Rule("log_softmax", K.np_log_softmax, K.sym_log_softmax, None,
          jvp=lambda ts, ans, x, axis=-1: ts[0] - dnp.sum(
              dnp.exp(ans) * ts[0], axis=_neg_axes(axis, dnp.ndim(x)), keepdims=True),
          vjp=(lambda g, ans, x, axis=-1: g - dnp.exp(ans) * dnp.sum(g, axis=axis, keepdims=True),)),
@@ -575,6 +431,23 @@ def expression_functions() -> dict[str, Rule]:
     table = {name: rule for name, rule in RULES.items() if rule.in_expressions}
     table.update({alias: RULES[target] for alias, target in EXPRESSION_ALIASES.items()})
     return table
+
+
+def lambdify_numpy() -> dict[str, Callable]:
+    """``{SymPy printed name: NumPy kernel}`` for the rows whose kernels differ from plain NumPy.
+
+    Mapping ``Abs``/``Max``/``Min``/``sign`` (and the fused classes) onto these kernels keeps a compiled
+    expression complex-step friendly: the kernels continue |x|, max and min analytically.
+    """
+    def fold(fn):
+        def folded(*args):
+            out = args[0]
+            for a in args[1:]:
+                out = fn(out, a)
+            return out
+        return folded
+    return {"Abs": K.np_abs, "Max": fold(K.np_maximum), "Min": fold(K.np_minimum), "sign": K.np_sign,
+            "sigmoid": K.np_sigmoid, "softplus": K.np_softplus, "log_sigmoid": K.np_log_sigmoid}
 
 
 import difflab.numpy as dnp  # noqa: E402  -- rules call dnp at run time; dnp needs RULES at import

@@ -1,0 +1,183 @@
+"""Implementations behind the rule table: NumPy kernels, SymPy twins, mpmath twins.
+
+Kept apart from ``difflab.rules`` so that the table itself reads as data (one row per primitive with its
+derivative rules).  The NumPy kernels are numerically stable and accept complex input where the
+complex step needs an analytic continuation: ``abs``, ``maximum``, ``minimum`` and ``sign`` follow the
+real part (``|x|`` continued as ``x*sign(Re x)``), so ``Im f(x + ih)/h`` still gives their derivative.
+SymPy is imported lazily inside the twins, so the engines that import the table never load SymPy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+
+def np_sigmoid(x):
+    """``1/(1+e^-x)`` is accurate to a few ulps everywhere; only e^-x may overflow (to a correct 0)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def np_softplus(x):
+    """``logaddexp(0, x)`` for real input; an analytic branch form for complex input (complex step)."""
+    if np.iscomplexobj(x):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.where(np.real(x) > 0, x + np.log1p(np.exp(-x)), np.log1p(np.exp(x)))
+    return np.logaddexp(0.0, x)
+
+
+def np_log_sigmoid(x):
+    return -np_softplus(-x)
+
+
+def np_logsumexp(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    m = np.max(np.real(x), axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def np_softmax(x, axis=-1):
+    x = np.asarray(x)
+    e = np.exp(x - np.max(np.real(x), axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def np_log_softmax(x, axis=-1):
+    return x - np_logsumexp(x, axis=axis, keepdims=True)
+
+
+def np_sum(x, axis=None, keepdims=False):
+    """``numpy.sum`` without its Python-level wrapper (the ufunc reduction directly: half the overhead)."""
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def np_mean(x, axis=None, keepdims=False):
+    shape = np.shape(x)
+    count = math.prod(shape) if axis is None else math.prod(
+        shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    return np.add.reduce(x, axis=axis, keepdims=keepdims) / count
+
+
+def np_broadcast_to(x, shape):
+    """A writable, owned broadcast copy: cheap for the small arrays VJPs broadcast, and accumulable."""
+    if np.shape(x) == shape:
+        return x
+    out = np.empty(shape, dtype=np.result_type(x, np.float64))
+    out[...] = x
+    return out
+
+
+def np_untake(g, idx, shape):
+    """Adjoint of indexing: scatter ``g`` into zeros of ``shape``, adding repeated indices."""
+    z = np.zeros(shape, dtype=np.result_type(g, np.float64))
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items):
+        z[idx] = g  # basic indexing: no repeated positions
+    else:
+        np.add.at(z, idx, g)
+    return z
+
+
+def sym(name: str) -> Callable:
+    """SymPy twin resolved lazily, so engines importing this table never import SymPy."""
+    def twin(*args, **kwargs):
+        import sympy
+
+        return getattr(sympy, name)(*args)
+    twin.__name__ = f"sympy_{name}"
+    return twin
+
+
+def fused_sym(name: str) -> Callable:
+    def twin(*args, **kwargs):
+        from difflab import sympy_functions
+
+        return sympy_functions.FUSED[name](*args)
+    twin.__name__ = f"sympy_{name}"
+    return twin
+
+
+def sym_elementwise(fn, nin):
+    """SymPy twin that also maps over object arrays of SymPy expressions."""
+    def twin(*args, **kwargs):
+        if any(isinstance(a, np.ndarray) for a in args):
+            return np.frompyfunc(fn, nin, 1)(*args)
+        return fn(*args)
+    return twin
+
+
+def mp_sigmoid(x):
+    from difflab.sympy_functions import _mp_sigmoid as f
+    return f(x)
+
+
+def mp_softplus(x):
+    from difflab.sympy_functions import _mp_softplus as f
+    return f(x)
+
+
+def mp_log_sigmoid(x):
+    from difflab.sympy_functions import _mp_log_sigmoid as f
+    return f(x)
+
+
+def sym_where(c, a, b):
+    import sympy
+
+    return sympy.Piecewise((a, c), (b, True))
+
+
+def sym_sum(x, axis=None, keepdims=False):
+    import sympy
+
+    return sympy.Add(*np.asarray(x, dtype=object).ravel())
+
+
+def sym_mean(x, axis=None, keepdims=False):
+    items = np.asarray(x, dtype=object).ravel()
+    return sym_sum(items) / len(items)
+
+
+def sym_lse(x, axis=None, keepdims=False):
+    import sympy
+
+    return sympy.log(sympy.Add(*[sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]))
+
+
+def sym_softmax(x, axis=-1):
+    import sympy
+
+    e = [sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]
+    return np.array([v / sympy.Add(*e) for v in e], dtype=object)
+
+
+def sym_log_softmax(x, axis=-1):
+    return np.asarray(x, dtype=object) - sym_lse(x)
+
+
+def np_abs(x):
+    if np.iscomplexobj(x):
+        return np.where(np.real(x) < 0, -x, x)
+    return np.abs(x)
+
+
+def np_maximum(a, b):
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return np.where(np.real(a) >= np.real(b), a, b)
+    return np.maximum(a, b)
+
+
+def np_minimum(a, b):
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return np.where(np.real(a) <= np.real(b), a, b)
+    return np.minimum(a, b)
+
+
+def np_sign(x):
+    return np.sign(np.real(x)) if np.iscomplexobj(x) else np.sign(x)
