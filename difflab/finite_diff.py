@@ -125,13 +125,12 @@ def _truncation(d: int, offsets: tuple[int, ...]) -> tuple[int, Fraction, Fracti
 
 
 def optimal_step(x: np.ndarray, scheme: str, order: int = 1) -> np.ndarray:
-    """The step minimising ``eps*S/h**k + |C|*(p+k)!*h**p`` (module docstring), times ``max(|x_i|, 1)``.
+    """The theoretical step per variable, scaled to ``max(|x_i|, 1)`` (see the module docstring).
 
-    ``order`` is 1 for gradients and 2 for Hessians. It assumes |f| and its derivatives are of similar
-    size on the scale ``max(|x_i|, 1)``; that unknown ratio is why the error estimate is measured, not
-    taken from this model. Richardson returns its smallest step h (the model applied to its effective
-    stencil, offsets +-h, +-2h, +-4h); complex step returns the tiny imaginary step for gradients and
-    the real five-point step for Hessians.
+    ``order`` is 1 for gradients and 2 for Hessians. The model's derivative sizes are a guess, which is
+    why the error estimate is measured rather than taken from it. Richardson: its smallest step h (the
+    model on its effective 9-point stencil, Cauchy-scaled); complex step: the tiny imaginary step for
+    gradients, the real five-point step for Hessians.
     """
     _check_scheme(scheme)
     if order not in (1, 2):
@@ -267,8 +266,8 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
     ng, ne = plan.den.shape
     if cplx and not np.iscomplexobj(F):
         nan = np.full(ne, np.nan)
-        return nan, nan, m, "the function returned real values for complex input; complex step needs an " \
-                            "analytic function evaluated in complex arithmetic"
+        return nan, nan, m, ("the function returned real values for complex input; complex step needs an "
+                             "analytic function evaluated in complex arithmetic")
     typ = np.maximum(np.abs(x), 1.0)
     with np.errstate(all="ignore"):
         if cplx:
