@@ -277,6 +277,36 @@ def test_error_estimate_is_honest(scheme, order):
         assert np.maximum(err, np.spacing(exact)).max() >= est.max() / 1000, (name, err, est)
 
 
+def test_forced_steps_keep_the_estimate_honest():
+    # the sweep report plots the estimate next to the error: it must stay an upper bound off-optimum
+    f, x = BY_NAME["exp(x)*sin(x)"]
+    g, H = truth("exp(x)*sin(x)")
+    for scheme in fd.SCHEMES:
+        for h in 10.0 ** -np.arange(2.0, 16.5, 0.5):
+            for fn, exact in ((fd.gradient, g), (fd.hessian, H[0])):
+                res = fn(batch(f), np.array(x), scheme, step=h)
+                err = abs_errors(res.value, exact)
+                assert np.all(err <= res.error.ravel()), (scheme, fn.__name__, h, err, res.error)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scheme", fd.SCHEMES)
+def test_honest_at_random_points(scheme):
+    """Every table function at 15 random points (log/sqrt ones on (0.3, 60)): no estimate too low."""
+    rng = np.random.default_rng(20261122)
+    for name, f, x0 in CASES:
+        for _ in range(15):
+            if name.startswith(("log", "sqrt")) and len(x0) == 1:
+                x = list(np.exp(rng.uniform(np.log(0.3), np.log(60), 1)))
+            else:
+                x = list(rng.uniform(-2, 2, len(x0)))
+            BY_NAME["random"] = (f, x)
+            _TRUTH.pop("random", None)
+            for order in (1, 2):
+                res, err, _ = run("random", scheme, order)
+                assert res.status == "ok" and np.all(err <= res.error.ravel()), (name, x, order)
+
+
 @pytest.mark.parametrize("scheme", fd.SCHEMES)
 def test_hessian_symmetric_and_all_probes_in_one_call(scheme):
     calls = []
