@@ -9,6 +9,8 @@ what makes nested differentiation (forward-over-reverse, nested duals) correct w
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from difflab.rules import RULES
@@ -113,7 +115,9 @@ class Box:
 
 
 def _is_sympy(a) -> bool:
-    return type(a).__module__.startswith("sympy")
+    """A SymPy object (never loads SymPy: if it is not imported, nothing can be one)."""
+    sp = sys.modules.get("sympy")
+    return sp is not None and isinstance(a, sp.Basic)
 
 
 def apply(rule, *args, **kw):

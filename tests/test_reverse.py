@@ -175,3 +175,17 @@ def test_bad_input_messages():
 def test_poles_return_infinities_without_warnings():
     v, g = reverse.value_and_grad(lambda u: dnp.log(u[0]))(np.array([0.0]))
     assert v == -np.inf and g[0] == np.inf
+
+
+def test_tour_section(tmp_path):
+    import json
+
+    from difflab.tour_sections import autodiff
+
+    lines: list[str] = []
+    autodiff.run(tmp_path, lines.append)
+    text = "\n".join(lines)
+    assert text.count(": agrees") == 2 and text.count(": DISAGREES") == 1
+    data = json.loads((tmp_path / "autodiff.json").read_text())
+    assert data["max_rel_diff"] <= 1e-14
+    assert set(data["gradients"]) == {"symbolic", "forward", "reverse"}

@@ -224,8 +224,8 @@ def test_sympy_fused_evalf_any_precision():
 
 def test_dnp_traces_to_sympy():
     x, y = sympy.symbols("x y", real=True)
-    expr = dnp.sigmoid(x) * dnp.exp(y) + dnp.maximum(x, y) + dnp.abs(x)
-    assert expr == sigmoid(x) * sympy.exp(y) + sympy.Max(x, y) + sympy.Abs(x)
+    expr = dnp.sigmoid(x) * dnp.exp(y) + dnp.maximum(x, y) + dnp.abs(x) + dnp.log(dnp.softplus(y))
+    assert expr == sigmoid(x) * sympy.exp(y) + sympy.Max(x, y) + sympy.Abs(x) + sympy.log(softplus(y))
     v = np.array([x, y], dtype=object)
     total = dnp.sum(dnp.exp(v) * v)
     assert sympy.simplify(total - (x * sympy.exp(x) + y * sympy.exp(y))) == 0
