@@ -20,12 +20,13 @@
   in h**2, order 8); the table's next row gives the same extrapolation from 2h..5h, and since both
   truncations are proportional to the product of their squared steps, kappa = 1/(25 - 1). (The last
   correction of a table is not used as its error: when one derivative happens to be small the
-  corrections stop being geometric and such guesses can be 100-fold low.) Rounding is bounded by
-  ``ulps * eps * sum_p |w_p| (|f_p| + sum_j |x_j g_j|) / h**k`` over the effective weights of the
-  reported value and the probe values seen; ``|x_j g_j|`` is the error that rounding inside f
-  propagates (f's condition number for relative perturbations of x). The difference D(h) - D(2h)
-  carries noise too, so the rounding bound enters with the factor ``1 + 4*kappa``: noise cannot hide
-  truncation.
+  corrections stop being geometric and such guesses can be 100-fold low.) Rounding: each probe value
+  is trusted to ``ulps * eps * (|f_p| + sum_j |x_j g_j|)`` (``|x_j g_j|``: rounding inside f
+  propagated like a relative perturbation of x), or to twice the noise *measured* by the highest
+  difference along each line of probes if larger (catches cancellation inside f; capped at 30
+  times the model, beyond which the difference is the smooth part, not noise). Summed with the
+  effective weights of the reported value, it enters with the factor ``1 + 4*kappa``: the noise
+  in D(h) - D(2h) cannot hide truncation.
 * **Complex step** ``Im f(x + i t e_i)/t`` has no subtractive cancellation, so ``t = 1e-100 * typ``
   is exact to rounding. The Hessian applies it in x_i and the five-point stencil in x_j to the
   gradient values: error O(d**4) + eps/d, estimated as above.
@@ -47,6 +48,8 @@ SCHEMES = ("forward", "backward", "central", "five-point", "complex-step", "rich
 EPS = float(np.finfo(float).eps)
 ROUND_ULPS = 1.0  # evaluation error of one real probe, in units of eps * (|f| + sum |x_j g_j|)
 COMPLEX_ULPS = 2.0  # the same for Im f / t, in units of eps * (|Im f / t| + |Re f| / typ)
+NOISE_FACTOR = 2.0  # measured noise level (``_noise``) -> bound on the error of one probe value
+NOISE_CAP = 30.0  # measured noise is trusted up to 30 times the ulp model (beyond: smooth part)
 COMPLEX_STEP = 1e-100  # relative imaginary step: h**2 f'''/6 vanishes unless |f'''/f'| > 1e180
 RICHARDSON_STEPS = (5, 4, 3, 2, 1)  # central differences at k*h: value (order 8) from 1..4, check 2..5
 _RICHARDSON_KAPPA = Fraction(1, 24)  # |C_value| / |C_value - C_check| = 1 / (5**2 - 1)
@@ -244,6 +247,30 @@ def _neville(rows: list, exact: bool = False) -> tuple:
     return col[-1], col[-2]
 
 
+def _noise(keys: list, v: np.ndarray, bad: np.ndarray) -> float:
+    """Noise of one probe value, measured: the highest difference along each line of probes.
+
+    On a line of m probes ``x + o_k h e_j`` the (m-1)-th difference ``sum w_k v_k`` (exact weights) is
+    ``h**(m-1) f^(m-1)`` -- tiny at these steps -- plus the rounding noise; divided by ``||w||_2`` it
+    is the noise level per value (Hamming's difference table; More and Wild's ECnoise). It catches
+    what the ulp model cannot see: cancellation inside f (4x^3 - 9x^2 + 2 near a root costs ten
+    times more than eps |f|). The largest over all lines is used for every probe.
+    """
+    lines: dict[tuple, list[tuple[int, int]]] = {}
+    for r, (imag, real) in enumerate(keys):
+        if len(real) == 1:
+            lines.setdefault((imag, real[0][0]), []).append((real[0][1], r))
+    centre = {imag: r for r, (imag, real) in enumerate(keys) if not real}
+    level = 0.0
+    for (imag, _), pts in lines.items():
+        pts = pts + ([(0, centre[imag])] if imag in centre else [])
+        if len(pts) >= 3 and not bad[[r for _, r in pts]].any():
+            offs, rows = zip(*sorted(pts), strict=True)
+            w = np.array([float(c) for c in stencil(len(offs) - 1, offs)])
+            level = max(level, float(abs(w @ v[list(rows)]) / np.linalg.norm(w)))
+    return level
+
+
 def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: _Plan, scheme: str,
          p: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, str]:
     """Evaluate every probe in one call and combine: (value, error, nfev, status) per entry."""
@@ -298,10 +325,13 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
                 g = np.bincount(I, Wa * v0[Pa], minlength=n)
                 g[np.bincount(I, bad[Pa], minlength=n) > 0] = np.nan
             base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
+        ulps = COMPLEX_ULPS if cplx else ROUND_ULPS
+        model = ulps * EPS * base
+        level = min(_noise(keys, v, bad), NOISE_CAP * model.max())
+        noise = np.maximum(model, NOISE_FACTOR * level)
         uniq, inv = np.unique(E * m + P, return_inverse=True)
         weff = np.bincount(inv, coef[G] * W / plan.den[G, E])
-        ulps = COMPLEX_ULPS if cplx else ROUND_ULPS
-        rnd = ulps * EPS * np.bincount(uniq // m, np.abs(weff) * base[uniq % m], minlength=ne)
+        rnd = np.bincount(uniq // m, np.abs(weff) * noise[uniq % m], minlength=ne)
         error = trunc + fac * rnd
     status = ""
     if bad.any():

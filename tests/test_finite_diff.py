@@ -289,6 +289,17 @@ def test_forced_steps_keep_the_estimate_honest():
                 assert np.all(err <= res.error.ravel()), (scheme, fn.__name__, h, err, res.error)
 
 
+def test_cancellation_inside_f_is_measured():
+    # f' = 4x^3 - 9x^2 + 2 nearly cancels at 0.55 (terms ~ 2.7, result 0.06): rounding of the
+    # complex-step gradient values is ten times eps*|f|, so only the measured noise keeps the
+    # Hessian estimate above the error (it was 1.23x too low with the ulp model alone)
+    BY_NAME["quartic at 0.55"] = (BY_NAME["quartic"][0], [0.55])
+    for scheme in fd.SCHEMES:
+        for order in (1, 2):
+            res, err, _ = run("quartic at 0.55", scheme, order)
+            assert np.all(err <= res.error.ravel()), (scheme, order, err, res.error)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", fd.SCHEMES)
 def test_honest_at_random_points(scheme):
