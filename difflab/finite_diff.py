@@ -8,11 +8,9 @@
   textbook ``typ * (k*eps*S/(p*|C|))**(1/(p+k))`` (``(3 eps)**(1/3)`` for central), where
   ``typ = max(|x_i|, 1)`` (absolute step at x = 0). For Richardson's order-8 stencil that model is
   far off; Cauchy's estimate ``|f^(m)| <~ m! |f|/r**m`` (9! = 362880) is used, else its step would be
-  four times too wide. Steps on the large side are deliberate: the error is then dominated by
-  truncation, which is measured, rather than by rounding noise, which can only be bounded. A default
-  step is rounded to 32 significant bits and every step is replaced by ``(x + h) - x``, so the probes
-  ``x + k*h`` (k <= 5) are exact floats (unless one crosses a power of two away from 0) and the
-  divisor is the true spacing.
+  four times too wide. Steps on the large side are deliberate: truncation is measured, rounding noise
+  only bounded. Default steps keep 32 significant bits and every h becomes ``(x + h) - x``: probes
+  ``x + k*h`` (k <= 5) are exact (unless crossing a power of two away from 0), divisors true.
 * **One batched call** ``fun(X)``, X of shape (m, n), evaluates every probe of a gradient or Hessian.
 * **Error = measured truncation + bounded rounding.** The stencil is also applied at step 2h; with
   ``kappa = 1/(2**p - 1)``, ``kappa*|D(h) - D(2h)|`` is the truncation of D(h), doubled against
@@ -28,8 +26,9 @@
   effective weights of the reported value, it enters with the factor ``1 + 4*kappa``: the noise
   in D(h) - D(2h) cannot hide truncation.
 * **Complex step** ``Im f(x + i t e_i)/t`` has no subtractive cancellation, so ``t = 1e-100 * typ``
-  is exact to rounding. The Hessian applies it in x_i and the five-point stencil in x_j to the
-  gradient values: error O(d**4) + eps/d, estimated as above.
+  is exact to rounding; a second probe at 3t (not 2t, which would repeat every rounding) measures
+  that rounding. The Hessian applies it in x_i and the five-point stencil in x_j to the gradient
+  values: error O(d**4) + eps/d, estimated as above.
 """
 
 from __future__ import annotations
@@ -88,12 +87,10 @@ def _solve_weights(d: int, offsets: tuple[Fraction, ...]) -> tuple[Fraction, ...
     for col in range(m):  # Gauss-Jordan in exact arithmetic; Vandermonde with distinct nodes is regular
         piv = next(r for r in range(col, m) if rows[r][col] != 0)
         rows[col], rows[piv] = rows[piv], rows[col]
-        lead = rows[col][col]
-        rows[col] = [v / lead for v in rows[col]]
+        rows[col] = [v / rows[col][col] for v in rows[col]]
         for r in range(m):
             if r != col and rows[r][col] != 0:
-                fac = rows[r][col]
-                rows[r] = [a - fac * b for a, b in zip(rows[r], rows[col], strict=True)]
+                rows[r] = [a - rows[r][col] * b for a, b in zip(rows[r], rows[col], strict=True)]
     return tuple(rows[j][m] for j in range(m))
 
 
@@ -187,16 +184,16 @@ def _prepare(x, scheme: str, step, order: int) -> tuple[np.ndarray, np.ndarray, 
     """Validate x and step; return x, the representable step per variable, and a note (or "")."""
     _check_scheme(scheme)
     try:
-        x = np.asarray(x, dtype=float)
+        x = np.atleast_1d(np.asarray(x, dtype=float))
     except (TypeError, ValueError) as exc:
         raise InputError(f"x must be an array of real numbers; got {x!r}") from exc
-    x = x.reshape(1) if x.ndim == 0 else x
     if x.ndim != 1 or x.size == 0:
         raise InputError(f"x must be a non-empty 1-D array; got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise InputError(f"x must be finite; got {x.tolist()}")
-    if step is None:
-        h0 = optimal_step(x, scheme, order)
+    if step is None:  # default steps keep 32 significant bits: k*h is exact for every multiple k <= 5
+        mant, expo = np.frexp(optimal_step(x, scheme, order))
+        h0 = np.ldexp(np.round(mant * 2.0**32) / 2.0**32, expo)
     else:
         bad_step = f"step must be a positive float or {x.size} positive floats; got {step!r}"
         try:
@@ -207,9 +204,6 @@ def _prepare(x, scheme: str, step, order: int) -> tuple[np.ndarray, np.ndarray, 
             raise InputError(bad_step)
     if scheme == "complex-step" and order == 1:
         return x, h0, ""  # the imaginary step needs no representability trick
-    if step is None:  # 32 significant bits: k*h is exact for every stencil multiple k <= 5
-        mant, expo = np.frexp(h0)
-        h0 = np.ldexp(np.round(mant * 2.0**32) / 2.0**32, expo)
     h = (x + h0) - x  # the exact spacing of x and the representable probe x + h; forced steps as given
     note = ""
     if np.any(h == 0):
@@ -234,11 +228,10 @@ def _describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) ->
 
 
 def _neville(rows: list, exact: bool = False) -> tuple:
-    """Richardson extrapolation in h**2 to h = 0 for rows at steps ``RICHARDSON_STEPS`` (Neville's table).
+    """Richardson extrapolation in h**2 to 0 of rows at steps ``RICHARDSON_STEPS`` (Neville's table).
 
-    Returns the last two entries of the next-to-last column: the order-8 value from the four smallest
-    steps and the same extrapolation from the four largest. With ``exact`` the rows are exact unit
-    vectors and the result is the effective weight of each row (for the rounding bound).
+    Returns the order-8 value from the four smallest steps and the same from the four largest. With
+    ``exact`` (rows = exact unit vectors) these are the effective weights of the rows.
     """
     col, steps = list(rows), RICHARDSON_STEPS
     for m in range(1, len(rows) - 1):
@@ -248,23 +241,24 @@ def _neville(rows: list, exact: bool = False) -> tuple:
 
 
 def _noise(keys: list, v: np.ndarray, bad: np.ndarray) -> float:
-    """Noise of one probe value, measured: the highest difference along each line of probes.
+    """Noise of one probe value, measured by the highest difference along each line of probes.
 
-    On a line of m probes ``x + o_k h e_j`` the (m-1)-th difference ``sum w_k v_k`` (exact weights) is
-    ``h**(m-1) f^(m-1)`` -- tiny at these steps -- plus the rounding noise; divided by ``||w||_2`` it
-    is the noise level per value (Hamming's difference table; More and Wild's ECnoise). It catches
-    what the ulp model cannot see: cancellation inside f (4x^3 - 9x^2 + 2 near a root costs ten
-    times more than eps |f|). The largest over all lines is used for every probe.
+    On a line of m probes ``x + o_k h e_j`` the (m-1)-th difference ``sum w_k v_k`` is
+    ``h**(m-1) f^(m-1)`` (tiny at these steps) plus noise; over ``||w||_2`` it is the noise per value
+    (Hamming's difference table, More and Wild's ECnoise). It sees what the ulp model cannot:
+    cancellation inside f. The largest over all lines is used for every probe.
     """
     lines: dict[tuple, list[tuple[int, int]]] = {}
     for r, (imag, real) in enumerate(keys):
         if len(real) == 1:
             lines.setdefault((imag, real[0][0]), []).append((real[0][1], r))
+        elif not real:  # complex-step gradient: Im f / t at t and 3t differ by noise alone
+            lines.setdefault(((imag[0], 0), -1), []).append((imag[1], r))
     centre = {imag: r for r, (imag, real) in enumerate(keys) if not real}
     level = 0.0
     for (imag, _), pts in lines.items():
-        pts = pts + ([(0, centre[imag])] if imag in centre else [])
-        if len(pts) >= 3 and not bad[[r for _, r in pts]].any():
+        pts = pts + ([(0, centre[imag])] if imag in centre and imag[0] < 0 else [])
+        if len(pts) >= (3 if imag[1] or imag[0] < 0 else 2) and not bad[[r for _, r in pts]].any():
             offs, rows = zip(*sorted(pts), strict=True)
             w = np.array([float(c) for c in stencil(len(offs) - 1, offs)])
             level = max(level, float(abs(w @ v[list(rows)]) / np.linalg.norm(w)))
@@ -272,14 +266,13 @@ def _noise(keys: list, v: np.ndarray, bad: np.ndarray) -> float:
 
 
 def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: _Plan, scheme: str,
-         p: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, str]:
+         p: np.ndarray, note: str, ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray, int, str]:
     """Evaluate every probe in one call and combine: (value, error, nfev, status) per entry."""
     keys = list(plan.keys)
     m, n = len(keys), x.size
     cplx = scheme == "complex-step"
     X = np.tile(x, (m, 1)).astype(complex if cplx else float)
-    idir = np.array([key[0][0] for key in keys])
-    imult = np.array([key[0][1] for key in keys])
+    idir, imult = np.array([key[0] for key in keys]).T
     for r, (_, real) in enumerate(keys):
         for i, k in real:
             X[r, i] = x[i] + k * h[i]
@@ -305,10 +298,10 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
             base = np.abs(v)
         bad = ~(np.isfinite(v) & np.isfinite(base))
         v0, base = np.where(bad, 0.0, v), np.where(bad, 0.0, base)
-        G, E, P = (np.array([term[c] for term in plan.terms], dtype=int) for c in range(3))
-        W = np.array([term[3] for term in plan.terms])
+        G, E, P, W = np.array(plan.terms).T
+        G, E, P = G.astype(int), E.astype(int), P.astype(int)
         D = np.bincount(G * ne + E, W * v0[P], minlength=ng * ne).reshape(ng, ne) / plan.den
-        coef, kappa = np.eye(ng)[0], 1 / (2.0**p - 1)  # kappa = |C(h)| / |C(h) - C(2h)|
+        coef, kappa = np.eye(ng)[0], 1 / (ratio**p - 1)  # kappa = |C(h)| / |C(h) - C(ratio*h)|
         if scheme == "richardson":
             D = np.array(_neville(list(D)))
             units = [np.array([Fraction(int(g == k)) for g in range(ng)], dtype=object) for k in range(ng)]
@@ -319,11 +312,10 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
         fac = 1 + 4 * kappa
         if not cplx:  # rounding of f's intermediates propagates like |x_j g_j|
             g = value
-            if plan.aux:
-                I, Pa = (np.array([a[c] for a in plan.aux], dtype=int) for c in range(2))
-                Wa = np.array([a[2] for a in plan.aux])
-                g = np.bincount(I, Wa * v0[Pa], minlength=n)
-                g[np.bincount(I, bad[Pa], minlength=n) > 0] = np.nan
+            if plan.aux:  # Hessians: a gradient from the probes already there
+                I, Pa, Wa = np.array(plan.aux).T
+                I, Pa = I.astype(int), Pa.astype(int)
+                g = np.where(np.bincount(I, bad[Pa], n) > 0, np.nan, np.bincount(I, Wa * v0[Pa], n))
             base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
         ulps = COMPLEX_ULPS if cplx else ROUND_ULPS
         model = ulps * EPS * base
@@ -333,17 +325,17 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
         weff = np.bincount(inv, coef[G] * W / plan.den[G, E])
         rnd = np.bincount(uniq // m, np.abs(weff) * noise[uniq % m], minlength=ne)
         error = trunc + fac * rnd
-    status = ""
+    status = note
     if bad.any():
         badt = bad[P]
         value = np.where(np.bincount(E[badt & (coef[G] != 0)], minlength=ne) > 0, np.nan, value)
         error = np.where(np.bincount(E[badt], minlength=ne) > 0, np.nan, error)
         first = int(np.argmax(bad))
-        status = f"probe {_describe(keys[first], x, h, t)} gave {F[first]}"
+        status += ("; " if status else "") + f"probe {_describe(keys[first], x, h, t)} gave {F[first]}"
         if bad.sum() > 1:
             status += f" ({int(bad.sum()) - 1} more of the {m} probes were not finite)"
         status += "; the entries that use it are nan"
-    return value, error, m, status
+    return value, error, m, status or "ok"
 
 
 def _order(scheme: str, k: int) -> int:
@@ -353,43 +345,33 @@ def _order(scheme: str, k: int) -> int:
     return _truncation(k, (_FIRST if k == 1 else _SECOND)[scheme])[0]
 
 
-def _join(*notes: str) -> str:
-    return "; ".join(s for s in notes if s) or "ok"
-
-
-def _levels(scheme: str) -> list[int]:
-    if scheme == "richardson":
-        return list(RICHARDSON_STEPS)
-    return [1, 2]
-
-
 def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
              step: float | np.ndarray | None = None) -> FDResult:
     """Gradient of a batch-vectorized ``fun`` ((m, n) -> (m,)) at x, all probes in one call.
 
     ``step`` (float or (n,)) forces the step; None takes ``optimal_step``. The probes at twice the step
     that measure the truncation error are counted in ``nfev`` (central: 4n, forward/backward: 2n+1,
-    five-point: 6n, Richardson: 10n, complex step: n).
+    five-point: 6n, Richardson: 10n, complex step: 2n).
     """
     x, h, note = _prepare(x, scheme, step, 1)
     n = x.size
     if scheme == "complex-step":
-        levels = [1, 2] if np.any(h > 1e-20 * np.maximum(np.abs(x), 1.0)) else [1]
+        levels = [1, 3]  # 3t, not 2t: a power of two would repeat every rounding and hide the noise
         plan = _Plan(len(levels), n)
         for g, s in enumerate(levels):
             for i in range(n):
                 plan.terms.append((g, i, plan.probe((), (i, s)), 1.0))
-        value, error, nfev, status = _run(fun, x, np.zeros(n), h, plan, scheme, np.full(n, 2.0))
-        return FDResult(value, error, nfev, h, _join(note, status))
-    levels = _levels(scheme)
+        value, error, nfev, status = _run(fun, x, np.zeros(n), h, plan, scheme, np.full(n, 2.0), note, 3.0)
+        return FDResult(value, error, nfev, h, status)
+    levels = list(RICHARDSON_STEPS) if scheme == "richardson" else [1, 2]
     plan = _Plan(len(levels), n)
     for g, s in enumerate(levels):
         for i in range(n):
             plan.line(g, i, i, 1, _FIRST[scheme], s)
             plan.den[g, i] = s * h[i]
     p = np.full(n, float(_order(scheme, 1)))
-    value, error, nfev, status = _run(fun, x, h, None, plan, scheme, p)
-    return FDResult(value, error, nfev, h, _join(note, status))
+    value, error, nfev, status = _run(fun, x, h, None, plan, scheme, p, note)
+    return FDResult(value, error, nfev, h, status)
 
 
 def hessian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
@@ -402,8 +384,9 @@ def hessian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str 
     """
     x, h, note = _prepare(x, scheme, step, 2)
     n = x.size
-    pairs = [(i, j) for i in range(n) for j in range(i, n)]
-    levels = _levels(scheme)
+    upper = np.triu_indices(n)
+    pairs = list(zip(*upper, strict=True))
+    levels = list(RICHARDSON_STEPS) if scheme == "richardson" else [1, 2]
     plan = _Plan(len(levels), len(pairs))
     t = None
     if scheme == "complex-step":
@@ -427,9 +410,7 @@ def hessian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str 
                     plan.aux.append((i, plan.probe([(i, o)]), float(w) / h[i]))
         p1, p2 = float(_order(scheme, 1)), float(_order(scheme, 2))
         p = np.array([p2 if i == j else p1 for i, j in pairs])
-    value, error, nfev, status = _run(fun, x, h, t, plan, scheme, p)
+    value, error, nfev, status = _run(fun, x, h, t, plan, scheme, p, note)
     H, Herr = np.empty((n, n)), np.empty((n, n))
-    for e, (i, j) in enumerate(pairs):
-        H[i, j] = H[j, i] = value[e]
-        Herr[i, j] = Herr[j, i] = error[e]
-    return FDResult(H, Herr, nfev, h, _join(note, status))
+    H[upper], H.T[upper], Herr[upper], Herr.T[upper] = value, value, error, error
+    return FDResult(H, Herr, nfev, h, status)
