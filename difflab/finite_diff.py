@@ -140,9 +140,8 @@ def optimal_step(x: np.ndarray, scheme: str, order: int = 1) -> np.ndarray:
         return COMPLEX_STEP * typ
     k = 1 if scheme == "complex-step" else order
     offsets = _FIRST[scheme] if k == 1 else _SECOND[scheme]
-    if scheme == "richardson":
-        wide = list(RICHARDSON_STEPS[1:])
-        offsets = tuple(sorted([-o for o in wide] + wide + ([0] if k == 2 else [])))
+    if scheme == "richardson":  # the effective stencil of its value: offsets -4..4
+        offsets = tuple(o for o in range(-RICHARDSON_STEPS[1], RICHARDSON_STEPS[1] + 1) if o or k == 2)
     p, c, s = _truncation(k, offsets)
     growth = factorial(p + k) if scheme == "richardson" else 1
     return float(k * EPS * s / (p * abs(c) * growth)) ** (1.0 / (p + k)) * typ
@@ -290,12 +289,8 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
                              "analytic function evaluated in complex arithmetic")
     typ = np.maximum(np.abs(x), 1.0)
     with np.errstate(all="ignore"):
-        if cplx:
-            v = F.imag / (imult * t[idir])
-            base = np.abs(v) + np.abs(F.real) / typ[idir]
-        else:
-            v = F.astype(float)
-            base = np.abs(v)
+        v = F.imag / (imult * t[idir]) if cplx else F.astype(float)
+        base = np.abs(v) + (np.abs(F.real) / typ[idir] if cplx else 0.0)
         bad = ~(np.isfinite(v) & np.isfinite(base))
         v0, base = np.where(bad, 0.0, v), np.where(bad, 0.0, base)
         G, E, P, W = np.array(plan.terms).T
