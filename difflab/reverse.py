@@ -18,27 +18,34 @@ import numpy as np
 from difflab import pytree
 from difflab.errors import InputError
 from difflab.forward import BLOCK_ELEMENTS, Dual, new_level
-from difflab.numpy import Box, apply, shape
+from difflab.numpy import Box, Shaped, apply, shape
+
+DROP_SIZE = 2048  # arrays above this many entries are not kept unless a VJP reads them
 
 
-class Node(Box):
-    """One recorded operation: its output ``value``, the rule, the unwrapped arguments and parents."""
+class Record:
+    """What the backward pass needs of one operation: the rule, the saved arguments and output (only
+    those its VJPs read, per ``rule.saves``; shapes stand in for the rest, so dead intermediates are
+    freed during the forward pass), the parents' records and the cotangent being accumulated."""
 
-    __slots__ = ("rule", "args", "kw", "parents", "tape", "g", "owned")
+    __slots__ = ("rule", "args", "ans", "kw", "parents", "g", "owned")
 
-    def __init__(self, value, level, tape, rule=None, args=(), kw=None, parents=()):
-        self.value = value
-        self.level = level
-        self.tape = tape
-        self.rule = rule
-        self.args = args
-        self.kw = kw
-        self.parents = parents
+    def __init__(self, rule=None, args=(), ans=None, kw=None, parents=()):
+        self.rule, self.args, self.ans, self.kw, self.parents = rule, args, ans, kw, parents
         self.g = None
         self.owned = False
 
+
+class Node(Box):
+    """A traced value: the primal ``value`` and its ``Record`` on the tape of trace ``level``."""
+
+    __slots__ = ("rec", "tape")
+
+    def __init__(self, value, level, tape, rec):
+        self.value, self.level, self.tape, self.rec = value, level, tape, rec
+
     def __repr__(self) -> str:
-        return f"Node(value={self.value!r}, rule={getattr(self.rule, 'name', None)}, level={self.level})"
+        return f"Node(value={self.value!r}, rule={getattr(self.rec.rule, 'name', None)}, level={self.level})"
 
     def lift(self, rule, args, kw):
         lvl = self.level
@@ -50,29 +57,43 @@ class Node(Box):
             if type(a) is Node and a.level == lvl:
                 v = a.value
                 if vjp is not None and vjp[i] is not None:
-                    parents.append((i, a))
+                    parents.append((i, a.rec))
             else:
                 v = a
             boxed = boxed or isinstance(v, Box)
             vals.append(v)
-        ans = apply(rule, *vals, **kw) if boxed else rule.numpy(*vals, **kw)
+        saves = rule.saves
+        if boxed:
+            ans = apply(rule, *vals, **kw)
+        elif rule.fwd is not None and parents:
+            ans, residual = rule.fwd(*vals, **kw)
+            kw = dict(kw, residual=residual)
+            saves = "ans"
+        else:
+            ans = rule.numpy(*vals, **kw)
         if not parents:
             return ans
-        node = Node(ans, lvl, self.tape, rule, vals, kw, parents)
-        self.tape.append(node)
-        return node
+        rec = Record(rule, vals if "args" in saves else [_drop(v) for v in vals],
+                     ans if "ans" in saves else _drop(ans), kw, parents)
+        self.tape.append(rec)
+        return Node(ans, lvl, self.tape, rec)
 
 
-def _backward(tape: list, out: Node, seed) -> None:
-    """Propagate ``seed`` from ``out`` to every node on the tape (cotangents left in ``node.g``)."""
+def _drop(v):
+    """Keep a small value as is; a large array the VJPs do not read is replaced by its shape."""
+    return Shaped(v.shape) if type(v) is np.ndarray and v.size > DROP_SIZE else v
+
+
+def _backward(tape: list, out: Record, seed) -> None:
+    """Propagate ``seed`` from ``out`` to every record on the tape (cotangents left in ``rec.g``)."""
     out.g = seed
-    for node in reversed(tape):
-        g = node.g
+    for rec in reversed(tape):
+        g = rec.g
         if g is None:
             continue
-        node.g = None
-        vjps, ans, vals, kw = node.rule.vjp, node.value, node.args, node.kw
-        for i, p in node.parents:
+        rec.g = None
+        vjps, ans, vals, kw = rec.rule.vjp, rec.ans, rec.args, rec.kw
+        for i, p in rec.parents:
             c = vjps[i](g, ans, *vals, **kw)
             pg = p.g
             if pg is None:
@@ -85,7 +106,7 @@ def _backward(tape: list, out: Node, seed) -> None:
 
 
 def _leaf(x, lvl, tape) -> Node:
-    return Node(x if isinstance(x, Box) else np.asarray(x, dtype=float), lvl, tape)
+    return Node(x if isinstance(x, Box) else np.asarray(x, dtype=float), lvl, tape, Record())
 
 
 def _trace(fn, x, args, kw):
@@ -100,10 +121,10 @@ def _trace(fn, x, args, kw):
 def _cotangents(nodes, out, lvl, tape, seed, reset=False):
     if isinstance(out, Node) and out.level == lvl:
         if reset:  # a pullback called again
-            for node in tape + nodes:
-                node.g, node.owned = None, False
-        _backward(tape, out, seed)
-    return [np.zeros(shape(n.value)) if n.g is None else n.g for n in nodes]
+            for rec in tape + [n.rec for n in nodes]:
+                rec.g, rec.owned = None, False
+        _backward(tape, out.rec, seed)
+    return [np.zeros(shape(n.value)) if n.rec.g is None else n.rec.g for n in nodes]
 
 
 def vjp(fn: Callable, x, *args, **kw) -> tuple[Any, Callable]:

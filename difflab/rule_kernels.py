@@ -21,6 +21,30 @@ def np_sigmoid(x):
         return 1.0 / (1.0 + np.exp(-x))
 
 
+_DBL_MAX = float(np.finfo(float).max)
+
+
+def np_sigmoid_fwd(x):
+    """``np_sigmoid`` (bit for bit) and the ``e^-x`` it computed, kept for the VJP.
+
+    Where e^-x overflowed (x < -709) the kept copy is capped at the largest double, so the VJP's
+    ``s * e`` is 0 there (the true derivative underflows too), never ``0 * inf``.
+    """
+    overflow = []
+    with np.errstate(over="call", call=lambda *_: overflow.append(True)):
+        if type(x) is np.ndarray:
+            e = np.negative(x)
+            np.exp(e, out=e)
+            s = e + 1.0
+            np.reciprocal(s, out=s)
+        else:
+            e = np.exp(-x)
+            s = 1.0 / (1.0 + e)
+    if overflow:
+        e = np.minimum(e, _DBL_MAX)
+    return s, e
+
+
 def np_softplus(x):
     """``logaddexp(0, x)`` for real input; an analytic branch form for complex input (complex step)."""
     if np.iscomplexobj(x):

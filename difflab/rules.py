@@ -14,6 +14,11 @@ traced into a SymPy expression and every rule can be checked against ``sympy.dif
 
 Both are written with ``difflab.numpy`` functions and Python operators, never raw NumPy, so they are
 themselves differentiable: forward-over-reverse Hessians and nested duals fall out with no extra code.
+A row may also give ``fwd(*args, **params) -> (ans, residual)``: the reverse engine, recording plain
+arrays, then calls the VJPs with ``residual=`` -- a quantity of the forward pass worth keeping (sigmoid
+keeps ``e^-x``, so its exact derivative costs no second exponential) -- and ``ans`` only.
+``saves`` says which values the VJPs read (``"args"``, ``"ans"``, both, or ``""``); the reverse engine
+keeps just those (shapes stand in for the rest), so dead intermediates are freed as the forward pass runs.
 A row whose ``jvp``/``vjp`` is ``None`` is piecewise constant (``sign``, comparisons): engines return its
 output as a plain constant.  ``domain`` names where the row is smooth, one entry per argument separated
 by commas (``"positive,real"`` for ``pow``); ``sample_domain`` draws test points from it.
@@ -26,7 +31,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mpmath
@@ -48,6 +53,9 @@ class Rule:
     domain: str = "real"
     arity: int = 1
     in_expressions: bool = False
+    fwd: Callable | None = None  # optional NumPy forward returning (ans, residual) for the VJPs
+    saves: str = "args,ans"  # what the VJPs read: "args", "ans", both, or "" (shapes only)
+
 
     def domains(self) -> tuple[str, ...]:
         """One domain name per argument."""
@@ -146,12 +154,12 @@ def _sum_tangents(parts):
 
 
 # ---------------------------------------------------------------------------- row builders
-def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None) -> Rule:
+def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None, fwd=None) -> Rule:
     """Elementwise f(x) with local derivative ``deriv(x, ans)``: jvp = t*d, vjp = g*d."""
     return Rule(name, np_fn, K.sym_elementwise(sym, 1), mp,
                 jvp=lambda ts, ans, x: ts[0] * deriv(x, ans),
                 vjp=(vjp or (lambda g, ans, x: g * deriv(x, ans)),),
-                domain=domain, arity=1, in_expressions=expr)
+                domain=domain, arity=1, in_expressions=expr, fwd=fwd)
 
 
 def _sigmoid_d(x, ans):
@@ -159,16 +167,17 @@ def _sigmoid_d(x, ans):
     return ans * dnp.sigmoid(-x)
 
 
-def _sigmoid_vjp(g, ans, x):
-    """g s(x) s(-x); on plain arrays in one buffer (this is the hot spot of a network's backward)."""
-    if type(g) is np.ndarray and type(ans) is np.ndarray and type(x) is np.ndarray and g.shape == ans.shape:
-        with np.errstate(over="ignore"):
-            t = np.exp(x)
-        t += 1.0
-        np.divide(ans, t, out=t)
+def _sigmoid_vjp(g, ans, x, residual=None):
+    """g s(x) s(-x) = g s (s e) with e = e^-x kept from the forward pass: the hot spot of a network's
+    backward, three passes in one buffer like the textbook g s (1-s), but exact in the tails."""
+    if residual is None:
+        return g * _sigmoid_d(x, ans)
+    t = ans * residual  # s e = e/(1+e) = s(-x): accurate, finite (e is capped)
+    if type(t) is np.ndarray and type(g) is np.ndarray and g.shape == t.shape:
+        t *= ans
         t *= g
         return t
-    return g * _sigmoid_d(x, ans)
+    return g * (t * ans)
 
 
 def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rule:
@@ -249,7 +258,7 @@ _ROWS: list[Rule] = [
     _unary("tanh", np.tanh, K.sym("tanh"), mpmath.tanh, lambda x, a: 1.0 / dnp.cosh(x) ** 2),
     _unary("abs", K.np_abs, K.sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
     _unary("sigmoid", K.np_sigmoid, K.fused_sym("sigmoid"), K.mp_sigmoid, _sigmoid_d, domain="wide",
-           vjp=_sigmoid_vjp),
+           vjp=_sigmoid_vjp, fwd=K.np_sigmoid_fwd),
     _unary("softplus", K.np_softplus, K.fused_sym("softplus"), K.mp_softplus, lambda x, a: dnp.sigmoid(x),
            domain="wide"),
     _unary("log_sigmoid", K.np_log_sigmoid, K.fused_sym("log_sigmoid"), K.mp_log_sigmoid,
@@ -420,7 +429,14 @@ _ROWS += [
          vjp=(lambda g, ans, x, axis=-1: g - dnp.exp(ans) * dnp.sum(g, axis=axis, keepdims=True),)),
 ]
 
-RULES: dict[str, Rule] = {r.name: r for r in _ROWS}
+# What each VJP reads (Rule.saves); rows not listed keep arguments and output.
+_SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadcast_to", "reshape",
+                           "transpose", "getitem", "untake", "stack"), ""),
+          **dict.fromkeys(("multiply", "matmul", "maximum", "minimum", "where", "log", "log1p", "expm1",
+                           "sin", "cos", "atan", "sinh", "cosh", "tanh", "abs", "softplus", "log_sigmoid"),
+                          "args"),
+          **dict.fromkeys(("exp", "sqrt", "tan", "reciprocal", "softmax", "log_softmax"), "ans")}
+RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves)) for r in _ROWS}
 
 # Names accepted in expression text besides the row names (all point at one implementation).
 EXPRESSION_ALIASES: dict[str, str] = {"max": "maximum", "min": "minimum", "arctan": "atan"}
