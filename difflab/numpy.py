@@ -72,10 +72,10 @@ class Box:
         return apply(_POW, o, self)
 
     def __matmul__(self, o):
-        return matmul(self, o)
+        return apply(_MATMUL, self, o)
 
     def __rmatmul__(self, o):
-        return matmul(o, self)
+        return apply(_MATMUL, o, self)
 
     def __neg__(self):
         return apply(_NEG, self)
@@ -150,8 +150,11 @@ def apply(rule, *args, **kw):
 
 def shape(x) -> tuple:
     """Shape of a float, ndarray or Box (the primal's shape)."""
-    if type(x) is np.ndarray or type(x) is Shaped:
+    t = type(x)
+    if t is np.ndarray or t is Shaped:
         return x.shape
+    if t is float or t is np.float64 or t is int:
+        return ()
     if isinstance(x, Box):
         return shape(x.value)
     return np.shape(x)
@@ -182,8 +185,8 @@ def _bind(name: str):
     return fn
 
 
-_ADD, _SUB, _MUL, _DIV, _POW, _NEG = (RULES[n] for n in ("add", "subtract", "multiply", "divide", "power",
-                                                          "negative"))
+_ADD, _SUB, _MUL, _DIV, _POW, _NEG, _MATMUL = (
+    RULES[n] for n in ("add", "subtract", "multiply", "divide", "power", "negative", "matmul"))
 
 exp = _bind("exp")
 log = _bind("log")

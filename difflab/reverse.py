@@ -53,26 +53,27 @@ class Node(Box):
         parents = []
         vjp = rule.vjp
         boxed = False  # does a value still hold an outer trace's box?
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if type(a) is Node and a.level == lvl:
-                v = a.value
+                a, rec = a.value, a.rec
                 if vjp is not None and vjp[i] is not None:
-                    parents.append((i, a.rec))
-            else:
-                v = a
-            boxed = boxed or isinstance(v, Box)
-            vals.append(v)
+                    parents.append((i, rec))
+            if not boxed and isinstance(a, Box):
+                boxed = True
+            vals.append(a)
+            i += 1
+        if not parents:
+            return apply(rule, *vals, **kw) if boxed else rule.numpy(*vals, **kw)
         saves = rule.saves
         if boxed:
             ans = apply(rule, *vals, **kw)
-        elif rule.fwd is not None and parents:
+        elif rule.fwd is not None:
             ans, residual = rule.fwd(*vals, **kw)
             kw = dict(kw, residual=residual)
             saves = "ans"
         else:
             ans = rule.numpy(*vals, **kw)
-        if not parents:
-            return ans
         rec = Record(rule, vals if "args" in saves else [_drop(v) for v in vals],
                      ans if "ans" in saves else _drop(ans), kw, parents)
         self.tape.append(rec)

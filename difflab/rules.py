@@ -106,7 +106,7 @@ def _fit(t, ans):
 
 def _unbroadcast(g, shape):
     """Sum a cotangent over the axes broadcasting added or stretched, back to ``shape``."""
-    gs = dnp.shape(g)
+    gs = g.shape if type(g) is np.ndarray else dnp.shape(g)
     if gs == shape:
         return g
     lead = len(gs) - len(shape)

@@ -23,7 +23,7 @@ VALUES = (0.3, -0.7, 0.1, 0.55, 0.25, -0.2, 1.2, -0.8, 0.05)
 
 
 def network_loss(w11, w21, b1, w12, w22, b2, w1, w2, b):
-    """Seed 002: z1 = x1 w11 + x2 w21 + b1, a_i = sigmoid(z_i), yhat = sigmoid(a1 w1 + a2 w2 + b), log-loss."""
+    """Seed 002: z1 = x1 w11 + x2 w21 + b1, a = sigmoid(z), yhat = sigmoid(a1 w1 + a2 w2 + b), log-loss."""
     import difflab.numpy as dnp
 
     a1 = dnp.sigmoid(X1 * w11 + X2 * w21 + b1)
