@@ -43,18 +43,27 @@ NETS = [((64, 128, 128, 10), 1.15), ((784, 256, 128, 10), 1.15), ((2, 2, 1), 3.0
 
 def timeit(fn, min_time: float) -> float:
     """Best of 5 repeats of the mean time of a loop lasting ~min_time/5 seconds."""
-    fn()
-    t0, n = time.perf_counter(), 0
-    while time.perf_counter() - t0 < 0.02:
+    return timed(fn, min_time=min_time)[0]
+
+
+def timed(*fns, min_time: float, rounds: int = 5) -> list[float]:
+    """Per-call time of each function: the best over ``rounds`` interleaved loops (round robin, so a
+    busy neighbour on a shared machine slows every contestant alike and the minimum filters it out)."""
+    loops = []
+    for fn in fns:
         fn()
-        n += 1
-    loops = max(1, int(n * (min_time / 5) / 0.02))
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(loops):
+        t0, n = time.perf_counter(), 0
+        while time.perf_counter() - t0 < 0.01:
             fn()
-        best = min(best, (time.perf_counter() - t0) / loops)
+            n += 1
+        loops.append(max(1, int(n * (min_time / (rounds * len(fns))) / 0.01)))
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for k, (fn, n) in enumerate(zip(fns, loops, strict=True)):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[k] = min(best[k], (time.perf_counter() - t0) / n)
     return best
 
 
@@ -152,13 +161,9 @@ def bench_net(sizes, goal: float, rng, min_time: float) -> bool:
     v, g = vg(params, X, Y)
     err = max([rel(v, v_ref)] + [rel(a, b) for a, b in zip(g, g_ref, strict=True)])
     assert err <= 1e-14, f"{sizes}: reverse differs from hand-written backprop by {err:.2e}"
-    t_fwd_hand = timeit(lambda: hand_loss(params, X, Y), min_time)
-    t_fwd_dnp = timeit(lambda: loss_dnp(params, X, Y), min_time)
-    t_hand, t_rev = [], []
-    for _ in range(3):  # interleave the two headline timings so drift affects both alike
-        t_hand.append(timeit(lambda: hand_value_and_grad(params, X, Y), min_time / 3))
-        t_rev.append(timeit(lambda: vg(params, X, Y), min_time / 3))
-    t_hand, t_rev = min(t_hand), min(t_rev)
+    t_hand, t_rev, t_fwd_hand, t_fwd_dnp = timed(
+        lambda: hand_value_and_grad(params, X, Y), lambda: vg(params, X, Y),
+        lambda: hand_loss(params, X, Y), lambda: loss_dnp(params, X, Y), min_time=4 * min_time, rounds=20)
     ratio = t_rev / t_hand
     name = "-".join(map(str, sizes))
     line = (f"{name:<16}{t_hand * 1e6:>8.0f}us{t_rev * 1e6:>8.0f}us{ratio:>7.2f}{goal:>6.2f}  "

@@ -90,9 +90,15 @@ def np_mean(x, axis=None, keepdims=False):
 
 def np_broadcast_to(x, shape):
     """A writable, owned broadcast copy: cheap for the small arrays VJPs broadcast, and accumulable."""
-    if np.shape(x) == shape:
+    if type(x) is np.ndarray:
+        if x.shape == shape:
+            return x
+        dtype = x.dtype if x.dtype.kind in "fc" else np.float64
+    elif shape == ():
         return x
-    out = np.empty(shape, dtype=np.result_type(x, np.float64))
+    else:
+        dtype = np.complex128 if isinstance(x, complex) or np.iscomplexobj(x) else np.float64
+    out = np.empty(shape, dtype=dtype)
     out[...] = x
     return out
 
