@@ -43,14 +43,17 @@ class Dual(Box):
     def lift(self, rule, args, kw):
         lvl = self.level
         primals, tangents = [], []
+        boxed = False  # does a primal still hold an outer trace's box?
         for a in args:
             if type(a) is Dual and a.level == lvl:
-                primals.append(a.value)
                 tangents.append(a.tangent)
+                a = a.value
             else:
-                primals.append(a)
                 tangents.append(None)
-        ans = apply(rule, *primals, **kw)
+            if not boxed and isinstance(a, Box):
+                boxed = True
+            primals.append(a)
+        ans = apply(rule, *primals, **kw) if boxed else rule.numpy(*primals, **kw)
         if rule.jvp is None:
             return ans
         t = rule.jvp(tuple(tangents), ans, *primals, **kw)
