@@ -56,7 +56,6 @@ class Rule:
     fwd: Callable | None = None  # optional NumPy forward returning (ans, residual) for the VJPs
     saves: str = "args,ans"  # what the VJPs read: "args", "ans", both, or "" (shapes only)
 
-
     def domains(self) -> tuple[str, ...]:
         """One domain name per argument."""
         parts = tuple(p.strip() for p in self.domain.split(","))
@@ -225,12 +224,12 @@ def _pow_d0(x, y, ans):
         if y == 2:
             return 2.0 * x
         return y * x ** (y - 1)
-    return dnp.where(y == 0, 0.0, y * x ** (y - 1))
+    return dnp.where(dnp.equal(y, 0.0), 0.0, y * x ** (y - 1))
 
 
 def _pow_d1(x, y, ans):
     """d(x**y)/dy = x**y log x, taken as 0 at x == 0 (where x**y is constant 0 for y > 0)."""
-    return ans * dnp.log(dnp.where(x == 0, 1.0, x))
+    return ans * dnp.log(dnp.where(dnp.equal(x, 0.0), 1.0, x))
 
 
 def _max_d0(x, y, ans):
@@ -286,6 +285,8 @@ _ROWS: list[Rule] = [
     _const("equal", np.equal, K.sym("Eq"), operator.eq, arity=2),
     _const("not_equal", np.not_equal, K.sym("Ne"), operator.ne, arity=2),
 ]
+
+
 # ------------------------------------------------------------------ array rows (shape-changing)
 def _sum_jvp(ts, ans, x, axis=None, keepdims=False):
     return dnp.sum(ts[0], axis=_neg_axes(axis, dnp.ndim(x)), keepdims=keepdims)
