@@ -110,6 +110,9 @@ class Box:
     def reshape(self, *shape_):
         return reshape(self, shape_[0] if len(shape_) == 1 else shape_)
 
+    def ravel(self):
+        return reshape(self, (-1,))
+
     def dot(self, o):
         return dot(self, o)
 
@@ -314,24 +317,3 @@ def zeros_like(x):
 
 def ones_like(x):
     return np.ones(shape(x))
-
-
-def namespace() -> dict:
-    """``{printed name: implementation}`` for ``sympy.lambdify`` into this namespace."""
-    ns = {name: globals()[name] for name in RULES if name in globals()}
-    ns.update(Abs=abs, Max=_variadic(maximum), Min=_variadic(minimum), atan=atan, arctan=atan,
-              sqrt=sqrt, exp=exp, log=log, Heaviside=_heaviside, sign=sign)
-    return ns
-
-
-def _variadic(fn):
-    def reduce_(*args):
-        out = args[0]
-        for a in args[1:]:
-            out = fn(out, a)
-        return out
-    return reduce_
-
-
-def _heaviside(x, h0=0.5):
-    return where(x > 0, 1.0, where(x < 0, 0.0, h0))

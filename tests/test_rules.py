@@ -247,3 +247,20 @@ def entry_rel(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     den = np.maximum(np.abs(a), np.abs(b))
     return float(np.max(np.where(den > 0, np.abs(a - b) / np.where(den > 0, den, 1.0), 0.0)))
+
+
+def test_lambdify_kernels_continue_kinks_for_the_complex_step():
+    """|x|, max and min compiled with these kernels give Im f(x+ih)/h = their one-sided derivative."""
+    from difflab.rules import lambdify_numpy
+
+    ns, h = lambdify_numpy(), 1e-100
+    assert np.imag(ns["Abs"](-0.7 + 1j * h)) / h == -1.0
+    assert np.imag(ns["Abs"](0.4 + 1j * h)) / h == 1.0
+    assert np.imag(ns["Max"](0.4 + 1j * h, 0.1, -3.0)) / h == 1.0
+    assert np.imag(ns["Min"](0.4 + 1j * h, 0.1)) / h == 0.0
+    assert np.real(ns["Max"](0.4 + 1j * h, 0.1, -3.0)) == 0.4
+    z = np.array([-2.0, 0.5]) + 1j * h
+    s = RULES["sigmoid"].numpy
+    assert rel(np.imag(ns["sigmoid"](z)) / h, [s(-2.0) * s(2.0), s(0.5) * s(-0.5)]) < 1e-15
+    assert rel(np.imag(ns["softplus"](np.array([-30.0, 30.0]) + 1j * h)) / h,
+               RULES["sigmoid"].numpy(np.array([-30.0, 30.0]))) < 1e-15
