@@ -189,3 +189,15 @@ def test_tour_section(tmp_path):
     data = json.loads((tmp_path / "autodiff.json").read_text())
     assert data["max_rel_diff"] <= 1e-14
     assert set(data["gradients"]) == {"symbolic", "forward", "reverse"}
+
+
+def test_every_nesting_of_the_engines_gives_the_hessian():
+    """Levels make nested traces independent: reverse-over-reverse, forward-over-forward and
+    reverse-over-forward all reproduce the forward-over-reverse Hessian."""
+    fn, x = ENGINE_CASES["mixed"]
+    x = np.array(x)
+    H = reverse.hessian(fn, x)[2]
+    e0 = np.array([1.0, 0.0, 0.0])
+    assert entrywise_rel(reverse.grad(lambda u: reverse.grad(fn)(u)[0])(x), H[0]) <= 1e-13
+    assert entrywise_rel(forward.jvp(lambda u: forward.jvp(fn, u, e0)[1], x, e0)[1], H[0, 0]) <= 1e-13
+    assert entrywise_rel(reverse.grad(lambda u: forward.jvp(fn, u, e0)[1])(x), H[0]) <= 1e-13
