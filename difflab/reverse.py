@@ -1,10 +1,12 @@
 """Reverse mode: an array-level tape driven entirely by the ``vjp`` column of ``difflab.rules``.
 
-Nodes hold whole arrays; the tape is the list of nodes in creation order, so walking it backwards is a
-topological order.  Only arguments that are nodes of the current trace get a VJP (a constant data matrix
-never receives a gradient), a node's cotangents are added in place once the sum is an array this engine
-owns, and nothing else runs per operation.  Hessian-vector products are forward over reverse: the point is
-a ``forward.Dual`` whose tangent block holds the directions, and since every VJP rule is written with
+A ``Node`` is what user code holds (the whole array ``value``); the tape is the list of their ``Record``s
+in creation order, so walking it backwards is a topological order.  A record keeps only what the row's
+VJPs read (``Rule.saves``, plus a ``Rule.fwd`` residual), so intermediates nobody needs are freed while
+the forward pass runs.  Only arguments that are nodes of the current trace get a VJP (a constant data
+matrix never receives a gradient), cotangents are added in place once the sum is an array this engine
+owns, and nothing else runs per operation.  Hessian-vector products are forward over reverse: the point
+is a ``forward.Dual`` whose tangent block holds the directions, and since every VJP rule is written with
 ``difflab.numpy`` operations the cotangents come back as duals carrying H·v.  No SymPy here.
 """
 
