@@ -201,3 +201,44 @@ def test_every_nesting_of_the_engines_gives_the_hessian():
     assert entrywise_rel(reverse.grad(lambda u: reverse.grad(fn)(u)[0])(x), H[0]) <= 1e-13
     assert entrywise_rel(forward.jvp(lambda u: forward.jvp(fn, u, e0)[1], x, e0)[1], H[0, 0]) <= 1e-13
     assert entrywise_rel(reverse.grad(lambda u: forward.jvp(fn, u, e0)[1])(x), H[0]) <= 1e-13
+
+
+# ------------------------------------------------------------- property: engines agree on random trees
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_UNARY = ["sin", "cos", "atan", "tanh", "sigmoid", "softplus", "log_sigmoid", "expm1", "sinh"]
+_BINARY = ["add", "subtract", "multiply", "maximum", "minimum"]
+
+
+def _trees():
+    leaf = st.sampled_from([("var", 0), ("var", 1), ("var", 2), ("const", 0.7)])
+    return st.recursive(leaf, lambda sub: st.one_of(
+        st.tuples(st.sampled_from(_UNARY), sub),
+        st.tuples(st.sampled_from(_BINARY), sub, sub)), max_leaves=6)
+
+
+def _build(tree):
+    def fn(v):
+        def ev(t):
+            if t[0] == "var":
+                return v[t[1]]
+            if t[0] == "const":
+                return t[1]
+            return getattr(dnp, t[0])(*[ev(a) for a in t[1:]])
+        return dnp.add(ev(tree), 0.0 * v[0])
+    return fn
+
+
+@given(_trees(), st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3))
+def test_engines_agree_with_symbolic_on_random_trees(tree, point):
+    fn, x = _build(tree), np.array(point)
+    value, grad, hess = symbolic_derivatives(fn, x)
+    _, g_rev = reverse.value_and_grad(fn)(x)
+    _, g_fwd = forward.gradient(fn, x)
+    _, _, h_rev = reverse.hessian(fn, x)
+    _, _, h_fwd = forward.hessian(fn, x)
+    for g in (g_rev, g_fwd):
+        assert rel(g, grad) <= 1e-13
+    for h in (h_rev, h_fwd):
+        assert rel(h, hess) <= 1e-12
