@@ -204,7 +204,7 @@ def test_every_nesting_of_the_engines_gives_the_hessian():
 
 
 # ------------------------------------------------------------- property: engines agree on random trees
-from hypothesis import given  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _UNARY = ["sin", "cos", "atan", "tanh", "sigmoid", "softplus", "log_sigmoid", "expm1", "sinh"]
@@ -233,12 +233,16 @@ def _build(tree):
 @given(_trees(), st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3))
 def test_engines_agree_with_symbolic_on_random_trees(tree, point):
     fn, x = _build(tree), np.array(point)
-    value, grad, hess = symbolic_derivatives(fn, x)
+    try:
+        value, grad, hess = symbolic_derivatives(fn, x)
+    except TypeError:  # a max/min tie: the symbolic Hessian holds DiracDelta(0), no number to compare
+        assume(False)
     _, g_rev = reverse.value_and_grad(fn)(x)
     _, g_fwd = forward.gradient(fn, x)
     _, _, h_rev = reverse.hessian(fn, x)
     _, _, h_fwd = forward.hessian(fn, x)
-    for g in (g_rev, g_fwd):
-        assert rel(g, grad) <= 1e-13
-    for h in (h_rev, h_fwd):
-        assert rel(h, hess) <= 1e-12
+    # relative 1e-13 per entry, plus an absolute floor of a few hundred ulps of the largest entry: a
+    # derivative that is a difference of O(1) terms (sinh(sin x)'' near 0) cannot be relatively exact
+    for got, ref in ((g_rev, grad), (g_fwd, grad), (h_rev, hess), (h_fwd, hess)):
+        floor = 1e-14 * (1.0 + np.max(np.abs(ref)))
+        assert np.all(np.abs(got - ref) <= 1e-13 * np.abs(ref) + floor), (got, ref)
