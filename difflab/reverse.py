@@ -19,10 +19,11 @@ import numpy as np
 
 from difflab import pytree
 from difflab.errors import InputError
-from difflab.forward import BLOCK_ELEMENTS, Dual, new_level
+from difflab.forward import Dual, new_level
 from difflab.numpy import Box, Shaped, apply, shape
 
 DROP_SIZE = 2048  # arrays above this many entries are not kept unless a VJP reads them
+BLOCK_ELEMENTS = 1 << 17  # entries per dual tangent in a Hessian pass (the tape keeps them all)
 
 
 class Record:
@@ -182,7 +183,7 @@ def hessian(fn: Callable, x) -> tuple[float, np.ndarray, np.ndarray]:
     n = x.size
     hess, grad_ = np.zeros((n, n)), np.zeros(n)
     value = None
-    b = max(1, min(n, BLOCK_ELEMENTS // (8 * max(n, 1))))  # the tape keeps its duals: 1/8 of the budget
+    b = max(1, min(n, BLOCK_ELEMENTS // max(n, 1)))
     for j in range(0, n, b):
         k = min(b, n - j)
         block = np.zeros((k, n))
