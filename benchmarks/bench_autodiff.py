@@ -260,7 +260,6 @@ TUNED_MALLOC = {"MALLOC_TOP_PAD_": str(64 << 20)}
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timings (noisier ratios)")
-    parser.add_argument("--mlp-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-tuned-malloc", action="store_true",
                         help="skip the second MLP table run with MALLOC_TOP_PAD_=64MiB")
     args = parser.parse_args(argv)
@@ -270,15 +269,12 @@ def main(argv=None) -> int:
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, "
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, malloc: {malloc}\n", flush=True)
     bench_mlps(min_time)
-    if args.mlp_only:
-        return 0
     bench_rosenbrock(min_time, forward_hessian_max=100)
     if not args.no_tuned_malloc and not any(k in os.environ for k in TUNED_MALLOC):
-        print("\nThe same MLP table in a fresh process whose malloc keeps 64 MiB of freed heap (a tape keeps")
+        print("\nThe same again in a fresh process whose malloc keeps 64 MiB of freed heap (a tape keeps")
         print("intermediates alive, and glibc otherwise hands them back to the OS and page-faults them in")
         print("again on the next call; JAX and PyTorch avoid this with caching allocators):\n", flush=True)
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--mlp-only"]
-        cmd += ["--quick"] if args.quick else []
+        cmd = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if args.quick else [])
         subprocess.run(cmd, env={**os.environ, **TUNED_MALLOC}, check=True)
     return 0
 
