@@ -76,6 +76,20 @@ def np_log_softmax(x, axis=-1):
     return x - np_logsumexp(x, axis=axis, keepdims=True)
 
 
+def np_log_softmax_fwd(x, axis=-1):
+    """``log_softmax`` and the softmax probabilities it passes through, kept for the VJP."""
+    x = np.asarray(x)
+    m = np.max(np.real(x), axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    z = x - m
+    e = np.exp(z)
+    s = np.add.reduce(e, axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):
+        z -= np.log(s)
+    e /= s
+    return z, e
+
+
 def np_sum(x, axis=None, keepdims=False):
     """``numpy.sum`` without its Python-level wrapper (the ufunc reduction directly: half the overhead)."""
     return np.add.reduce(x, axis=axis, keepdims=keepdims)

@@ -427,7 +427,8 @@ _ROWS += [
     Rule("log_softmax", K.np_log_softmax, K.sym_log_softmax, None,
          jvp=lambda ts, ans, x, axis=-1: ts[0] - dnp.sum(
              dnp.exp(ans) * ts[0], axis=_neg_axes(axis, dnp.ndim(x)), keepdims=True),
-         vjp=(lambda g, ans, x, axis=-1: g - dnp.exp(ans) * dnp.sum(g, axis=axis, keepdims=True),)),
+         vjp=(lambda g, ans, x, axis=-1, residual=None: g - (dnp.exp(ans) if residual is None else residual)
+              * dnp.sum(g, axis=axis, keepdims=True),), fwd=K.np_log_softmax_fwd),
 ]
 
 # What each VJP reads (Rule.saves); rows not listed keep arguments and output.
