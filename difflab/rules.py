@@ -38,6 +38,7 @@ import mpmath
 import numpy as np
 
 from difflab import rule_kernels as K
+from difflab.rule_kernels import lambdify_numpy  # noqa: F401 -- part of this module's API
 
 
 @dataclass(frozen=True)
@@ -449,23 +450,6 @@ def expression_functions() -> dict[str, Rule]:
     table = {name: rule for name, rule in RULES.items() if rule.in_expressions}
     table.update({alias: RULES[target] for alias, target in EXPRESSION_ALIASES.items()})
     return table
-
-
-def lambdify_numpy() -> dict[str, Callable]:
-    """``{SymPy printed name: NumPy kernel}`` for the rows whose kernels differ from plain NumPy.
-
-    Mapping ``Abs``/``Max``/``Min``/``sign`` (and the fused classes) onto these kernels keeps a compiled
-    expression complex-step friendly: the kernels continue |x|, max and min analytically.
-    """
-    def fold(fn):
-        def folded(*args):
-            out = args[0]
-            for a in args[1:]:
-                out = fn(out, a)
-            return out
-        return folded
-    return {"Abs": K.np_abs, "Max": fold(K.np_maximum), "Min": fold(K.np_minimum), "sign": K.np_sign,
-            "sigmoid": K.np_sigmoid, "softplus": K.np_softplus, "log_sigmoid": K.np_log_sigmoid}
 
 
 import difflab.numpy as dnp  # noqa: E402  -- rules call dnp at run time; dnp needs RULES at import
