@@ -99,9 +99,7 @@ def _blocks(n: int, per_column: int):
     """Column blocks [j, j+b) of the identity sized so a tangent block stays under BLOCK_ELEMENTS."""
     b = max(1, min(n, BLOCK_ELEMENTS // max(per_column, 1)))
     for j in range(0, n, b):
-        block = np.zeros((min(b, n - j), n))
-        block[np.arange(block.shape[0]), np.arange(j, j + block.shape[0])] = 1.0
-        yield j, block
+        yield j, np.eye(min(b, n - j), n, j)
 
 
 def gradient(fn: Callable, x) -> tuple[float, np.ndarray]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from difflab import pytree
 from difflab.errors import InputError
-from difflab.forward import Dual, new_level
+from difflab.forward import Dual, _vector, new_level
 from difflab.numpy import Box, Shaped, apply, shape
 
 DROP_SIZE = 2048  # arrays above this many entries are not kept unless a VJP reads them
@@ -88,10 +88,11 @@ def _drop(v):
     return Shaped(v.shape) if type(v) is np.ndarray and v.size > DROP_SIZE else v
 
 
-def _backward(tape: list, out: Record, seed) -> None:
-    """Propagate ``seed`` from ``out`` to every record on the tape (cotangents left in ``rec.g``)."""
+def _backward(tape: list, out: Record, seed, keep: bool = False) -> None:
+    """Propagate ``seed`` from ``out`` over the tape (cotangents left in ``rec.g``).  Unless ``keep`` (a
+    pullback may run again) records are popped as used: their arrays are freed and reused at once."""
     out.g = seed
-    for rec in reversed(tape):
+    for rec in (reversed(tape) if keep else _popping(tape)):
         g = rec.g
         if g is None:
             continue
@@ -107,6 +108,11 @@ def _backward(tape: list, out: Record, seed) -> None:
             else:
                 p.g = pg + c
                 p.owned = True
+
+
+def _popping(tape: list):
+    while tape:
+        yield tape.pop()
 
 
 def _leaf(x, lvl, tape) -> Node:
@@ -127,7 +133,7 @@ def _cotangents(nodes, out, lvl, tape, seed, reset=False):
         if reset:  # a pullback called again
             for rec in tape + [n.rec for n in nodes]:
                 rec.g, rec.owned = None, False
-        _backward(tape, out.rec, seed)
+        _backward(tape, out.rec, seed, keep=reset)
     return [np.zeros(shape(n.value)) if n.rec.g is None else n.rec.g for n in nodes]
 
 
@@ -162,13 +168,6 @@ def grad(fn: Callable) -> Callable:
     return lambda x, *args, **kw: vg(x, *args, **kw)[1]
 
 
-def _vector(x) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1:
-        raise InputError(f"the point must be a 1-D vector, got shape {x.shape}")
-    return x
-
-
 def hvp(fn: Callable, x, v) -> np.ndarray:
     """Hessian-vector product H(x) v by forward over reverse (one reverse pass on a dual point)."""
     x, v = _vector(x), np.asarray(v, dtype=float)
@@ -186,8 +185,7 @@ def hessian(fn: Callable, x) -> tuple[float, np.ndarray, np.ndarray]:
     b = max(1, min(n, BLOCK_ELEMENTS // max(n, 1)))
     for j in range(0, n, b):
         k = min(b, n - j)
-        block = np.zeros((k, n))
-        block[np.arange(k), np.arange(j, j + k)] = 1.0
+        block = np.eye(k, n, j)  # directions e_j .. e_{j+k-1}
         lvl = new_level()
         val, g = value_and_grad(fn)(Dual(x, block, lvl))
         value = val.value if isinstance(val, Dual) and val.level == lvl else val
