@@ -1,0 +1,40 @@
+"""difflab: one function, differentiated every way, side by side, against an mpmath reference.
+
+    import difflab as dl
+    f = dl.Function("exp(x)*sin(y)")
+    dl.gradient(f, [1.0, 2.0], method="reverse")   # Estimate(value, error_estimate, nfev, method, status)
+    dl.compare(f, at=[1.0, 2.0])                     # ErrorTable against mpmath
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from difflab.compare import compare, rel_error
+from difflab.errors import DifflabError, InputError, ParseError
+from difflab.methods import gradient, hessian
+from difflab.parse import parse_expr_safe
+from difflab.problem import Function
+from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
+
+__all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
+           "SolverResult", "check", "compare", "gradcheck", "gradient", "grad", "hessian", "newton",
+           "parse_expr_safe", "rel_error", "report", "sweep", "value_and_grad"]
+
+# Re-exports from modules that load SymPy-free engines or optional parts on first use.
+_LAZY = {
+    "grad": ("difflab.functional", "grad"),
+    "value_and_grad": ("difflab.functional", "value_and_grad"),
+    "check": ("difflab.check", "check"),
+    "gradcheck": ("difflab.testing", "gradcheck"),
+    "newton": ("difflab.solvers.newton", "newton"),
+    "sweep": ("difflab.sweep", "sweep"),
+    "report": ("difflab.report", "report"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
+    raise AttributeError(f"module 'difflab' has no attribute {name!r}")

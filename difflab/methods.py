@@ -1,0 +1,203 @@
+"""One interface for every differentiation method, and the registry that names them.
+
+Every method answers ``gradient(f, x)`` and ``hessian(f, x)`` with an ``Estimate``; comparison, reports and
+solvers only ever see that shape, so they never branch on the method. Adding a method is registering
+one object here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from difflab.errors import InputError
+from difflab.problem import Function
+from difflab.result import Estimate
+
+EPS = np.finfo(float).eps
+
+
+@dataclass(frozen=True)
+class Method:
+    """A named way to differentiate. ``exact``: no truncation error, only rounding."""
+
+    name: str
+    exact: bool
+    description: str
+    _gradient: Callable[[Function, np.ndarray], tuple[np.ndarray, Any, int]]
+    _hessian: Callable[[Function, np.ndarray], tuple[np.ndarray, Any, int]]
+
+    def gradient(self, f: Function, x: Any) -> Estimate:
+        return self._run(self._gradient, f, x, "gradient")
+
+    def hessian(self, f: Function, x: Any) -> Estimate:
+        return self._run(self._hessian, f, x, "Hessian")
+
+    def _run(self, fn, f: Function, x: Any, what: str) -> Estimate:
+        f = as_function(f)
+        point = f.point(x)
+        start = time.perf_counter()
+        with np.errstate(all="ignore"):
+            value, error, nfev, *status = fn(f, point)
+        seconds = time.perf_counter() - start
+        value = np.asarray(value, dtype=float)
+        if what == "Hessian":
+            value = value.reshape(f.n, f.n)
+        status_text = status[0] if status else "ok"
+        if status_text == "ok" and not np.all(np.isfinite(value)):
+            bad = int(np.flatnonzero(~np.isfinite(value.ravel()))[0])
+            where = ", ".join(f"{n}={v!r}" for n, v in zip(f.variables, point, strict=True))
+            status_text = (f"the {what} is not finite at {where} (entry {bad}: "
+                           f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
+        if error is not None:
+            error = np.broadcast_to(np.asarray(error, dtype=float), value.shape).copy()
+        return Estimate(value, error, int(nfev), self.name, status_text, (), seconds)
+
+
+_REGISTRY: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    _REGISTRY[method.name] = method
+    return method
+
+
+def names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def get(name: str) -> Method:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(f"unknown method '{name}'; choose one of: {', '.join(_REGISTRY)}") from None
+
+
+def as_function(f: Any) -> Function:
+    return f if isinstance(f, Function) else Function(f)
+
+
+def gradient(f: Any, x: Any, method: str = "symbolic") -> Estimate:
+    """The gradient of ``f`` at ``x`` by the named method."""
+    return get(method).gradient(as_function(f), x)
+
+
+def hessian(f: Any, x: Any, method: str = "symbolic") -> Estimate:
+    """The Hessian of ``f`` at ``x`` by the named method."""
+    return get(method).hessian(as_function(f), x)
+
+
+def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
+    """Error bound of an exact formula evaluated in double precision: a few ulps of the value."""
+    return scale * EPS * np.abs(value)
+
+
+# -- symbolic ----------------------------------------------------------------------------------------
+
+def _symbolic_gradient(f: Function, x: np.ndarray):
+    from difflab.symbolic import compile_gradient
+
+    value = np.array(compile_gradient(f)(*x), dtype=float)
+    return value, _rounding(value), 1
+
+
+def _symbolic_hessian(f: Function, x: np.ndarray):
+    from difflab.symbolic import compile_hessian
+
+    upper = compile_hessian(f)(*x)
+    n = f.n
+    H = np.empty((n, n))
+    k = 0
+    for i in range(n):
+        for j in range(i, n):
+            H[i, j] = H[j, i] = upper[k]
+            k += 1
+    return H, _rounding(H), 1
+
+
+# -- mpmath reference ---------------------------------------------------------------------------------
+
+def _mpmath_gradient(f: Function, x: np.ndarray):
+    from difflab.reference import reference_gradient
+
+    value = np.array([float(v) for v in reference_gradient(f, x)])
+    return value, 0.5 * EPS * np.abs(value), 0
+
+
+def _mpmath_hessian(f: Function, x: np.ndarray):
+    from difflab.reference import reference_hessian
+
+    value = np.array([[float(v) for v in row] for row in reference_hessian(f, x)])
+    return value, 0.5 * EPS * np.abs(value), 0
+
+
+# -- automatic differentiation -------------------------------------------------------------------------
+
+def _forward_gradient(f: Function, x: np.ndarray):
+    from difflab import forward
+
+    _, g = forward.gradient(f.ops, x)
+    g = np.asarray(g, dtype=float)
+    return g, _rounding(g, 16.0), 1
+
+
+def _forward_hessian(f: Function, x: np.ndarray):
+    from difflab import forward
+
+    _, _, H = forward.hessian(f.ops, x)
+    H = np.asarray(H, dtype=float)
+    return H, _rounding(H, 16.0), 1
+
+
+def _reverse_gradient(f: Function, x: np.ndarray):
+    from difflab import reverse
+
+    _, g = reverse.value_and_grad(f.ops)(x)
+    g = np.asarray(g, dtype=float)
+    return g, _rounding(g, 16.0), 1
+
+
+def _reverse_hessian(f: Function, x: np.ndarray):
+    from difflab import reverse
+
+    _, _, H = reverse.hessian(f.ops, x)
+    H = np.asarray(H, dtype=float)
+    return H, _rounding(H, 16.0), 1
+
+
+# -- finite differences --------------------------------------------------------------------------------
+
+def _fd(scheme: str, order: int):
+    def run(f: Function, x: np.ndarray):
+        from difflab import finite_diff
+
+        fd = finite_diff.gradient if order == 1 else finite_diff.hessian
+        result = fd(f.batch, x, scheme)
+        return result.value, result.error, result.nfev, result.status
+
+    return run
+
+
+register(Method("symbolic", True, "SymPy derivative compiled to NumPy (lambdify with CSE)",
+                _symbolic_gradient, _symbolic_hessian))
+register(Method("forward", True, "forward-mode AD (dual numbers over arrays)",
+                _forward_gradient, _forward_hessian))
+register(Method("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
+                _reverse_gradient, _reverse_hessian))
+for _scheme, _description in [
+    ("forward", "forward difference, O(h)"),
+    ("backward", "backward difference, O(h)"),
+    ("central", "central difference, O(h^2)"),
+    ("five-point", "five-point central difference, O(h^4)"),
+]:
+    register(Method(f"fd-{_scheme}", False, _description, _fd(_scheme, 1), _fd(_scheme, 2)))
+register(Method("complex-step", False, "complex step Im f(x+ih)/h (no subtractive cancellation)",
+                _fd("complex-step", 1), _fd("complex-step", 2)))
+register(Method("richardson", False, "Richardson extrapolation of central differences",
+                _fd("richardson", 1), _fd("richardson", 2)))
+register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",
+                _mpmath_gradient, _mpmath_hessian))
