@@ -69,7 +69,9 @@ def _custom_names() -> dict[str, object]:
 
 
 def _numpy_modules() -> list:
-    return [{name: rule.numpy for name, rule in _custom_names().items()}, "numpy"]
+    """Custom rows first, then the rule kernels that continue |x|, max, min analytically (complex step)."""
+    from difflab.rule_kernels import lambdify_numpy
+    return [{name: rule.numpy for name, rule in _custom_names().items()} | lambdify_numpy(), "numpy"]
 
 
 def _mpmath_modules() -> list:
