@@ -14,7 +14,7 @@ class DifflabError(ValueError):
 
 
 class ParseError(DifflabError):
-    """Expression text that the safe parser refuses; ``position`` is the 0-based column."""
+    """Text the safe parser refuses; ``position`` is the 0-based column (the message counts from 1)."""
 
     def __init__(self, message: str, text: str = "", position: int | None = None, hint: str | None = None):
         self.text = text
@@ -23,11 +23,18 @@ class ParseError(DifflabError):
         self.reason = message
         where = f" at position {position + 1}" if position is not None else ""
         full = f"cannot parse expression{where}: {message}"
-        if text and position is not None:
-            full += f"\n  {text}\n  {' ' * position}^"
         if hint:
-            full += f"\n  hint: {hint}"
+            full += f" (hint: {hint})"
         super().__init__(full)
+
+    def pointer(self) -> str:
+        """The text with a caret under the offending position (two lines), for interactive display.
+
+        Kept out of ``str(error)`` because the command-line contract is a one-line message on stderr.
+        """
+        if not self.text or self.position is None:
+            return ""
+        return f"  {self.text}\n  {' ' * self.position}^"
 
 
 class InputError(DifflabError):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import sympy
 
@@ -35,12 +35,10 @@ MAX_POWER_DIGITS = 400       # decimal digits of a constant power like 9**99
 
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "e": sympy.E}
 
-_BINARY: dict[type, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
+_NON_DECIMAL = re.compile(r"(?<![A-Za-z0-9_.])(0[xXoObB][0-9A-Fa-f_]+|\d+\.?\d*(?:[eE][+-]?\d+)?[jJ])"
+                          r"(?![A-Za-z0-9_])")
+_SUMS = (ast.Add, ast.Sub)
+_PRODUCTS = (ast.Mult, ast.Div)
 _OPERATOR_WORDS = {
     ast.BitXor: ("'^' is not a power here", "use ** for powers, e.g. x**2"),
     ast.FloorDiv: ("'//' (floor division) is not differentiable", "use / for division"),
@@ -146,6 +144,10 @@ class _Parser:
         caret = text.find("^")
         if caret >= 0:
             raise self.fail("'^' is not a power here", caret, "use ** for powers, e.g. x**2")
+        literal = _NON_DECIMAL.search(text)
+        if literal:
+            raise self.fail("only decimal real numbers are allowed", literal.start(),
+                            "hexadecimal, octal, binary and imaginary literals are refused")
         implicit = re.search(r"(?<![A-Za-z0-9_.])(\d+\.?\d*(?:[eE][+-]?\d+)?)([A-Za-df-zA-DF-Z_(])", text)
         if implicit:
             pos = implicit.start(2)
@@ -206,11 +208,26 @@ class _Parser:
         if op in _OPERATOR_WORDS:
             message, hint = _OPERATOR_WORDS[op]
             raise self.fail(message, self._operator_position(node), hint)
-        left = self._node(node.left, depth)
-        right = self._node(node.right, depth)
         if op is ast.Pow:
-            return self._power(left, right, node)
-        return _BINARY[op](left, right)
+            return self._power(self._node(node.left, depth), self._node(node.right, depth), node)
+        return self._chain(node, depth)
+
+    def _chain(self, node: ast.BinOp, depth: int) -> sympy.Expr:
+        """A left-nested run of + - (or * /) as one flat sum (product).
+
+        Why: ``x1 + x2 + ... + x100`` is a long expression, not a deep one; walking it recursively would
+        trip the nesting limit, and adding terms one at a time is quadratic in SymPy.
+        """
+        group = _SUMS if isinstance(node.op, _SUMS) else _PRODUCTS
+        parts = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, group):
+            parts.append((type(node.op), node.right))
+            node = node.left
+        terms = [self._node(node, depth)]
+        for op, right in reversed(parts):
+            value = self._node(right, depth)
+            terms.append({ast.Add: value, ast.Sub: -value, ast.Mult: value, ast.Div: 1 / value}[op])
+        return sympy.Add(*terms) if group is _SUMS else sympy.Mul(*terms)
 
     def _operator_position(self, node: ast.BinOp) -> int:
         """Column of the operator: the first non-space character after the left operand."""
