@@ -16,6 +16,7 @@ import numpy as np
 
 from difflab.errors import InputError
 from difflab.problem import Function
+from difflab.reference import ReferenceUnavailable
 from difflab.result import Estimate
 
 EPS = np.finfo(float).eps
@@ -41,16 +42,23 @@ class Method:
         f = as_function(f)
         point = f.point(x)
         start = time.perf_counter()
+        shape = (f.n, f.n) if what == "Hessian" else (f.n,)
         with np.errstate(all="ignore"):
-            value, error, nfev, *status = fn(f, point)
+            try:
+                value, error, nfev, *status = fn(f, point)
+            except ReferenceUnavailable as err:
+                value, error, nfev, status = np.full(shape, np.nan), None, 0, [str(err)]
+            fx = f.value(point)
         seconds = time.perf_counter() - start
-        value = np.asarray(value, dtype=float)
-        if what == "Hessian":
-            value = value.reshape(f.n, f.n)
+        value = np.asarray(value, dtype=float).reshape(shape)
         status_text = status[0] if status else "ok"
-        if status_text == "ok" and not np.all(np.isfinite(value)):
+        where = ", ".join(f"{n}={float(v):.17g}" for n, v in zip(f.variables, point, strict=True))
+        if status_text == "ok" and not np.isfinite(fx):
+            # Why check f itself: a derivative formula can be finite where f is not (d/dx log(x) at x=-1).
+            status_text = (f"f is not finite at {where} (f = {fx}): outside the domain or at a pole; "
+                           f"the {what} there means nothing")
+        elif status_text == "ok" and not np.all(np.isfinite(value)):
             bad = int(np.flatnonzero(~np.isfinite(value.ravel()))[0])
-            where = ", ".join(f"{n}={v!r}" for n, v in zip(f.variables, point, strict=True))
             status_text = (f"the {what} is not finite at {where} (entry {bad}: "
                            f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
         if error is not None:

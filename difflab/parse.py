@@ -37,6 +37,7 @@ CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "e": sympy.E}
 
 _NON_DECIMAL = re.compile(r"(?<![A-Za-z0-9_.])(0[xXoObB][0-9A-Fa-f_]+|\d+\.?\d*(?:[eE][+-]?\d+)?[jJ])"
                           r"(?![A-Za-z0-9_])")
+_IMPLICIT = re.compile(r"(?<![A-Za-z0-9_.])(\d[\d_]*\.?[\d_]*(?:[eE][+-]?\d+)?)([A-Za-df-zA-DF-Z(])")
 _SUMS = (ast.Add, ast.Sub)
 _PRODUCTS = (ast.Mult, ast.Div)
 _OPERATOR_WORDS = {
@@ -57,10 +58,9 @@ def parse_expr_safe(text: str, let: Mapping[str, str] | None = None) -> sympy.Ex
     ``let`` maps a name to expression text (e.g. ``{"yh": "1/(1+exp(-(w1*x1+b)))"}``); an abbreviation
     may use earlier-defined ones. Raises ``ParseError`` naming the position of the problem.
     """
+    resolved = _resolve_let(let) if let else {}
     expr = _Parser(text).parse()
-    if let:
-        expr = expr.subs(_resolve_let(let))
-    return expr
+    return expr.subs(resolved) if resolved else expr
 
 
 def _resolve_let(let: Mapping[str, str]) -> dict[sympy.Symbol, sympy.Expr]:
@@ -148,7 +148,7 @@ class _Parser:
         if literal:
             raise self.fail("only decimal real numbers are allowed", literal.start(),
                             "hexadecimal, octal, binary and imaginary literals are refused")
-        implicit = re.search(r"(?<![A-Za-z0-9_.])(\d+\.?\d*(?:[eE][+-]?\d+)?)([A-Za-df-zA-DF-Z_(])", text)
+        implicit = _IMPLICIT.search(text)
         if implicit:
             pos = implicit.start(2)
             raise self.fail("implicit multiplication is not allowed", pos,

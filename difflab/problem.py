@@ -73,7 +73,8 @@ class Function:
             if not _IDENTIFIER.fullmatch(name):
                 raise InputError(f"'{name}' is not a valid variable name")
         if len(set(names)) != len(names):
-            raise InputError(f"variables are repeated: {', '.join(names)}")
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"variables are repeated: {', '.join(repeated)}")
         if not names:
             raise InputError("the function has no variables; give variables=[...] explicitly")
         return names
@@ -186,7 +187,7 @@ def _number(name: str, value: Any) -> float:
 
 def _point_text(text: str, variables: Sequence[str]) -> dict[str, str] | list[str]:
     """Parse "x=1,y=-2" (or "1,-2" in variable order) without evaluating anything."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
     if not parts:
         raise InputError(f"empty point; give values like {'='.join([variables[0], '1.0'])}")
     if all("=" not in p for p in parts):

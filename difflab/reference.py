@@ -59,6 +59,20 @@ def _evaluate(fn: Callable, x: Sequence[float], dps: int) -> list[mpmath.mpf] | 
         return values
 
 
+def _outside_domain(f: Function, x: Sequence[float], dps: int) -> bool:
+    """True when f itself is complex at x (log of a negative, ...).
+
+    Why check the value: the derivative formula can be real where f is not (d/dx log(x) = 1/x at x = -1),
+    and a real function has no derivative outside its domain.
+    """
+    with mpmath.workdps(dps):
+        try:
+            v = mpmath.mpmathify(_mp_fn(f, 0)(*[mpmath.mpf(float(v)) for v in x])[0])
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return False
+        return isinstance(v, mpmath.mpc) and abs(v.imag) > abs(v.real) * mpmath.mpf(10) ** (-dps // 2)
+
+
 def _agree(a: list, b: list, dps: int, level: int) -> bool:
     tol = mpmath.mpf(10) ** (-dps)
     noise = mpmath.mpf(10) ** (-(level * 4) // 5)
@@ -73,6 +87,10 @@ def evaluate(f: Function, x: Sequence[float], order: int, dps: int = DEFAULT_DPS
     """Value (order 0), gradient (1) or flattened Hessian (2) at ``x``, correct to ``dps`` digits."""
     fn = _mp_fn(f, order)
     level = dps + 10
+    if order > 0 and _outside_domain(f, x, level):
+        point = ", ".join(f"{name}={float(v)!r}" for name, v in zip(f.variables, x, strict=True))
+        raise ReferenceUnavailable(f"{point} is outside the domain of the function "
+                                   "(its value there is not real)")
     previous = _evaluate(fn, x, level)
     while level < MAX_DPS:
         level *= 2

@@ -17,13 +17,22 @@ def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, rep
     """EXPR, --at, --vars, --let: how every command names a function and a point."""
     parser.add_argument("expr", metavar="EXPR", help="expression in Python syntax, e.g. 'exp(x)*sin(y)'")
     if at:
-        parser.add_argument("--at", required=True, action="append" if repeat_at else "store",
+        parser.add_argument("--at", required=True, action="append" if repeat_at else _JoinPoint,
                             metavar="POINT", help="point as name=value pairs, e.g. x=1,y=-2"
-                            + (" (repeat for several points)" if repeat_at else ""))
+                            + (" (repeat for several points)" if repeat_at else
+                               " (may be split: --at x=1 --at y=-2)"))
     parser.add_argument("--vars", metavar="NAMES", help="variable order, comma separated (default: sorted)")
     parser.add_argument("--let", action="append", default=[], metavar="NAME=EXPR",
                         help="abbreviation used in the expression (repeatable)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+class _JoinPoint(argparse.Action):
+    """``--at x=1 --at y=2`` means the point x=1, y=2 for single-point commands (not: keep the last one)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        previous = getattr(namespace, self.dest, None)
+        setattr(namespace, self.dest, f"{previous},{values}" if previous else values)
 
 
 def parse_let(items: Sequence[str]) -> dict[str, str]:
@@ -43,7 +52,10 @@ def function_from_args(args: argparse.Namespace):
 
 
 def jsonable(value: Any) -> Any:
-    """Numbers and arrays as JSON; non-finite floats become the strings "inf", "-inf", "nan"."""
+    """Numbers and arrays as JSON: nan becomes null (the notes say why), infinities "inf"/"-inf".
+
+    Why strings for infinities: a one-sided limit of +inf is an answer worth keeping, and JSON has no inf.
+    """
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -53,8 +65,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return jsonable(value.item())
     if isinstance(value, float):
-        return value if math.isfinite(value) else ("nan" if math.isnan(value) else
-                                                   ("inf" if value > 0 else "-inf"))
+        if math.isnan(value):
+            return None
+        return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
     return value
 
 
