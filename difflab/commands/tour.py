@@ -12,12 +12,15 @@ import pathlib
 import time
 import traceback
 
+from difflab.errors import InputError
+
 SECTIONS = ("foundation", "singular", "autodiff", "derivations", "solvers", "reports", "fuzz")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="difflab-tour", metavar="DIR",
                         help="folder for the tour's log, report and plots (default: ./difflab-tour)")
+    parser.add_argument("--only", metavar="A,B", help=f"run only these sections ({', '.join(SECTIONS)})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,8 +32,14 @@ def run(args: argparse.Namespace) -> int:
         print(text, flush=True)
         log.append(text)
 
+    chosen = SECTIONS
+    if args.only:
+        chosen = tuple(s.strip() for s in args.only.split(",") if s.strip())
+        unknown = [s for s in chosen if s not in SECTIONS]
+        if unknown:
+            raise InputError(f"unknown tour section '{unknown[0]}'; choose from: {', '.join(SECTIONS)}")
     failures = 0
-    for name in SECTIONS:
+    for name in chosen:
         try:
             module = importlib.import_module(f"difflab.tour_sections.{name}")
         except ModuleNotFoundError as err:
