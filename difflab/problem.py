@@ -39,7 +39,7 @@ class Function:
             self.text = source.strip()
             self.expr: sympy.Expr | None = parse_expr_safe(source, let)
         elif isinstance(source, sympy.Basic):
-            self.expr = sympy.sympify(source)          # a SymPy object, not user text: safe
+            self.expr = source
             self.text = str(self.expr)
         elif callable(source):
             self._callable = source
