@@ -254,28 +254,30 @@ def bench_rosenbrock(min_time: float, forward_hessian_max: int) -> None:
           flush=True)
 
 
-TUNED_MALLOC = {"MALLOC_TOP_PAD_": str(64 << 20)}
+UNTUNED = {"DIFFLAB_KEEP_HEAP": "0"}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timings (noisier ratios)")
-    parser.add_argument("--no-tuned-malloc", action="store_true",
-                        help="skip the second MLP table run with MALLOC_TOP_PAD_=64MiB")
+    parser.add_argument("--no-untuned", action="store_true",
+                        help="skip the second run with glibc's allocator defaults (DIFFLAB_KEEP_HEAP=0)")
     args = parser.parse_args(argv)
     min_time = 0.3 if args.quick else 1.5
-    malloc = ", ".join(f"{k}={v}" for k, v in os.environ.items() if k.startswith("MALLOC_"))
-    malloc = malloc or "glibc defaults"
+    from difflab import allocator, reverse  # noqa: F401  (importing reverse applies the allocator policy)
+
+    malloc = allocator.state
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, "
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, malloc: {malloc}\n", flush=True)
     bench_mlps(min_time)
     bench_rosenbrock(min_time, forward_hessian_max=100)
-    if not args.no_tuned_malloc and not any(k in os.environ for k in TUNED_MALLOC):
-        print("\nThe same again in a fresh process whose malloc keeps 64 MiB of freed heap (a tape keeps")
-        print("intermediates alive, and glibc otherwise hands them back to the OS and page-faults them in")
-        print("again on the next call; JAX and PyTorch avoid this with caching allocators):\n", flush=True)
+    if not args.no_untuned and not any(k in os.environ for k in UNTUNED):
+        print("\nThe same again in a fresh process with glibc's defaults (DIFFLAB_KEEP_HEAP=0): a tape keeps")
+        print("intermediates alive, and glibc then hands the freed heap back to the OS and page-faults it in")
+        print("again on the next call (what difflab.allocator avoids, as JAX's and PyTorch's caching")
+        print("allocators do):\n", flush=True)
         cmd = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if args.quick else [])
-        subprocess.run(cmd, env={**os.environ, **TUNED_MALLOC}, check=True)
+        subprocess.run(cmd, env={**os.environ, **UNTUNED}, check=True)
     return 0
 
 

@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from difflab import pytree
+from difflab import allocator, pytree
 from difflab.errors import InputError
 from difflab.forward import Dual, _vector, new_level
 from difflab.numpy import Box, Shaped, apply, shape
+
+allocator.keep_freed_heap()  # tapes free big intermediates each call: keep them in-process
 
 DROP_SIZE = 2048  # arrays above this many entries are not kept unless a VJP reads them
 BLOCK_ELEMENTS = 1 << 17  # entries per dual tangent in a Hessian pass (the tape keeps them all)

@@ -258,3 +258,23 @@ def test_residual_fast_paths_match_the_generic_rules(name):
     def fn(v):
         return dnp.sum(getattr(dnp, name)(dnp.reshape(v, (3, 4))) * np.reshape(w, (3, 4)))
     assert entrywise_rel(reverse.grad(fn)(x), forward.gradient(fn, x)[1]) <= 1e-14
+
+
+def test_allocator_policy_is_applied_and_can_be_refused():
+    """Importing reverse keeps freed heap (glibc); DIFFLAB_KEEP_HEAP=0 leaves the defaults alone."""
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_TOP_PAD_", "DIFFLAB_KEEP_HEAP")}
+    code = "import difflab.reverse, difflab.allocator as a; print(a.state)"
+
+    def state(**extra):
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**env, **extra}).stdout.strip()
+
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert state() == "glibc keeps 64 MiB of freed heap (mallopt M_TOP_PAD)"
+    assert state(DIFFLAB_KEEP_HEAP="0") == "glibc defaults (DIFFLAB_KEEP_HEAP=0)"
+    assert state(MALLOC_TOP_PAD_="1000") == "MALLOC_TOP_PAD_=1000 (set by the user)"
