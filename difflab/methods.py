@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 import numpy as np
@@ -145,36 +146,18 @@ def _mpmath_hessian(f: Function, x: np.ndarray):
 
 # -- automatic differentiation -------------------------------------------------------------------------
 
-def _forward_gradient(f: Function, x: np.ndarray):
-    from difflab import forward
-
-    _, g = forward.gradient(f.ops, x)
-    g = np.asarray(g, dtype=float)
-    return g, _rounding(g, 16.0), 1
-
-
-def _forward_hessian(f: Function, x: np.ndarray):
-    from difflab import forward
-
-    _, _, H = forward.hessian(f.ops, x)
-    H = np.asarray(H, dtype=float)
-    return H, _rounding(H, 16.0), 1
+def _ad(engine: str, call: Callable[[Any, Function, np.ndarray], Any]):
+    """An AD engine's derivative as a method body; engines load on first use (no SymPy inside them)."""
+    def run(f: Function, x: np.ndarray):
+        value = np.asarray(call(import_module(f"difflab.{engine}"), f, x), dtype=float)
+        return value, _rounding(value, 16.0), 1
+    return run
 
 
-def _reverse_gradient(f: Function, x: np.ndarray):
-    from difflab import reverse
-
-    _, g = reverse.value_and_grad(f.ops)(x)
-    g = np.asarray(g, dtype=float)
-    return g, _rounding(g, 16.0), 1
-
-
-def _reverse_hessian(f: Function, x: np.ndarray):
-    from difflab import reverse
-
-    _, _, H = reverse.hessian(f.ops, x)
-    H = np.asarray(H, dtype=float)
-    return H, _rounding(H, 16.0), 1
+_forward_gradient = _ad("forward", lambda m, f, x: m.gradient(f.ops, x)[1])
+_forward_hessian = _ad("forward", lambda m, f, x: m.hessian(f.ops, x)[2])
+_reverse_gradient = _ad("reverse", lambda m, f, x: m.value_and_grad(f.ops)(x)[1])
+_reverse_hessian = _ad("reverse", lambda m, f, x: m.hessian(f.ops, x)[2])
 
 
 # -- finite differences --------------------------------------------------------------------------------
