@@ -1,0 +1,248 @@
+"""Hypothesis strategies for differentiable functions: ``expressions()``, ``points()``, ``functions()``.
+
+In Hypothesis' own style: plural nouns, keyword-only options, and every option accepts either a value
+or a strategy (``max_depth=st.integers(1, 4)``).  Expressions are drawn from the rule table
+(``difflab.rules``): each node is a row callable from expression text (or an arithmetic operator), built
+with that row's SymPy twin, so whatever the table can differentiate can be drawn and nothing else.
+
+Domain information is used at both ends:
+
+* ``expressions()`` builds arguments that are inside the domain *for every real input* unless
+  ``allow_singular=True``: the argument of ``log``/``sqrt``/a fractional power, and a denominator, is
+  drawn from positive forms (``u**2 + c``, ``exp(u)``, ``cosh(u)``, ``softplus(u) + c`` with ``c > 0``),
+  and ``tan`` gets a bounded argument (``tan(sin(u))``), so points are almost never rejected.
+* ``points(f)`` draws points inside the box and keeps only those safely inside the domain of every
+  subexpression (a margin from poles, kinks and domain edges; intermediate values below a magnitude
+  cap), checked by walking the tree in mpmath (``difflab.fuzz_domain``).
+
+Shrinking: every choice shrinks toward a leaf, the first variable, the first function and small
+constants, and floats toward 0 and integers, so a failing case shrinks to something like
+``log(x**2 + 1)`` at ``x=1.0``.
+
+>>> from hypothesis import given, settings
+>>> from difflab.strategies import expressions, functions
+>>> expressions(variables=("x", "y"), max_depth=2).example()  # doctest: +SKIP
+sin(x) + exp(y)
+>>> @settings(max_examples=5, deadline=None)
+... @given(functions(variables=("x",), max_depth=2))
+... def test_symbolic_matches_reverse(case):
+...     f, x = case
+...     import difflab as dl
+...     a = dl.gradient(f, x, method="symbolic").value
+...     b = dl.gradient(f, x, method="reverse").value
+...     assert abs(a[0] - b[0]) <= 1e-9 * max(1.0, abs(a[0]))
+>>> test_symbolic_matches_reverse()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import sympy
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from difflab.fuzz_domain import domain_problem
+from difflab.problem import Function
+from difflab.rules import RULES, expression_functions
+
+SMOOTH_FUNCTIONS = ("exp", "log", "sin", "cos", "sqrt", "tanh", "atan", "log1p", "expm1", "sinh", "cosh",
+                    "tan", "sigmoid", "softplus", "log_sigmoid")
+"""Rows drawn by default: smooth on their (open) domains.  ``abs``, ``max``, ``min`` have kinks: ask
+for them with ``functions=`` and ``points()`` keeps a margin from the kinks."""
+
+OPERATORS = ("add", "multiply", "subtract", "divide", "power", "negative")
+_CONSTANTS = tuple(sympy.Integer(k) for k in (2, 3, -1, -2)) + (sympy.Rational(1, 2), sympy.Rational(3, 2),
+                                                              sympy.Rational(-1, 2))
+_EXPONENTS = (sympy.Integer(2), sympy.Integer(3), sympy.Integer(-1), sympy.Rational(1, 2),
+              sympy.Rational(3, 2), sympy.Integer(-2), sympy.Rational(-1, 2))
+_NEEDS_POSITIVE = {"positive", "nonnegative"}
+_NEEDS_OFFSET = {"gt_minus_one", "nonzero"}
+
+
+class FunctionAt(NamedTuple):
+    """A drawn function and a point inside its domain (what ``functions()`` yields)."""
+
+    function: Function
+    point: np.ndarray
+
+    def __repr__(self) -> str:
+        where = ", ".join(f"{v}={float(p)!r}" for v, p in zip(self.function.variables, self.point, strict=True))
+        return f"FunctionAt({str(self.function.expr)!r}, {where})"
+
+
+def _option(draw, value: Any) -> Any:
+    """An option given as a value or as a strategy."""
+    return draw(value) if isinstance(value, SearchStrategy) else value
+
+
+def _names(functions: Sequence[str]) -> tuple[str, ...]:
+    table = expression_functions()
+    known = set(table) | set(OPERATORS)
+    bad = [f for f in functions if f not in known]
+    if bad:
+        raise InvalidArgument(f"unknown function {bad[0]!r} for expressions(); choose from: "
+                              f"{', '.join(sorted(known))}")
+    return tuple(dict.fromkeys(table[f].name if f in table else f for f in functions))
+
+
+def _symbols(variables: Sequence[str] | str) -> tuple[sympy.Symbol, ...]:
+    if isinstance(variables, str):
+        variables = [v.strip() for v in variables.split(",") if v.strip()]
+    if not variables:
+        raise InvalidArgument("expressions() needs at least one variable")
+    return tuple(sympy.Symbol(v, real=True) for v in variables)
+
+
+@st.composite
+def _positive(draw, inner: SearchStrategy) -> sympy.Expr:
+    """A form that is positive (at least 1/2) for every real ``u``: safe under log, sqrt, division."""
+    u = draw(inner)
+    c = draw(st.sampled_from((sympy.Integer(1), sympy.Rational(1, 2), sympy.Integer(2))))
+    form = draw(st.integers(0, 3))
+    if form == 0:
+        return u ** 2 + c
+    if form == 1:
+        return sympy.exp(u)
+    if form == 2:
+        return sympy.cosh(u)
+    return RULES["softplus"].sympy(u) + c
+
+
+def _argument(draw, domain: str, inner: SearchStrategy, singular: bool) -> sympy.Expr:
+    """An argument for a slot with the given domain (``inner`` draws an unrestricted subexpression)."""
+    if singular or domain in ("real", "wide"):
+        return draw(inner)
+    if domain in _NEEDS_POSITIVE | _NEEDS_OFFSET:
+        return draw(_positive(inner))
+    if domain == "cos_nonzero":  # |u| <= 1 < pi/2
+        u = draw(inner)
+        return sympy.sin(u) if draw(st.booleans()) else sympy.tanh(u)
+    raise InvalidArgument(f"no safe argument form for the domain {domain!r}")
+
+
+@st.composite
+def _tree(draw, symbols, depth: int, names: tuple[str, ...], constants: bool, singular: bool) -> sympy.Expr:
+    kind = 0 if depth <= 0 else draw(st.integers(0, 2))  # 0 leaf, 1 one argument, 2 two
+    if kind == 0:  # a variable three times in four (a constant leaf rarely makes a better test)
+        if constants and draw(st.integers(0, 3)) == 3:
+            return draw(st.sampled_from(_CONSTANTS))
+        return draw(st.sampled_from(symbols))
+    sub = _tree(symbols, depth - 1, names, constants, singular)
+    unary = [n for n in names if n == "negative" or (n in RULES and RULES[n].arity == 1
+                                                     and n not in OPERATORS)]
+    binary = [n for n in names if n not in unary]
+    pool = (unary if kind == 1 else binary) or unary or binary
+    name = draw(st.sampled_from(pool))
+    if name == "negative":
+        return -draw(sub)
+    if name in ("add", "subtract", "multiply"):
+        a, b = draw(sub), draw(sub)
+        return RULES[name].sympy(a, b)
+    if name == "divide":
+        return draw(sub) / _argument(draw, "nonzero", sub, singular)
+    if name == "power":
+        expo = draw(st.sampled_from(_EXPONENTS))
+        slot = "real" if expo.is_integer and expo > 0 else "positive"
+        return _argument(draw, slot, sub, singular) ** expo
+    rule = RULES[name]
+    args = [_argument(draw, d, sub, singular) for d in rule.domains()]
+    return rule.sympy(*args)
+
+
+@st.composite
+def expressions(draw, *, variables: Sequence[str] | SearchStrategy = ("x", "y"),
+                max_depth: int | SearchStrategy = 3,
+                functions: Sequence[str] | SearchStrategy | None = None,
+                allow_constants: bool | SearchStrategy = True,
+                allow_singular: bool | SearchStrategy = False) -> sympy.Expr:
+    """SymPy expressions over real ``variables`` built from rule-table rows, at most ``max_depth`` deep.
+
+    ``functions``: names from the rule table (text names such as ``max`` or ``arctan`` too) and the
+    operators ``add multiply subtract divide power negative``; default ``SMOOTH_FUNCTIONS`` plus all
+    operators.  ``allow_singular=True`` lets arguments leave the domain for some inputs (``log(x)``,
+    ``1/(x - 1)``); ``points()`` then keeps to the inside.  The tree may fold (SymPy evaluates
+    ``x - x`` to 0), so an expression can be simpler than its draw.
+
+    >>> from difflab.strategies import expressions
+    >>> e = expressions(variables=("x",), max_depth=2, functions=("log", "add")).example()
+    >>> sorted(s.name for s in e.free_symbols) in ([], ["x"])
+    True
+    """
+    symbols = _symbols(_option(draw, variables))
+    depth = _option(draw, max_depth)
+    if not isinstance(depth, int) or depth < 0:
+        raise InvalidArgument(f"max_depth must be a non-negative integer, got {depth!r}")
+    names = _names(_option(draw, functions) or SMOOTH_FUNCTIONS + OPERATORS)
+    return draw(_tree(symbols, depth, names, bool(_option(draw, allow_constants)),
+                      bool(_option(draw, allow_singular))))
+
+
+def _as_function(function: Function | sympy.Expr | str) -> Function:
+    return function if isinstance(function, Function) else Function(function)
+
+
+@st.composite
+def points(draw, function: Function | sympy.Expr | str, *, min_value: float | SearchStrategy = -3.0,
+           max_value: float | SearchStrategy = 3.0, min_margin: float | SearchStrategy = 0.05,
+           max_magnitude: float | SearchStrategy = 1e6,
+           allow_singular: bool | SearchStrategy = False) -> np.ndarray:
+    """Points (float arrays, one entry per variable) in ``[min_value, max_value]`` inside the domain.
+
+    "Inside" means every subexpression is defined at least ``min_margin`` away from a domain edge,
+    pole or kink, and every intermediate value is at most ``max_magnitude`` in size.  With
+    ``allow_singular=True`` any point of the box is drawn (for testing how methods report trouble).
+
+    >>> import sympy
+    >>> from difflab.strategies import points
+    >>> x = sympy.Symbol("x", real=True)
+    >>> p = points(sympy.log(x), min_value=-2.0, max_value=2.0).example()
+    >>> bool(0.05 < p[0] <= 2.0)
+    True
+    """
+    f = _as_function(function)
+    lo, hi = float(_option(draw, min_value)), float(_option(draw, max_value))
+    if not lo <= hi:
+        raise InvalidArgument(f"min_value={lo!r} must not exceed max_value={hi!r}")
+    coord = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    x = np.array(draw(st.lists(coord, min_size=f.n, max_size=f.n)), dtype=float)
+    if not _option(draw, allow_singular) and f.expr is not None:
+        margin, cap = float(_option(draw, min_margin)), float(_option(draw, max_magnitude))
+        problem = domain_problem(f.expr, f.symbols, x, margin, cap)
+        assume(problem is None)
+    return x
+
+
+@st.composite
+def functions(draw, *, variables: Sequence[str] | SearchStrategy = ("x", "y"),
+              max_depth: int | SearchStrategy = 3,
+              functions: Sequence[str] | SearchStrategy | None = None,
+              allow_constants: bool | SearchStrategy = True,
+              allow_singular: bool | SearchStrategy = False,
+              min_value: float | SearchStrategy = -3.0, max_value: float | SearchStrategy = 3.0,
+              min_margin: float | SearchStrategy = 0.05,
+              max_magnitude: float | SearchStrategy = 1e6) -> FunctionAt:
+    """A ``difflab.Function`` drawn by ``expressions()`` and a point drawn by ``points()`` for it.
+
+    The Function's variables are all of ``variables`` (in that order), even when the drawn
+    expression happens not to use one, so a gradient always has one entry per variable.
+
+    >>> from difflab.strategies import functions
+    >>> case = functions(variables=("x", "y"), max_depth=2).example()
+    >>> case.function.variables, case.point.shape
+    (('x', 'y'), (2,))
+    """
+    names = _option(draw, variables)
+    symbols = _symbols(names)
+    expr = draw(expressions(variables=tuple(s.name for s in symbols), max_depth=max_depth,
+                            functions=functions, allow_constants=allow_constants,
+                            allow_singular=allow_singular))
+    assume(expr.free_symbols)  # a constant has nothing to differentiate
+    f = Function(expr, variables=[s.name for s in symbols])
+    x = draw(points(f, min_value=min_value, max_value=max_value, min_margin=min_margin,
+                    max_magnitude=max_magnitude))
+    return FunctionAt(f, x)
