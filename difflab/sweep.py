@@ -46,6 +46,7 @@ ROUNDOFF_POWER = {
     2: {"forward": 2, "backward": 2, "central": 2, "five-point": 2, "complex-step": 1, "richardson": 2},
 }
 PLATEAU = 2.0  # steps whose error is within this factor of the best one form the "good" range
+LINE_REACH = 30.0  # a model line is drawn up to this factor past the optimum, into the other side
 MARGIN = 10.0  # model lines are fitted on steps at least this far from the measured optimum
 
 
@@ -56,8 +57,8 @@ class SchemeSweep:
     Arrays run over ``steps`` (relative steps, largest first). ``rel_error`` is the worst relative
     error over the entries (nan where a probe failed), ``abs_error`` the worst absolute one,
     ``estimate`` the scheme's own largest error estimate (absolute) at that step. ``truncation`` and
-    ``roundoff`` are the fitted model lines over ``steps`` (relative error), or None when there was
-    nothing to fit on or no such term.
+    ``roundoff`` are the fitted model lines over ``steps`` (relative error; nan where the other term
+    dominates, beyond LINE_REACH past the optimum), or None when there was nothing to fit or no such term.
     """
 
     scheme: str
@@ -200,6 +201,12 @@ def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: s
     if trunc is not None and round_ is not None:
         ct, cr = trunc[0] / steps[0] ** p, round_[0] * steps[0] ** q  # c_t h**p + c_r h**-q
         model = float((q * cr / (p * ct)) ** (1.0 / (p + q)))
+    # Each line is shown on its own side of the optimum only (nan elsewhere): beyond it the other term
+    # dominates and the line would only clutter the plot.
+    if trunc is not None:
+        trunc = np.where(steps >= best / LINE_REACH, trunc, np.nan)
+    if round_ is not None:
+        round_ = np.where(steps <= best * LINE_REACH, round_, np.nan)
     theory = float(np.max(fd.optimal_step(x, scheme, order) / typ))
     default = run(fun, x, scheme, None)
     default_err = float(np.max(rel_error(default.value, reference)))
