@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -25,21 +25,90 @@ from difflab.rules import expression_functions
 
 
 @dataclass(frozen=True)
+class Branch:
+    """Where variable ``index`` is within ``radius`` of ``center``, the outputs come from ``evaluate``.
+
+    ``evaluate(h)`` receives ``h = v - center`` (1-D, only the masked entries; the center is kept as a
+    double-double ``center + center_lo`` so ``h`` is exact near an irrational point like pi) and returns
+    the outputs in the same layout as the compiled function (a list when ``outputs`` > 0). ``radius`` 0
+    means the exact point only. Why masks: the ordinary formula is evaluated only where no branch
+    applies, so the 0/0 at the point is never computed and nothing is evaluated twice (unlike
+    ``numpy.select`` over every branch).
+    """
+
+    index: int
+    center: float
+    radius: float
+    evaluate: Callable[[np.ndarray], object]
+    description: str
+    center_lo: float = 0.0
+
+
+@dataclass(frozen=True)
 class Compiled:
     """A compiled NumPy function of the variables and the source lambdify generated for it."""
 
     fn: Callable[..., object]
     source: str
     outputs: int           # 0 for a scalar expression, else the length of the list compiled
+    branches: tuple[Branch, ...] = ()
 
     def __call__(self, *args):
         arrays = [_as_float(a) for a in args]
+        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays)) if arrays else ()
+        if self.branches:
+            masked = self._masked(arrays, shape)
+            if masked is not None:
+                return masked
         with np.errstate(all="ignore"):
             out = self.fn(*arrays)
-        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays)) if arrays else ()
         if self.outputs:
             return [_broadcast(o, shape) for o in out]
         return _broadcast(out, shape)
+
+    def with_branches(self, branches: Sequence[Branch]) -> Compiled:
+        """The same function with masked branches (shown in ``source`` as comments)."""
+        if not branches:
+            return self
+        notes = "".join(f"# branch: {b.description}\n" for b in branches)
+        return replace(self, branches=tuple(branches), source=notes + self.source)
+
+    def _masked(self, arrays: list, shape: tuple):
+        """Evaluate with the branches; None when no input falls in any branch (the common case)."""
+        flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+        masks = []
+        for b in self.branches:
+            h = (flat[b.index] - b.center) - b.center_lo
+            m = (h == 0) if b.radius == 0 else (np.abs(h) < b.radius)
+            masks.append((b, m, h))
+        hit = np.zeros(flat[0].shape if flat else (1,), dtype=bool)
+        for _, m, _ in masks:
+            hit |= m
+        if not hit.any():
+            return None
+        dtype = np.result_type(*flat, np.float64)
+        count = self.outputs or 1
+        outs = [np.empty(hit.shape, dtype=dtype) for _ in range(count)]
+        rest = ~hit
+        if rest.any():
+            with np.errstate(all="ignore"):
+                got = self.fn(*[a[rest] for a in flat])
+            self._store(outs, rest, got)
+        taken = np.zeros_like(hit)
+        for b, m, h in masks:
+            m = m & ~taken
+            if m.any():
+                with np.errstate(all="ignore"):
+                    self._store(outs, m, b.evaluate(h[m]))
+                taken |= m
+        outs = [o.reshape(shape) if o.ndim else o for o in outs]
+        outs = [o if o.ndim else o[()] for o in outs]
+        return outs if self.outputs else outs[0]
+
+    def _store(self, outs: list, mask: np.ndarray, got) -> None:
+        got = got if self.outputs else [got]
+        for o, g in zip(outs, got, strict=True):
+            o[mask] = np.broadcast_to(np.asarray(g), (int(mask.sum()),))
 
 
 def _as_float(a):
@@ -71,7 +140,11 @@ def _custom_names() -> dict[str, object]:
 def _numpy_modules() -> list:
     """Custom rows first, then the rule kernels that continue |x|, max, min analytically (complex step)."""
     from difflab.rule_kernels import lambdify_numpy
-    return [{name: rule.numpy for name, rule in _custom_names().items()} | lambdify_numpy(), "numpy"]
+    from difflab.stable import NUMERIC_HEADS
+
+    numeric = {head: getattr(np, name) for head, name in NUMERIC_HEADS.items()}
+    custom = {name: rule.numpy for name, rule in _custom_names().items()}
+    return [custom | lambdify_numpy() | numeric, "numpy"]
 
 
 def _mpmath_modules() -> list:
@@ -81,8 +154,11 @@ def _mpmath_modules() -> list:
 def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
              cse: bool = True) -> Compiled:
     """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
+    from difflab.stable import numeric_form
+
     many = isinstance(expr, list | tuple)
-    fn = sympy.lambdify(list(symbols), list(expr) if many else expr, modules=_numpy_modules(), cse=cse)
+    body = [numeric_form(e) for e in expr] if many else numeric_form(expr)
+    fn = sympy.lambdify(list(symbols), body, modules=_numpy_modules(), cse=cse)
     return Compiled(fn, _source(fn), len(expr) if many else 0)
 
 
@@ -123,8 +199,16 @@ class OpsProgram:
 
 
 def to_ops(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> OpsProgram:
-    """Flatten ``expr`` into a program over difflab.numpy (runs on floats, arrays, duals, tape nodes)."""
+    """Flatten ``expr`` into a program over difflab.numpy (runs on floats, arrays, duals, tape nodes).
+
+    The expression is first put in stable form (``stable.rewrite``: softplus, sigmoid, log_sigmoid for
+    their overflowing compositions; ``log1p``/``expm1``), so the AD engines differentiate the stable
+    formula and ``log(1 + exp(x))`` has derivative 1, not nan, at x = 1000.
+    """
     import difflab.numpy as dnp
+    from difflab.stable import numeric_form, rewrite
+
+    expr = numeric_form(rewrite(expr)) if isinstance(expr, sympy.Expr) else expr
 
     table = _ops_table(dnp)
     slots: dict[sympy.Basic, int] = {s: i for i, s in enumerate(symbols)}
@@ -197,4 +281,7 @@ def _ops_table(dnp) -> dict:
         if fn is None or head in (sympy.Add, sympy.Mul, sympy.Pow) or set(built.args) != set(syms):
             continue
         table.setdefault(head, _fold(fn) if rule.arity == 2 else fn)
+    from difflab.stable import NUMERIC_HEADS
+
+    table.update({head: getattr(dnp, name) for head, name in NUMERIC_HEADS.items()})
     return table

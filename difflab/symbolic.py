@@ -74,21 +74,59 @@ def _compiled(f: Function, key: str, build) -> Compiled:
     return cache[key]
 
 
+def stable_expr(f: Function) -> sympy.Expr:
+    """The expression in stable form (``stable.rewrite``): what is compiled and differentiated for NumPy."""
+    cache = _cache(f)
+    if "stable" not in cache:
+        from difflab.stable import rewrite
+
+        cache["stable"] = rewrite(_require_expression(f))
+    return cache["stable"]
+
+
+def _compile_exprs(f: Function, order: int) -> sympy.Expr | list[sympy.Expr]:
+    """What is compiled for ``order``: the derivatives of the stable form (the Hessian's upper triangle).
+
+    Why differentiate the stable form: ``d/dx log(1 + exp(x))`` written out is ``exp(x)/(1 + exp(x))``,
+    nan at x = 1000; the derivative of ``softplus`` is ``sigmoid``, 1 there. When nothing was rewritten
+    the cached ``gradient_exprs``/``hessian_exprs`` are used (no second differentiation).
+    """
+    expr = stable_expr(f)
+    n = f.n
+    if order == 0:
+        return expr
+    if expr == f.expr:
+        if order == 1:
+            return list(gradient_exprs(f))
+        return [hessian_exprs(f)[i][j] for i in range(n) for j in range(i, n)]
+    cache = _cache(f)
+    if "stable_gradient" not in cache:
+        cache["stable_gradient"] = [sympy.diff(expr, s) for s in f.symbols]
+    grad = cache["stable_gradient"]
+    if order == 1:
+        return list(grad)
+    return [sympy.diff(grad[i], f.symbols[j]) for i in range(n) for j in range(i, n)]
+
+
+def _build(f: Function, order: int) -> Compiled:
+    """Compile with the masked branches of ``singular`` (removable points; none for ordinary f)."""
+    from difflab.singular import branches
+
+    exprs = _compile_exprs(f, order)
+    base = to_numpy(exprs, f.symbols)
+    return base.with_branches(branches(f, order, base.outputs))
+
+
 def compile_value(f: Function) -> Compiled:
-    return _compiled(f, "value_fn", lambda: to_numpy(_require_expression(f), f.symbols))
+    return _compiled(f, "value_fn", lambda: _build(f, 0))
 
 
 def compile_gradient(f: Function) -> Compiled:
-    return _compiled(f, "gradient_fn", lambda: to_numpy(gradient_exprs(f), f.symbols))
+    return _compiled(f, "gradient_fn", lambda: _build(f, 1))
 
 
 def compile_hessian(f: Function) -> Compiled:
-    def build() -> Compiled:
-        n = f.n
-        upper = [hessian_exprs(f)[i][j] for i in range(n) for j in range(i, n)]
-        return to_numpy(upper, f.symbols)
-
-    return _compiled(f, "hessian_fn", build)
+    return _compiled(f, "hessian_fn", lambda: _build(f, 2))
 
 
 def generated_source(f: Function, order: int = 1) -> str:
