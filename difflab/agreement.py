@@ -17,7 +17,8 @@ rounding of the size of the terms in every method that evaluates in doubles, so 
 >>> estimates = assert_methods_agree(dl.Function("exp(x)*sin(y)"), [1.0, 2.0])
 >>> sorted(estimates)
 ['complex-step', 'forward', 'reverse', 'richardson', 'symbolic']
->>> assert_methods_agree(dl.Function("x**3"), [1.0], methods=("symbolic", "fd-forward"), rtol=0.0)["fd-forward"].ok
+>>> agree = assert_methods_agree(dl.Function("x**3"), [1.0], methods=("symbolic", "fd-forward"), rtol=0.0)
+>>> agree["fd-forward"].ok
 True
 >>> assert_methods_agree(dl.Function("log(x)"), [-1.0])  # doctest: +ELLIPSIS
 Traceback (most recent call last):

@@ -72,7 +72,8 @@ def _reference(f: Function, x: np.ndarray, order: int) -> np.ndarray:
             return np.array([float(v) for v in reference_gradient(f, x)])
         return np.array([[float(v) for v in row] for row in reference_hessian(f, x)])
     except ReferenceUnavailable as err:
-        raise PropertyFailure(f"the mpmath reference failed inside the domain: {err}", _record(f, x)) from None
+        message = f"the mpmath reference failed inside the domain: {err}"
+        raise PropertyFailure(message, _record(f, x)) from None
 
 
 def _estimate(f: Function, x: np.ndarray, name: str, order: int):
@@ -102,7 +103,8 @@ def _within_estimate(f, x, est, reference, what):
         k = tuple(int(i) for i in np.argwhere(bad)[0])
         raise PropertyFailure(
             f"{est.method} {what} entry {list(k)}: actual error {row.abs_error[k]:.3g} exceeds its own "
-            f"estimate {est.error_estimate[k]:.3g} (value {float(est.value[k])!r}, mpmath {float(reference[k])!r})",
+            f"estimate {est.error_estimate[k]:.3g} (value {float(est.value[k])!r}, "
+            f"mpmath {float(reference[k])!r})",
             _record(f, x, **{est.method: est.value, REFERENCE: reference,
                              "error_estimate": est.error_estimate, "actual_error": row.abs_error}))
 

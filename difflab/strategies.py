@@ -71,7 +71,8 @@ class FunctionAt(NamedTuple):
     point: np.ndarray
 
     def __repr__(self) -> str:
-        where = ", ".join(f"{v}={float(p)!r}" for v, p in zip(self.function.variables, self.point, strict=True))
+        pairs = zip(self.function.variables, self.point, strict=True)
+        where = ", ".join(f"{v}={float(p)!r}" for v, p in pairs)
         return f"FunctionAt({str(self.function.expr)!r}, {where})"
 
 
