@@ -143,8 +143,15 @@ def _numpy_modules() -> list:
     from difflab.stable import NUMERIC_HEADS
 
     numeric = {head: getattr(np, name) for head, name in NUMERIC_HEADS.items()}
+    numeric["DiracDelta"] = _dirac
     custom = {name: rule.numpy for name, rule in _custom_names().items()}
     return [custom | lambdify_numpy() | numeric, "numpy"]
+
+
+def _dirac(x, k=0):
+    """d/dx of a step (the Hessian of abs or relu): 0 off the kink, undefined -- nan -- on it."""
+    x = np.asarray(x)
+    return np.where(x == 0, np.nan, np.zeros(x.shape, dtype=np.result_type(x, float)))
 
 
 def _mpmath_modules() -> list:

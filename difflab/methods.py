@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from difflab.diagnose import annotate
 from difflab.errors import InputError
 from difflab.problem import Function
 from difflab.reference import ReferenceUnavailable
@@ -64,7 +65,8 @@ class Method:
                            f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
         if error is not None:
             error = np.broadcast_to(np.asarray(error, dtype=float), value.shape).copy()
-        return Estimate(value, error, int(nfev), self.name, status_text, (), seconds)
+        estimate = Estimate(value, error, int(nfev), self.name, status_text, (), seconds)
+        return annotate(estimate, f, point, what)  # notes/status at removable points, poles, kinks
 
 
 _REGISTRY: dict[str, Method] = {}
