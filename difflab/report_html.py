@@ -23,7 +23,7 @@ code, pre, td.num { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace;
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.86em; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f2f4f7; } tr:nth-child(even) td { background: #fafafa; }
-td.num { text-align: right; white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; } td.nowrap { white-space: nowrap; }
 td.bad { color: #b00020; font-weight: bold; } td.good { color: #1b7f3b; }
 .muted { color: #666; font-size: 0.9em; } .notes li { margin: 0.2em 0; }
 .status { color: #b00020; font-weight: bold; }
@@ -34,12 +34,15 @@ pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; font-size: 0.82em; 
 _NUMERIC = {"relative error per entry", "est. abs. error", "evals", "time (ms)", "best step", "error there",
             "model step", "theory step", "error at theory step", "worst relative error", "evals (total)",
             "time (ms, total)", "failures", "at point"}
+_NOWRAP = {"method", "scheme", "truncation"}
 
 
 def _cell(header: str, text: str) -> str:
     cls = ""
     if header in _NUMERIC:
         cls = "num"
+    elif header in _NOWRAP:
+        cls = "nowrap"
     if header in ("honest", "status", "failures"):
         bad = (header == "honest" and text == "NO") or (header == "status" and text != "ok") or \
               (header == "failures" and text not in ("0", "-"))
@@ -65,7 +68,7 @@ def render_html(data: ReportData, images: Sequence[bytes | None]) -> str:
            f"<p class=\"muted\">variables {escape(', '.join(data.variables))}; "
            f"{len(data.points)} point{'s' if len(data.points) != 1 else ''}; "
            f"{'gradient and Hessian' if data.order == 2 else 'gradient'}.</p>",
-           f"<p class=\"muted\">{escape(rr.READING)}</p>"]
+           f"<p class=\"muted\">{escape(rr.LEAD)}</p>"]
     out += [f"<p class=\"status\">{escape(n)}</p>" for n in data.notes]
     if len(data.points) > 1:
         out += ["<h2>Summary over all points</h2>", _table(rr.SUMMARY_HEADERS, rr.summary_rows(data))]
@@ -98,5 +101,5 @@ def render_html(data: ReportData, images: Sequence[bytes | None]) -> str:
         out.append("<h2>Generated code of the compiled derivatives</h2>")
         for title, source in data.code:
             out += [f"<h3>{escape(title)}</h3>", f"<pre><code>{escape(source)}</code></pre>"]
-    out.append("</body></html>")
+    out += ["<h2>How to read this report</h2>", f"<p>{escape(rr.READING)}</p>", "</body></html>"]
     return "\n".join(out) + "\n"

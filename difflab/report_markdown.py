@@ -28,7 +28,7 @@ def render_markdown(data: ReportData, images: Sequence[str | None]) -> str:
     out = [f"# difflab report: `f = {data.function}`", "",
            f"Variables {', '.join(data.variables)}; {len(data.points)} point"
            f"{'s' if len(data.points) != 1 else ''}; {what}.",
-           "", rr.READING, ""]
+           "", rr.LEAD, ""]
     out += [f"**{n}**\n" for n in data.notes]
     if len(data.points) > 1:
         out += ["## Summary over all points", "", _table(rr.SUMMARY_HEADERS, rr.summary_rows(data)), ""]
@@ -56,4 +56,5 @@ def render_markdown(data: ReportData, images: Sequence[str | None]) -> str:
         out += ["## Generated code of the compiled derivatives", ""]
         for title, source in data.code:
             out += [f"### {title}", "", "```python", source.rstrip(), "```", ""]
+    out += ["## How to read this report", "", rr.READING, ""]
     return "\n".join(out)

@@ -65,8 +65,8 @@ def sweep_png(result: SweepResult, dpi: int = 110) -> bytes:
                 ax.plot([s.theory_step], [lo * 1.3], "^", color=color, ms=9, mec="black", mew=0.6,
                         clip_on=False)
         ax.axhline(EPS, color="gray", lw=0.8, ls=":")
-        ax.text(0.98, EPS * 1.6, "machine epsilon", color="gray", ha="right", fontsize=8,
-                transform=ax.get_yaxis_transform())
+        ax.text(1.01, EPS, "machine eps", color="gray", ha="left", va="center", fontsize=8,
+                transform=ax.get_yaxis_transform(), clip_on=False)
         ax.set_ylim(lo, min(hi * 3, 1e3))
         ax.set_xlabel("relative step  h / max(|x|, 1)")
         ax.set_ylabel("worst relative error")

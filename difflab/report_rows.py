@@ -15,7 +15,8 @@ from difflab.sweep import SweepResult
 
 MAX_ENTRIES = 6  # per-entry errors are listed up to this many entries; beyond, the worst one names it
 
-METHOD_HEADERS = ("method", "value", "relative error per entry", "worst entry", "est. abs. error", "honest",
+METHOD_HEADERS = ("method", "value", "relative error per entry", "worst entry: value vs reference",
+                  "est. abs. error", "honest",
                   "evals", "time (ms)", "status")
 SWEEP_HEADERS = ("scheme", "truncation", "best step", "error there", "model step", "theory step",
                  "error at theory step", "what the sweep says")
@@ -66,8 +67,7 @@ def method_rows(table: ErrorTable) -> list[list[str]]:
     for r in table.rows:
         worst = "-"
         if r.worst is not None and r.max_rel_error > 0:
-            worst = (f"{entry_name(table, r.worst.index)}: {r.worst.value!r} vs "
-                     f"{r.worst.reference!r} (reference)")
+            worst = f"{entry_name(table, r.worst.index)}: {r.worst.value!r} vs {r.worst.reference!r}"
         est = "-" if r.estimate.error_estimate is None else num(float(np.max(r.estimate.error_estimate)))
         honest = {True: "yes", False: "NO", None: "-"}[r.honest]
         rows.append([r.method, _value(r), _per_entry(table, r), worst, est, honest, str(r.estimate.nfev),
@@ -86,10 +86,14 @@ def reference_text(table: ErrorTable) -> str:
 
 
 def sweep_rows(result: SweepResult) -> list[list[str]]:
-    return [[s.scheme, f"h^{s.truncation_power}" + ("" if s.roundoff_power is None else
-                                                     f", eps/h^{s.roundoff_power}"),
+    return [[s.scheme, _power("h", s.truncation_power) + ("" if s.roundoff_power is None else
+                                                         ", eps/" + _power("h", s.roundoff_power)),
              num(s.best_step), num(s.best_error), num(s.model_step), num(s.theory_step), num(s.default_error),
              s.verdict] for s in result.schemes]
+
+
+def _power(base: str, p: int) -> str:
+    return base if p == 1 else f"{base}^{p}"
 
 
 def summary_rows(data: ReportData) -> list[list[str]]:
@@ -111,10 +115,13 @@ def value_text(p: ReportPoint) -> str:
     return f"f = {p.tables[0].value:.17g}"
 
 
+LEAD = ("Errors are relative per entry against the mpmath reference at 50 digits; a method's error "
+        "estimate is honest when it covers its actual error. How to read the plot: at the end.")
+
 READING = ("Errors are relative per entry, |a - b| / max(|a|, |b|) (both zero counts as exact), against "
            "the mpmath reference at 50 significant digits. An estimate is honest when it is at least the "
            "actual absolute error of every entry. Sweep steps are relative: variable i moves by "
            "h * max(|x_i|, 1). Dashed lines are the truncation (slope h^p) and roundoff (slope eps/h) "
            "models with constants fitted to the measurements away from the optimum; the star is the "
            "measured optimum of the smoothed curve, the triangle the theoretical step the library uses "
-           "by default; errors of exactly 0 are drawn at 1e-17.")
+           "by default; errors of exactly 0 are open markers along the bottom.")
