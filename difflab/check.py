@@ -1,0 +1,229 @@
+"""``dl.check``: is a hand-derived derivative right? A proof, or a counterexample.
+
+    dl.check("-y*log(yh) - (1-y)*log(1-yh)", wrt="w1", claim="-(y - yh)*x1",
+             let={"yh": "sigmoid(w1*x1 + w2*x2 + b)"})
+
+The true derivative comes from ``sympy.diff`` of the parsed function (abbreviations substituted, so the
+chain rule through ``yh`` is SymPy's, not the user's). The verdict then comes from two independent
+routes (``check_symbolic`` and ``check_numeric``):
+
+* a randomized identity test in mpmath (default 40 points inside the domain of both sides, 50 digits,
+  confirmed at 100). One disagreeing point is a proof that the claim is wrong: it becomes the
+  counterexample (point, true value, claimed value), and the difference truth - claim is simplified
+  and shown in the user's abbreviations, with ``truth / claim`` when that ratio is short ("x1*yh*(1 -
+  yh)": a dropped factor; "w1/w2": a wrong weight; -1: a sign).
+* when the points agree, a symbolic proof: truth - claim simplified to 0 by one of several strategies
+  under a time budget (``proof="symbolic"``). If SymPy cannot finish in time the claim is reported as
+  holding *numerically* (``proof="numeric"``), never as false.
+
+The numeric test runs first because it is cheap and decisive against a wrong claim, on which a
+simplifier would only burn its budget; a claim is reported holding only after both routes agree (a
+proof that contradicts the points is reported, not trusted). A simplified difference that is a nonzero
+constant disproves a claim even below the numeric resolution.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import sympy
+
+from difflab import check_numeric, check_symbolic
+from difflab.errors import InputError
+from difflab.parse import parse_expr_safe
+from difflab.result import CheckResult
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass
+class Settings:
+    """How hard to try: random points, digits, seconds for the symbolic proof, and the random seed."""
+
+    points: int = check_numeric.DEFAULT_POINTS
+    dps: int = check_numeric.DEFAULT_DPS
+    budget: float = check_symbolic.DEFAULT_BUDGET
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.points, int) or self.points < 1:
+            raise InputError(f"points must be a positive integer, got {self.points!r}")
+        if not isinstance(self.dps, int) or not 20 <= self.dps <= 1000:
+            raise InputError(f"dps (digits) must be an integer from 20 to 1000, got {self.dps!r}")
+        if not isinstance(self.budget, int | float) or self.budget < 0:
+            raise InputError(f"budget must be a number of seconds >= 0, got {self.budget!r}")
+
+
+@dataclass
+class Context:
+    """The abbreviations of one check: parse text with them, and show results in them."""
+
+    let: dict[str, str] = field(default_factory=dict)
+    abbreviations: list[tuple[sympy.Symbol, sympy.Expr]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, let: Mapping[str, str] | None) -> Context:
+        let = dict(let or {})
+        for name, body in let.items():
+            if not isinstance(name, str) or not isinstance(body, str):
+                raise InputError(f"abbreviations map names to expression text, got {name!r}: {body!r}")
+        resolved = [(sympy.Symbol(name, real=True), parse_expr_safe(name, let)) for name in let]
+        return cls(let, resolved)
+
+    def parse(self, source: str | sympy.Expr, what: str) -> sympy.Expr:
+        if isinstance(source, sympy.Basic):
+            return self.expand(source)
+        if not isinstance(source, str):
+            raise InputError(f"the {what} must be expression text, not {type(source).__name__}")
+        return parse_expr_safe(source, self.let)
+
+    def expand(self, expr: sympy.Expr) -> sympy.Expr:
+        """Substitute abbreviations into an expression given as SymPy (text is substituted by the parser)."""
+        names = {s.name: e for s, e in self.abbreviations}
+        found = {s: names[s.name] for s in expr.free_symbols if s.name in names}
+        return expr.xreplace(found) if found else expr
+
+    def values_of(self, symbols: Sequence[sympy.Symbol]) -> list[tuple[str, sympy.Expr]]:
+        """Abbreviations whose value is worth showing at a counterexample (all of them)."""
+        return [(s.name, e) for s, e in self.abbreviations]
+
+
+def _function_expr(f, ctx: Context) -> sympy.Expr:
+    from difflab.problem import Function
+
+    if isinstance(f, Function):
+        if f.expr is None:
+            raise InputError("check needs the function as an expression; this Python function could not "
+                             "be traced into one (use dl.gradcheck for Python code)")
+        return ctx.expand(f.expr)
+    return ctx.parse(f, "function")
+
+
+def _wrt_symbols(wrt: str | Sequence[str], expr: sympy.Expr, ctx: Context) -> list[sympy.Symbol]:
+    """The variables to differentiate by, in order ("x" or "x,y" / ["x", "y"] for d2f/dxdy)."""
+    names = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else [str(w).strip() for w in wrt]
+    if not names or not all(names):
+        raise InputError("wrt needs a variable name, e.g. --wrt w1")
+    by_name = {s.name: s for s in expr.free_symbols}
+    variables = ", ".join(sorted(by_name)) or "none"
+    out = []
+    for name in names:
+        if not _NAME.fullmatch(name):
+            raise InputError(f"'{name}' is not a variable name")
+        if name in ctx.let:
+            raise InputError(f"'{name}' is an abbreviation, not a variable: differentiate with respect to "
+                             f"one of the function's variables ({variables})")
+        if name not in by_name:
+            raise InputError(f"the function does not depend on '{name}' (its variables: {variables})")
+        out.append(by_name[name])
+    return out
+
+
+def _symbols(*exprs: sympy.Expr) -> list[sympy.Symbol]:
+    found: set[sympy.Symbol] = set()
+    for e in exprs:
+        found |= e.free_symbols
+    return sorted(found, key=lambda s: s.name)
+
+
+def check(f, wrt: str | Sequence[str], claim: str | sympy.Expr, let: Mapping[str, str] | None = None, *,
+          points: int = check_numeric.DEFAULT_POINTS, dps: int = check_numeric.DEFAULT_DPS,
+          budget: float = check_symbolic.DEFAULT_BUDGET, seed: int = 0) -> CheckResult:
+    """Does d f / d wrt equal ``claim``? ``f`` is text, a SymPy expression or a ``dl.Function``.
+
+    ``wrt`` is a variable name ("x,y" or ["x", "y"] differentiates twice: d2f/dx dy). ``let`` maps
+    abbreviations to expression text; they may appear in ``f`` and ``claim`` and are substituted
+    before differentiating. ``points``/``dps`` set the numeric test, ``budget`` the seconds for the
+    symbolic proof. Returns a ``CheckResult``; raises ``ParseError``/``InputError`` for bad input.
+    """
+    settings = Settings(points, dps, budget, seed)
+    ctx = Context.build(let)
+    expr = _function_expr(f, ctx)
+    symbols = _wrt_symbols(wrt, expr, ctx)
+    claimed = ctx.parse(claim, "claim")
+    truth = sympy.diff(expr, *symbols)
+    notes = []
+    extra = sorted(s.name for s in claimed.free_symbols - expr.free_symbols)
+    if extra:
+        notes.append(f"note: the claim uses {', '.join(extra)}, which the function does not")
+    result = decide(truth, claimed, ctx, settings, guards=[expr])
+    if notes:
+        result = _with_detail(result, " ".join(notes))
+    return result
+
+
+def _with_detail(result: CheckResult, extra: str) -> CheckResult:
+    from dataclasses import replace
+
+    return replace(result, detail=f"{result.detail} ({extra})")
+
+
+def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Settings,
+           guards: Sequence[sympy.Expr] = (), what: str = "the derivative") -> CheckResult:
+    """Is ``truth == claim`` as functions (inside the domain of both and of ``guards``)?"""
+    start = time.monotonic()
+    symbols = _symbols(truth, claim, *guards)
+    verdict = check_numeric.identity_test(truth, claim, symbols, guards=guards,
+                                          abbreviations=ctx.values_of(symbols), points=settings.points,
+                                          dps=settings.dps, seed=settings.seed)
+    difference = truth - claim
+    if verdict.mismatch is not None:
+        return _wrong(difference, truth, claim, ctx, verdict.mismatch, what,
+                      f"random point {verdict.points} of up to {settings.points}")
+    proof = check_symbolic.prove_zero(difference, settings.budget)
+    if proof.constant is not None:
+        return CheckResult(False, None, str(proof.constant), None,
+                           f"does not hold: truth - claim simplifies to the nonzero constant "
+                           f"{proof.constant} (strategy '{proof.tried[-1]}'), below the numeric test's "
+                           "resolution")
+    if not verdict.agree:
+        if proof.zero is not None and verdict.undefined_claim is None:
+            return CheckResult(True, "symbolic", "0", None,
+                               f"holds: SymPy proved truth - claim = 0 (strategy '{proof.zero}'); no point "
+                               "inside the domain was found for a numeric confirmation")
+        if verdict.undefined_claim is not None:
+            return _wrong(difference, truth, claim, ctx, verdict.undefined_claim, what,
+                          "the claim is undefined where the derivative is defined")
+        return CheckResult(False, None, check_symbolic.present(difference, ctx.abbreviations), None,
+                           f"undecided: no point was found (of {verdict.candidates} drawn) where the "
+                           "function and both sides are real and finite; not reported as holding")
+    how = check_numeric.describe(verdict)
+    seconds = time.monotonic() - start
+    if proof.zero is not None:
+        return CheckResult(True, "symbolic", "0", None,
+                           f"holds: SymPy simplified truth - claim to 0 (strategy '{proof.zero}'), and the "
+                           f"two sides agree at {how} ({seconds:.2f} s)")
+    tried = ", ".join(proof.tried)
+    shown = check_symbolic.present(proof.best if proof.best is not None else difference, ctx.abbreviations)
+    return CheckResult(True, "numeric", shown, None,
+                       f"holds numerically: the two sides agree to {settings.dps} significant digits at "
+                       f"{how}; SymPy did not reduce truth - claim to 0 within {settings.budget:g} s "
+                       f"(tried: {tried})")
+
+
+def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Context, cex: dict, what: str,
+           basis: str) -> CheckResult:
+    shown = check_symbolic.present(difference, ctx.abbreviations)
+    hint = check_symbolic.ratio_hint(truth, claim, ctx.abbreviations)
+    if hint:
+        cex = {**cex, "hint": hint}
+    at = ", ".join(f"{k}={v:g}" for k, v in cex["point"].items())
+    claimed = cex.get("claimed_value")
+    values = (f"{what} is {cex['true_value']:.12g} but the claim gives {claimed:.12g}" if claimed is not None
+              else f"{what} is {cex['true_value']:.12g} but the claim is undefined")
+    detail = f"does not hold: at {at or 'every point'} {values} ({basis})"
+    if hint:
+        detail += f"; {hint}"
+    return CheckResult(False, None, shown, cex, detail)
+
+
+def check_identity(lhs: str | sympy.Expr, rhs: str | sympy.Expr, let: Mapping[str, str] | None = None, *,
+                   guards: Sequence[str | sympy.Expr] = (), **settings) -> CheckResult:
+    """Is ``lhs == rhs`` as functions? (One step of a derivation; ``guards`` restrict the domain.)"""
+    ctx = Context.build(let)
+    left, right = ctx.parse(lhs, "left side"), ctx.parse(rhs, "right side")
+    g = [ctx.parse(x, "guard") for x in guards]
+    return decide(left, right, ctx, Settings(**settings), guards=g, what="the left side")

@@ -1,0 +1,216 @@
+"""The randomized identity test behind ``dl.check``: do two expressions agree at many random points?
+
+Why random points decide: two different analytic expressions can agree only on a set of measure zero,
+so agreement to 50 significant digits at dozens of independent random points inside the domain is
+overwhelming evidence of an identity, while one disagreeing point is a *proof* that the claim is wrong
+(it is reported as the counterexample, with both values).
+
+How a point is judged. Both sides are evaluated with mpmath at ``dps`` digits and again at ``2*dps``.
+The change between the two precisions measures each side's own rounding (large only under
+cancellation), so the sides *agree* when the high-precision values differ by less than 100 times that
+measured noise plus ``10**-dps`` relative. An exact claim therefore agrees to ~``dps`` digits, and a
+claim that is off by a relative 1e-30 (far below double precision) is still caught.
+
+Where the points are. Only points where the function itself is real and finite and both sides are real
+and finite count ("inside the domain of both sides"): ``log(yh)`` needs ``0 < yh < 1``-like values, so
+candidates are drawn from several families (wide reals, the unit interval, positive reals, saturated
+values up to +-12) and the families that land inside the domain are drawn more often.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import sympy
+
+from difflab.compile import to_mpmath
+
+DEFAULT_POINTS = 40
+DEFAULT_DPS = 50
+MAX_CANDIDATES_PER_POINT = 30
+NOISE_FACTOR = 100
+
+# Candidate families: name -> sampler of one coordinate.  "wide" reaches the saturated tails of
+# sigmoid/tanh (|z| up to 12), where a dropped or flipped small term is largest in relative terms.
+_FAMILIES = {
+    "unit": lambda r: r.uniform(0.02, 0.98),
+    "real": lambda r: r.uniform(-3.0, 3.0),
+    "positive": lambda r: r.uniform(0.05, 4.0),
+    "wide": lambda r: r.uniform(-12.0, 12.0),
+}
+
+
+@dataclass
+class NumericVerdict:
+    """Outcome of the identity test: agreement at every valid point, or the first disagreement."""
+
+    agree: bool
+    points: int                       # valid points compared
+    candidates: int                   # candidate points drawn (valid or not)
+    dps: int
+    mismatch: dict[str, Any] | None = None      # counterexample (see ``_counterexample``)
+    undefined_claim: dict[str, Any] | None = None  # a point where lhs is defined and rhs is not
+    families: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def decided(self) -> bool:
+        return self.mismatch is not None or self.points > 0
+
+
+class _Evaluator:
+    """lhs, rhs, guards and abbreviation values compiled once into one mpmath function."""
+
+    def __init__(self, lhs: sympy.Expr, rhs: sympy.Expr, guards: Sequence[sympy.Expr],
+                 symbols: Sequence[sympy.Symbol], abbreviations: Sequence[tuple[str, sympy.Expr]]):
+        self.symbols = list(symbols)
+        self.names = [s.name for s in self.symbols]
+        self.nguards = len(guards)
+        self.abbreviations = [name for name, _ in abbreviations]
+        self.fn = to_mpmath([lhs, rhs, *guards, *[e for _, e in abbreviations]], self.symbols)
+
+    def values(self, point: Sequence[mpmath.mpf], dps: int) -> list | None:
+        with mpmath.workdps(dps):
+            try:
+                out = self.fn(*[+mpmath.mpf(v) for v in point])
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError):
+                return None
+            return [_real(v, dps) for v in out]
+
+
+def _real(v: Any, dps: int) -> mpmath.mpf | None:
+    """The value as a finite real, or None (complex beyond rounding, nan, inf)."""
+    try:
+        v = mpmath.mpmathify(v)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0 and abs(v.imag) > abs(v.real) * mpmath.mpf(10) ** (-(dps // 2)):
+            return None
+        v = v.real
+    return v if mpmath.isfinite(v) else None
+
+
+def _compare(ev: _Evaluator, point: Sequence[Any], dps: int) -> tuple[str, list | None, list | None]:
+    """'agree' | 'differ' | 'outside' (f not real/finite there) | 'claim-undefined', and the values."""
+    low = ev.values(point, dps)
+    if low is None or low[0] is None or any(g is None for g in low[2:2 + ev.nguards]):
+        return "outside", None, None
+    high = ev.values(point, 2 * dps)
+    if high is None or high[0] is None:
+        return "outside", None, None
+    if low[1] is None or high[1] is None:
+        return "claim-undefined", low, high
+    t1, c1, t2, c2 = low[0], low[1], high[0], high[1]
+    with mpmath.workdps(2 * dps):
+        noise = abs(t1 - t2) + abs(c1 - c2)
+        scale = max(abs(t2), abs(c2))
+        gap = abs(t2 - c2)
+        ok = gap <= NOISE_FACTOR * noise + mpmath.mpf(10) ** (-dps) * scale
+    return ("agree" if ok else "differ"), low, high
+
+
+def identity_test(lhs: sympy.Expr, rhs: sympy.Expr, symbols: Sequence[sympy.Symbol], *,
+                  guards: Sequence[sympy.Expr] = (), abbreviations: Sequence[tuple[str, sympy.Expr]] = (),
+                  points: int = DEFAULT_POINTS, dps: int = DEFAULT_DPS, seed: int = 0) -> NumericVerdict:
+    """Compare ``lhs`` and ``rhs`` at ``points`` random points inside the domain of both (and of guards).
+
+    Stops at the first disagreement, which becomes the counterexample (moved to a short decimal point
+    when the disagreement survives rounding the coordinates, so a user can retype it).
+    """
+    ev = _Evaluator(lhs, rhs, guards, symbols, abbreviations)
+    rng = random.Random(seed)
+    weights = {name: 1.0 for name in _FAMILIES}
+    used = dict.fromkeys(_FAMILIES, 0)
+    verdict = NumericVerdict(agree=False, points=0, candidates=0, dps=dps, families=used)
+    if not ev.symbols:
+        return _constant(ev, verdict, dps)
+    limit = points * MAX_CANDIDATES_PER_POINT
+    first = list(_FAMILIES)  # one candidate of each family first, "unit" (short, typical values) leading
+    while verdict.points < points and verdict.candidates < limit:
+        if verdict.candidates < len(first):
+            family = first[verdict.candidates]
+        else:
+            family = rng.choices(list(weights), weights=list(weights.values()))[0]
+        point = [_FAMILIES[family](rng) for _ in ev.symbols]
+        verdict.candidates += 1
+        status, low, high = _compare(ev, point, dps)
+        if status == "outside":
+            weights[family] = max(weights[family] * 0.8, 0.05)
+            continue
+        weights[family] = min(weights[family] * 1.25, 20.0)
+        if status == "claim-undefined":
+            if verdict.undefined_claim is None:
+                verdict.undefined_claim = _counterexample(ev, point, low, high, dps)
+            continue
+        used[family] += 1
+        verdict.points += 1
+        if status == "differ":
+            verdict.mismatch = _counterexample(ev, *_shorter(ev, point, dps), dps)
+            return verdict
+    verdict.agree = verdict.points > 0
+    return verdict
+
+
+def _constant(ev: _Evaluator, verdict: NumericVerdict, dps: int) -> NumericVerdict:
+    """No variables at all: one evaluation decides."""
+    verdict.candidates = 1
+    status, low, high = _compare(ev, [], dps)
+    if status == "agree":
+        verdict.points, verdict.agree = 1, True
+    elif status == "differ":
+        verdict.points = 1
+        verdict.mismatch = _counterexample(ev, [], low, high, dps)
+    elif status == "claim-undefined":
+        verdict.undefined_claim = _counterexample(ev, [], low, high, dps)
+    return verdict
+
+
+def _shorter(ev: _Evaluator, point: list[float], dps: int) -> tuple[list, list, list]:
+    """The disagreeing point with coordinates rounded to 1, 2 or 3 significant digits when it still
+    disagrees there (a point a person can type), else the point itself."""
+    for digits in (1, 2, 3):
+        short = [_round(v, digits) for v in point]
+        status, low, high = _compare(ev, short, dps)
+        if status == "differ":
+            return short, low, high
+    status, low, high = _compare(ev, point, dps)
+    return point, low, high
+
+
+def _round(v: float, digits: int) -> str:
+    text = f"{v:.{digits}g}"
+    return "0" if float(text) == 0 else text
+
+
+def _counterexample(ev: _Evaluator, point: Sequence[Any], low: list, high: list, dps: int) -> dict[str, Any]:
+    """point, true value, claimed value (floats and 20-digit strings), and the abbreviations' values."""
+    true_v, claim_v = high[0], high[1]
+    out: dict[str, Any] = {
+        "point": {n: float(mpmath.mpf(v)) for n, v in zip(ev.names, point, strict=True)},
+        "true_value": float(true_v),
+        "claimed_value": None if claim_v is None else float(claim_v),
+        "true_value_digits": mpmath.nstr(true_v, 20),
+        "claimed_value_digits": None if claim_v is None else mpmath.nstr(claim_v, 20),
+    }
+    if claim_v is not None:
+        with mpmath.workdps(2 * dps):
+            scale = max(abs(true_v), abs(claim_v))
+            out["difference"] = float(true_v - claim_v)
+            out["relative_difference"] = float(abs(true_v - claim_v) / scale) if scale else 0.0
+    else:
+        out["note"] = "the claim is not defined (not real or not finite) here, the derivative is"
+    start = 2 + ev.nguards
+    if ev.abbreviations:
+        out["abbreviations"] = {name: (None if v is None else float(v))
+                                for name, v in zip(ev.abbreviations, high[start:], strict=True)}
+    return out
+
+
+def describe(verdict: NumericVerdict) -> str:
+    """One sentence: how many points, how many digits."""
+    return (f"{verdict.points} random points inside the domain ({verdict.candidates} drawn), "
+            f"evaluated with mpmath at {verdict.dps} and {2 * verdict.dps} significant digits")
