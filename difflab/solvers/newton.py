@@ -158,7 +158,8 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
         classification, eig = classify_hessian(meth.hessian(fn, x))
         history["eigenvalues"] = eig.tolist()
         steps = history["step"]
-        ratios = [b / a for a, b in zip(steps[-3:-1], steps[-2:], strict=True) if a > 0]
+        last = steps[-3:]
+        ratios = [b / a for a, b in zip(last[:-1], last[1:], strict=True) if a > 0]
         if classification != "inconclusive" and len(ratios) == 2 and all(0.2 <= r <= 0.8 for r in ratios):
             # Newton converges quadratically to a nondegenerate critical point; steps shrinking by a
             # constant factor mean the Hessian is singular at the limit, whatever it is at the last iterate.
