@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 def point_notes(f, x: Sequence[float]) -> list[str]:
     """Notes for ``f`` at ``x`` (e.g. "t=2 is a removable singularity ..."); empty when nothing is special."""
     from difflab.singular import notes_at
+    from difflab.singular_notes import stable_note
 
-    return list(notes_at(f, x))
+    return list(notes_at(f, x)) + stable_note(f)
 
 
 def annotate(est: Estimate, f, x: Sequence[float], what: str) -> Estimate:

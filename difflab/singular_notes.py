@@ -192,6 +192,18 @@ def _point_words(f: Function, v: float) -> tuple[list[str], str | None]:
     return [], None
 
 
+def stable_note(f: Function) -> list[str]:
+    """Says when the compiled formula is a stability rewrite of the written one (``stable.rewrite``)."""
+    if f.expr is None:
+        return []
+    from difflab.symbolic import stable_expr
+
+    expr = stable_expr(f)
+    if expr == f.expr:
+        return []
+    return [f"computed in stable form: {expr} (the written formula overflows or cancels for large arguments)"]
+
+
 def notes_at(f: Function, x) -> list[str]:
     """Notes for ``f`` at ``x`` (empty when nothing is special there)."""
     return _words(f, x, "gradient")[0]

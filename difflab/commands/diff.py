@@ -26,10 +26,13 @@ def run(args: argparse.Namespace) -> int:
     grad = method.gradient(f, x)
     hess = method.hessian(f, x) if args.order == 2 else None
     value = value_at(f, x)
-    notes = list(point_notes(f, x)) + [n for e in (grad, hess) if e is not None for n in e.notes]
-    for est in (grad, hess):
-        if est is not None and not est.ok:
-            notes.append(est.status)
+    # The point's own notes (limit, series branch, pole, kink, domain edge) first, then each estimate's
+    # words; the same sentence is said once.
+    notes: list[str] = []
+    for note in [*point_notes(f, x), *(n for e in (grad, hess) if e is not None for n in e.notes),
+                 *(e.status for e in (grad, hess) if e is not None and not e.ok)]:
+        if note not in notes and not any(note in earlier for earlier in notes):
+            notes.append(note)
     data = {"variables": list(f.variables), "point": dict(zip(f.variables, x.tolist(), strict=True)),
             "value": value, "gradient": grad.value.tolist(), "method": method.name, "notes": notes}
     if hess is not None:
