@@ -66,16 +66,25 @@ class ReportData:
     notes: tuple[str, ...] = ()
 
 
-def _row_notes(table: ErrorTable) -> list[str]:
+def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:
+    """One note per distinct status (naming every method that has it) and per dishonest estimate.
+
+    A status already said by a point note (the singularity analysis words a kink once for all
+    methods) is not repeated.
+    """
     what = "gradient" if table.order == 1 else "Hessian"
+    by_status: dict[str, list[str]] = {}
     out = []
     for r in table.rows:
         if r.estimate.status != "ok":
-            out.append(f"{r.method} ({what}): {r.estimate.status}")
+            by_status.setdefault(r.estimate.status, []).append(r.method)
         elif r.honest is False:
             out.append(f"{r.method} ({what}): its error estimate "
                        f"{float(r.estimate.error_estimate.max()):.2g} is below its actual error "
                        f"{float(r.abs_error.max()):.2g} (not honest)")
+    for status, names in by_status.items():
+        if not any(status in k for k in known):
+            out.insert(0, f"{', '.join(names)} ({what}): {status}")
     return out
 
 
@@ -95,7 +104,7 @@ def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
     except ReferenceUnavailable as err:
         return ReportPoint(tuple(float(v) for v in x), tuple(tables), None, tuple(notes), str(err))
     for t in tables:
-        notes += _row_notes(t)
+        notes += _row_notes(t, notes)
     result = sweep(f, x, progress=progress) if sweep_it else None
     if result is not None:
         notes += [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]

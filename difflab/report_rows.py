@@ -13,6 +13,7 @@ from difflab.report import ReportData, ReportPoint
 from difflab.result import ErrorTable, MethodRow
 from difflab.sweep import SweepResult
 
+MAX_STATUS = 40  # longer statuses are shown in the notes only (a kink's words in every row drown the table)
 MAX_ENTRIES = 6  # per-entry errors are listed up to this many entries; beyond, the worst one names it
 
 METHOD_HEADERS = ("method", "value", "relative error per entry", "worst entry: value vs reference",
@@ -70,8 +71,11 @@ def method_rows(table: ErrorTable) -> list[list[str]]:
             worst = f"{entry_name(table, r.worst.index)}: {r.worst.value!r} vs {r.worst.reference!r}"
         est = "-" if r.estimate.error_estimate is None else num(float(np.max(r.estimate.error_estimate)))
         honest = {True: "yes", False: "NO", None: "-"}[r.honest]
+        status = r.estimate.status
+        if len(status) > MAX_STATUS:
+            status = "see notes"  # the report's notes hold every status in full, once
         rows.append([r.method, _value(r), _per_entry(table, r), worst, est, honest, str(r.estimate.nfev),
-                     f"{r.estimate.seconds * 1e3:.2f}", r.estimate.status])
+                     f"{r.estimate.seconds * 1e3:.2f}", status])
     return rows
 
 

@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -155,3 +156,23 @@ def test_tour_section_writes_the_seed_reports(tmp_path):
     assert "Hessian: every method" in seed
     assert (tmp_path / "report_exp_sin.html").exists()
     assert any("written: report_exp_sin.html" in s for s in said)
+
+
+def test_a_kink_is_worded_once_and_rows_point_to_the_notes(tmp_path):
+    path = tmp_path / "kink.md"
+    report("abs(x - 1) + x**2", 1.0, path, methods=["symbolic", "fd-forward", "fd-central"])
+    md = path.read_text()
+    assert md.count("one-sided derivatives are 1 from the left and 3 from the right") == 1
+    assert re.search(r"^\| fd-forward \| 3\.0000000298 \| 0\.33 \| .* \| see notes \|$", md, re.M)
+
+
+def test_row_notes_group_statuses_and_name_dishonest_estimates():
+    from difflab.report import _row_notes
+
+    table = _hand_made().points[0].tables[0]
+    ok_status = replace(table.rows[1], estimate=replace(table.rows[1].estimate, status="ok"))
+    dishonest = replace(table, rows=(table.rows[0], ok_status))
+    assert _row_notes(dishonest, []) == [
+        "fd-central (gradient): its error estimate 1e-09 is below its actual error 0.5 (not honest)"]
+    assert _row_notes(table, []) == ["fd-central (gradient): probe <x> gave nan"]
+    assert _row_notes(table, ["already said: probe <x> gave nan"]) == []
