@@ -162,7 +162,8 @@ def _with_detail(result: CheckResult, extra: str) -> CheckResult:
 
 
 def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Settings,
-           guards: Sequence[sympy.Expr] = (), what: str = "the derivative") -> CheckResult:
+           guards: Sequence[sympy.Expr] = (), what: str = "the derivative",
+           claimed_as: str = "the claim") -> CheckResult:
     """Is ``truth == claim`` as functions (inside the domain of both and of ``guards``)?"""
     start = time.monotonic()
     symbols = _symbols(truth, claim, *guards)
@@ -171,7 +172,7 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
                                           dps=settings.dps, seed=settings.seed)
     difference = truth - claim
     if verdict.mismatch is not None:
-        return _wrong(difference, truth, claim, ctx, verdict.mismatch, what,
+        return _wrong(difference, truth, claim, ctx, verdict.mismatch, (what, claimed_as),
                       f"random point {verdict.points} of up to {settings.points}")
     proof = check_symbolic.prove_zero(difference, settings.budget)
     if proof.constant is not None:
@@ -185,7 +186,7 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
                                f"holds: SymPy proved truth - claim = 0 (strategy '{proof.zero}'); no point "
                                "inside the domain was found for a numeric confirmation")
         if verdict.undefined_claim is not None:
-            return _wrong(difference, truth, claim, ctx, verdict.undefined_claim, what,
+            return _wrong(difference, truth, claim, ctx, verdict.undefined_claim, (what, claimed_as),
                           "the claim is undefined where the derivative is defined")
         return CheckResult(False, None, check_symbolic.present(difference, ctx.abbreviations), None,
                            f"undecided: no point was found (of {verdict.candidates} drawn) where the "
@@ -204,16 +205,18 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
                        f"(tried: {tried})")
 
 
-def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Context, cex: dict, what: str,
-           basis: str) -> CheckResult:
+def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Context, cex: dict,
+           words: tuple[str, str], basis: str) -> CheckResult:
+    what, claimed_as = words
     shown = check_symbolic.present(difference, ctx.abbreviations)
-    hint = check_symbolic.ratio_hint(truth, claim, ctx.abbreviations)
+    labels = ("truth", "claim") if what == "the derivative" else (what, claimed_as)
+    hint = check_symbolic.ratio_hint(truth, claim, ctx.abbreviations, labels=labels)
     if hint:
         cex = {**cex, "hint": hint}
     at = ", ".join(f"{k}={v:g}" for k, v in cex["point"].items())
     claimed = cex.get("claimed_value")
-    values = (f"{what} is {cex['true_value']:.12g} but the claim gives {claimed:.12g}" if claimed is not None
-              else f"{what} is {cex['true_value']:.12g} but the claim is undefined")
+    values = (f"{what} is {cex['true_value']:.12g} but {claimed_as} gives {claimed:.12g}"
+              if claimed is not None else f"{what} is {cex['true_value']:.12g} but {claimed_as} is undefined")
     detail = f"does not hold: at {at or 'every point'} {values} ({basis})"
     if hint:
         detail += f"; {hint}"

@@ -173,7 +173,7 @@ def present(expr: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sympy.
 
 
 def ratio_hint(truth: sympy.Expr, claim: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sympy.Expr]],
-               budget: float = 1.0) -> str | None:
+               budget: float = 1.0, labels: tuple[str, str] = ("truth", "claim")) -> str | None:
     """``truth / claim`` when it is short: "the claim misses a factor x1*yh*(1 - yh)", "uses w2 for w1".
 
     None when the ratio is long (then it explains nothing) or cannot be found in time.
@@ -194,5 +194,5 @@ def ratio_hint(truth: sympy.Expr, claim: sympy.Expr, abbreviations: Sequence[tup
     if r == 1 or len(text) > 40:
         return None
     if r == -1:
-        return "the claim has the wrong sign (truth = -claim)"
-    return f"truth / claim = {text}"
+        return f"{labels[1]} has the wrong sign ({labels[0]} = -{labels[1]})"
+    return f"{labels[0]} / {labels[1]} = {text}"
