@@ -172,7 +172,10 @@ def rounding_scale(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
             return got
 
         def _scale(node: sympy.Basic) -> mpmath.mpf:
-            v = abs(walker.value(node))
+            value = walker.value(node)
+            if isinstance(value, mpmath.mpc) and value.imag:
+                raise Outside(f"{node} is not real here")
+            v = abs(value)
             if node.is_Symbol:
                 return mpmath.mpf(0)
             if node.is_Number or node.is_NumberSymbol:

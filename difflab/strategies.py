@@ -126,8 +126,23 @@ def _argument(draw, domain: str, inner: SearchStrategy, singular: bool) -> sympy
     raise InvalidArgument(f"no safe argument form for the domain {domain!r}")
 
 
+_BAD_CONSTANTS = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
 @st.composite
 def _tree(draw, symbols, depth: int, names: tuple[str, ...], constants: bool, singular: bool) -> sympy.Expr:
+    """One node; with ``allow_singular`` a constant subtree can leave the reals (``log(-1)``, ``1/0``):
+    such draws are rejected, since there is no real function to differentiate."""
+    try:
+        expr = _node(draw, symbols, depth, names, constants, singular)
+    except (ValueError, TypeError):  # SymPy refuses Max(I*pi, x): not comparable
+        assume(False)
+    if expr.is_number and (expr.is_extended_real is False or expr.has(*_BAD_CONSTANTS)):
+        assume(False)
+    return expr
+
+
+def _node(draw, symbols, depth: int, names: tuple[str, ...], constants: bool, singular: bool) -> sympy.Expr:
     kind = 0 if depth <= 0 else draw(st.integers(0, 2))  # 0 leaf, 1 one argument, 2 two
     if kind == 0:  # a variable three times in four (a constant leaf rarely makes a better test)
         if constants and draw(st.integers(0, 3)) == 3:
