@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numbers
 import pathlib
+import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,9 @@ from difflab.errors import DifflabError, InputError
 from difflab.result import ErrorTable
 from difflab.sweep import SweepResult
 
+NEEDS_EXPRESSION = ("a report measures every method against the mpmath reference, which needs an expression; "
+                    "this Python function could not be traced into one (it uses control flow or array "
+                    "operations): pass expression text, or compare methods with dl.gradient")
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 
@@ -155,6 +160,8 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
     f = as_function(f)
     if order not in (1, 2):
         raise InputError(f"order must be 1 (gradient) or 2 (Hessian); got {order!r}")
+    if not f.has_expression:
+        raise InputError(NEEDS_EXPRESSION)
     many = isinstance(at, list | tuple) and len(at) > 0 and not isinstance(at[0], numbers.Real)
     xs = [f.point(a) for a in (at if many else [at])]
     points = []
@@ -162,10 +169,7 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
         if progress and len(xs) > 1:
             progress(f"point {k + 1} of {len(xs)}")
         points.append(_point(f, x, methods, order, sweep, progress))
-    notes = () if f.has_expression else ("f is a Python function, not an expression: no reference, "
-                                         "no generated code",)
-    return ReportData(f.text, f.variables, order, tuple(points), _summary(points),
-                      _code(f, order) if f.has_expression else (), notes)
+    return ReportData(f.text, f.variables, order, tuple(points), _summary(points), _code(f, order))
 
 
 def report_format(path: str | pathlib.Path) -> str:
@@ -214,3 +218,17 @@ def report(f: Any, at: Sequence[Any] | Any, path: str | pathlib.Path, methods: S
     data = build_report(f, at, methods=methods, order=order, progress=progress)
     write_report(data, path)
     return data
+
+
+class _CallableModule(types.ModuleType):
+    """``dl.report(...)`` must call the function even after ``difflab.report`` (this module) is imported.
+
+    Why: importing a submodule sets the package attribute of the same name to the module, hiding the
+    package's lazy ``report`` re-export; calling the module calls the function instead.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return report(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -22,6 +22,8 @@ Everything here is pure data (``SweepResult``); reports draw it without computin
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -229,6 +231,10 @@ def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence
     x = f.point(at)
     if order not in (1, 2):
         raise InputError(f"order must be 1 (gradient) or 2 (Hessian); got {order!r}")
+    if not f.has_expression:
+        raise InputError("a sweep measures errors against the mpmath reference, which needs an expression; "
+                         "this Python function could not be traced into one (it uses control flow or array "
+                         "operations): pass expression text instead")
     names = list(schemes) if schemes else list(fd.SCHEMES)
     for name in names:
         if name not in fd.SCHEMES:
@@ -255,3 +261,17 @@ def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence
         except _NoFiniteStep as err:
             notes.append(str(err))
     return SweepResult(*head, ref, tuple(out), notes=tuple(notes))
+
+
+class _CallableModule(types.ModuleType):
+    """``dl.sweep(...)`` must call the function even after ``difflab.sweep`` (this module) is imported.
+
+    Why: importing a submodule sets the package attribute of the same name to the module, hiding the
+    package's lazy ``sweep`` re-export; calling the module calls the function instead.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

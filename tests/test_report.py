@@ -176,3 +176,28 @@ def test_row_notes_group_statuses_and_name_dishonest_estimates():
         "fd-central (gradient): its error estimate 1e-09 is below its actual error 0.5 (not honest)"]
     assert _row_notes(table, []) == ["fd-central (gradient): probe <x> gave nan"]
     assert _row_notes(table, ["already said: probe <x> gave nan"]) == []
+
+
+def test_dl_report_and_sweep_call_the_functions_even_after_their_modules_are_imported(tmp_path):
+    import difflab as dl
+    import difflab.report  # noqa: F401  (sets the package attribute to the module)
+    import difflab.sweep  # noqa: F401
+
+    data = dl.report("x**3", 2.0, tmp_path / "r.html", methods=["symbolic"])
+    assert data.points[0].tables[0].reference.tolist() == [12.0]
+    assert dl.sweep("x**3", 2.0, schemes=["central"]).scheme("central").theory_step > 0
+
+
+def test_an_opaque_python_function_is_refused_with_the_reason(tmp_path):
+    import difflab.numpy as dnp
+    from difflab.problem import Function
+    from difflab.sweep import sweep
+
+    def g(x, y):
+        return dnp.sin(x) * y if x > 0 else x * y  # control flow: not traceable
+
+    f = Function(g)
+    with pytest.raises(InputError, match="^a report measures every method against the mpmath reference"):
+        report(f, [0.5, 2.0], tmp_path / "g.html")
+    with pytest.raises(InputError, match="^a sweep measures errors against the mpmath reference"):
+        sweep(f, [0.5, 2.0])
