@@ -19,7 +19,7 @@ import difflab as dl
 from difflab import stable, symbolic
 from difflab.parse import parse_expr_safe
 from difflab.reference import reference_gradient, reference_value
-from difflab.sympy_functions import log_sigmoid, sigmoid, softplus
+from difflab.sympy_functions import FUSED, log_sigmoid, sigmoid, softplus
 
 METHODS = ("symbolic", "forward", "reverse")
 
@@ -28,7 +28,7 @@ def naive(text: str, x: float) -> tuple[float, float]:
     """The written formula and its written derivative lambdified by plain SymPy/NumPy (what peers do)."""
     expr = parse_expr_safe(text)
     (s,) = expr.free_symbols
-    expr = expr.rewrite(sympy.exp)  # the fused classes back to their exp/log compositions
+    expr = expr.xreplace({a: a.rewrite(sympy.exp) for a in expr.atoms(*FUSED.values())})
     with np.errstate(all="ignore"):
         return (float(sympy.lambdify(s, expr, "numpy")(x)),
                 float(sympy.lambdify(s, sympy.diff(expr, s), "numpy")(x)))
