@@ -37,6 +37,14 @@ def num(value: float | None, digits: int = 2) -> str:
     return f"{v:.{digits}g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.{max(digits - 1, 0)}e}"
 
 
+def sci(value: float | None) -> str:
+    """Steps and errors in one column all in scientific notation (0.0012 next to 5.6e-09 misleads)."""
+    if value is None:
+        return "-"
+    v = float(value)
+    return "nan" if v != v else "0" if v == 0 else f"{v:.1e}"
+
+
 def point_text(variables: Sequence[str], point: Sequence[float]) -> str:
     return ", ".join(f"{v} = {x:.10g}" for v, x in zip(variables, point, strict=True))
 
@@ -92,7 +100,7 @@ def reference_text(table: ErrorTable) -> str:
 def sweep_rows(result: SweepResult) -> list[list[str]]:
     return [[s.scheme, _power("h", s.truncation_power) + ("" if s.roundoff_power is None else
                                                          ", eps/" + _power("h", s.roundoff_power)),
-             num(s.best_step), num(s.best_error), num(s.model_step), num(s.theory_step), num(s.default_error),
+             sci(s.best_step), sci(s.best_error), sci(s.model_step), sci(s.theory_step), sci(s.default_error),
              s.verdict] for s in result.schemes]
 
 
