@@ -210,6 +210,11 @@ def unflatten(net: Network, x: np.ndarray) -> Params:
 
 
 def curve_agreement(curves: dict[str, Sequence[float]], reference: str) -> dict[str, float]:
-    """Largest |loss_method - loss_reference| over the curve, per method (how far a method drifts)."""
+    """Largest |loss_method - loss_reference| over the steps both curves have, per method (the drift)."""
     ref = np.asarray(curves[reference], dtype=float)
-    return {name: float(np.max(np.abs(np.asarray(c, dtype=float) - ref))) for name, c in curves.items()}
+    out = {}
+    for name, c in curves.items():
+        c = np.asarray(c, dtype=float)
+        n = min(len(c), len(ref))
+        out[name] = float(np.max(np.abs(c[:n] - ref[:n])))
+    return out
