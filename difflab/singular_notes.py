@@ -242,8 +242,23 @@ def _multivariate(f: Function, point: np.ndarray) -> list[str]:
     return out
 
 
+def _quiet(f: Function) -> bool:
+    """True when f has no denominator, kink or domain edge at all (cached per Function)."""
+    quiet = f.__dict__.get("_singular_quiet")
+    if quiet is None:
+        if f.expr is None:
+            quiet = True
+        else:
+            an = analyze(f)
+            quiet = not an.points and not an.denominators and (f.n != 1 or not _specials(f))
+        f.__dict__["_singular_quiet"] = quiet
+    return quiet
+
+
 def annotate(est: Estimate, f: Function, x, what: str) -> Estimate:
     """``est`` with the notes at ``x`` and, where the derivative does not exist, a status saying so."""
+    if _quiet(f):
+        return est  # the common case: nothing special anywhere, one dict lookup per call
     try:
         notes, status = _words(f, x, what)
     except Exception:  # noqa: BLE001 -- words are an extra; a failure here must not lose the estimate
