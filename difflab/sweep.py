@@ -128,14 +128,16 @@ def _fit(steps: np.ndarray, err: np.ndarray, power: int, keep: np.ndarray) -> np
 
 
 def _smoothed_argmin(steps: np.ndarray, err: np.ndarray) -> int:
-    """Index of the smallest error after averaging log errors over half a decade on each side.
+    """Index of the smallest error after a running median of log errors (half a decade each side).
 
     Why smooth: below the optimum the error is rounding noise, and one lucky step can land 100 times
-    under its neighbours; the optimum of the trend is what a user should pick, not that accident.
+    under its neighbours (or at exactly 0); the optimum of the trend is what a user should pick, not
+    that accident. A median, not a mean: one such accident must not drag its neighbours along.
     """
-    logs = np.log10(np.maximum(np.where(np.isfinite(err), err, np.inf), 1e-18))
+    # An error of exactly 0 is luck at the rounding level, not a better step: count it as eps/4.
+    logs = np.log10(np.maximum(np.where(np.isfinite(err), err, np.inf), EPS / 4))
     where = np.log10(steps)
-    trend = np.array([np.mean(logs[(np.abs(where - w) <= 0.5) & np.isfinite(logs)] if np.isfinite(logs[i])
+    trend = np.array([np.median(logs[(np.abs(where - w) <= 0.5) & np.isfinite(logs)] if np.isfinite(logs[i])
                               else np.inf) for i, w in enumerate(where)])
     return int(np.argmin(trend))
 
@@ -197,8 +199,11 @@ def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: s
     ib = _smoothed_argmin(steps, rel)
     best, best_err = float(steps[ib]), float(rel[ib])
     good_range = _good_range(steps, np.where(finite, rel, np.inf), ib)
-    trunc = _fit(steps, rel, p, (steps >= best * MARGIN) & (rel < 0.1))
-    round_ = None if q is None else _fit(steps, rel, -q, steps <= best / MARGIN)
+    trunc = round_ = None
+    for margin in (MARGIN, MARGIN**0.5):  # nearer the optimum only when the sweep ends too soon
+        trunc = trunc if trunc is not None else _fit(steps, rel, p, (steps >= best * margin) & (rel < 0.1))
+        if q is not None and round_ is None:
+            round_ = _fit(steps, rel, -q, steps <= best / margin)
     model = None
     if trunc is not None and round_ is not None:
         ct, cr = trunc[0] / steps[0] ** p, round_[0] * steps[0] ** q  # c_t h**p + c_r h**-q

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     points = [f.point(at) for at in args.at]
     schemes = [s.strip() for s in args.schemes.split(",") if s.strip()] if args.schemes else None
     steps = default_steps(args.per_decade)
-    say = progress_printer(args, len(points) > 1 or f.n >= LONG_WORK)
+    say = progress_printer(args, len(points) > 1 or f.n >= LONG_WORK or args.per_decade > 10)
     results = []
     for k, x in enumerate(points):
         if say and len(points) > 1:
