@@ -173,11 +173,16 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
 
 
 def report_format(path: str | pathlib.Path) -> str:
-    """'html' or 'markdown' from the file name; anything else is refused with the choices."""
-    suffix = pathlib.Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"report file must end in .html or .md; got '{pathlib.Path(path).name}'")
-    return FORMATS[suffix]
+    """'html' or 'markdown' from the file name (refused otherwise); the folder must exist.
+
+    Checked before any work, so a typo costs nothing.
+    """
+    path = pathlib.Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(f"report file must end in .html or .md; got '{path.name}'")
+    if not path.parent.is_dir():
+        raise InputError(f"folder '{path.parent}' does not exist")
+    return FORMATS[path.suffix.lower()]
 
 
 def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Path]:
@@ -188,8 +193,6 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
 
     path = pathlib.Path(path)
     kind = report_format(path)
-    if not path.parent.exists():
-        raise InputError(f"folder '{path.parent}' does not exist")
     images = [sweep_png(p.sweep) if p.sweep is not None and p.sweep.schemes else None for p in data.points]
     if kind == "html":
         path.write_text(render_html(data, images), encoding="utf-8")

@@ -201,3 +201,10 @@ def test_an_opaque_python_function_is_refused_with_the_reason(tmp_path):
         report(f, [0.5, 2.0], tmp_path / "g.html")
     with pytest.raises(InputError, match="^a sweep measures errors against the mpmath reference"):
         sweep(f, [0.5, 2.0])
+
+
+def test_a_missing_folder_is_refused_before_any_work(tmp_path, capsys):
+    missing = tmp_path / "nope" / "r.html"
+    assert main(["report", "x**2", "--at", "x=1", "-o", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"difflab report: error: folder '{missing.parent}' does not exist"
