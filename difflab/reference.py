@@ -98,6 +98,11 @@ def evaluate(f: Function, x: Sequence[float], order: int, dps: int = DEFAULT_DPS
         if previous is not None and current is not None and _agree(previous, current, dps, level // 2):
             return current
         previous = current
+    from difflab.singular import limits_at  # a removable singularity: the truth is the limit
+
+    limits = limits_at(f, x, order, dps)
+    if limits is not None:
+        return limits
     what = {0: "value", 1: "gradient", 2: "Hessian"}[order]
     point = ", ".join(f"{name}={float(v)!r}" for name, v in zip(f.variables, x, strict=True))
     raise ReferenceUnavailable(f"the exact {what} has no finite value at {point} "

@@ -320,6 +320,31 @@ def point_at(f: Function, x: float) -> tuple[Point | None, bool]:
     return None, False
 
 
+def limits_at(f: Function, x, order: int, dps: int) -> list[mpmath.mpf] | None:
+    """f (order 0), f' (1) or f'' (2) at a removable singularity as mpmath numbers, else None.
+
+    For the reference (``reference.evaluate``), whose formula is 0/0 there. The limits are exact
+    (factor, or a 3-term ``sympy.series`` under the time budget), else the 30-digit Cauchy coefficients.
+    """
+    if f.n != 1 or f.expr is None:
+        return None
+    p, exact = point_at(f, float(np.asarray(x, dtype=float).ravel()[0]))
+    if p is None or not exact or p.kind != "removable":
+        return None
+    an = analyze(f)
+    if p.factored is None and not p.__dict__.get("exact_limits"):
+        try:
+            s = an.budget.run(sympy.series, an.expr.subs(an.symbol, p.center + _H), _H, 0, 3).removeO()
+            c = [s.coeff(_H, k) for k in range(3)]
+            if all(v.is_number for v in c):
+                p.limits = (c[0], c[1], 2 * c[2])
+        except (OverBudget, NotImplementedError, ValueError, TypeError):
+            pass
+        p.__dict__["exact_limits"] = True
+    with mpmath.workdps(dps + 10):
+        return [mpmath.mpf(p.limits[order].evalf(dps + 10))]
+
+
 def notes_at(f: Function, x) -> list[str]:
     """Words for ``difflab diff`` and the methods' Estimates (see ``singular_notes``)."""
     from difflab.singular_notes import notes_at as words

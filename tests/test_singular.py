@@ -156,3 +156,45 @@ def test_complex_step_through_the_branch():
 def test_generated_source_names_the_branch():
     src = symbolic.generated_source(function("sin(x)/x"), order=2)
     assert "Taylor polynomial" in src and "removable singularity at x=0" in src
+
+
+def test_reference_at_a_removable_point_is_the_exact_limit():
+    """The mpmath reference's formula is 0/0 there too; it answers with the limits (50 digits)."""
+    with mpmath.workdps(60):
+        h = dl.Function("(t**2 - 4)/(t - 2)")
+        assert reference_value(h, [2.0]) == 4 and reference_gradient(h, [2.0]) == [1]
+        s = dl.Function("sin(x)/x")
+        assert abs(reference_hessian(s, [0.0])[0][0] + mpmath.mpf(1) / 3) < mpmath.mpf(10) ** -50
+        e = dl.Function("(exp(x) - 1)/x")
+        assert abs(reference_gradient(e, [0.0])[0] - mpmath.mpf(1) / 2) < mpmath.mpf(10) ** -50
+    table = dl.compare(h, at=[2.0], order=2)
+    assert table.row("symbolic").max_rel_error == 0.0
+
+
+def test_diff_command_json_carries_the_notes(capsys):
+    import json
+
+    from difflab.cli import main
+
+    assert main(["diff", "(t**2-4)/(t-2)", "--at", "t=2", "--order", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["value"], data["gradient"], data["hessian"]) == (4.0, [1.0], [[0.0]])
+    assert len(data["notes"]) == 1 and data["notes"][0].startswith("t=2 is a removable singularity")
+    assert main(["diff", "sin(x)/x", "--at", "x=1e-9"]) == 0
+    out = capsys.readouterr().out
+    assert "note: x=1e-09 is within 1 of the removable singularity at x=0" in out
+    assert main(["diff", "1/x", "--at", "x=0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == [
+        "pole at x=0: f -> -inf from the left and +inf from the right; no finite derivative there"]
+
+
+def test_tour_section_shows_nan_beside_the_limits(tmp_path):
+    from difflab.tour_sections import singular as section
+
+    said: list[str] = []
+    section.run(tmp_path, said.append)
+    text = "\n".join(said)
+    assert "h(2)    nan              4" in text and "h'(2)   nan              1" in text
+    assert "h''(2)  nan              0" in text
+    rows = (tmp_path / "singular_near_point.csv").read_text().splitlines()
+    assert len(rows) == 6 and rows[4].startswith("1e-09,0.0,0.5,")
