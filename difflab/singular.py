@@ -11,11 +11,14 @@ Function's compiled value, gradient and Hessian (``symbolic.compile_*``, i.e. ``
   Otherwise the two-sided ``limit(f, x, c, '+-')`` (SymPy's default is one-sided) decides removable
   (finite), pole (infinite: the sign from each side is recorded) or a jump (the sides differ).
 * **Near the point** the ordinary formula cancels catastrophically ((1-cos x)/x^2 is 0 at 1e-9, true
-  0.5). A removable point gets a Taylor branch: ``series(f(c+h), h, 0, N_TERMS + TAIL)`` once, exactly,
-  and the derivatives' series by differentiating it termwise (never ``limit`` of f'', which can run for
-  minutes). Inside a radius where the first omitted terms are below a quarter of double precision
-  (relative to the leading term) the polynomial is used, outside it the ordinary formula. A factored
-  removable point uses the factored expression within half the distance to the next candidate instead.
+  0.5). A removable point gets a Taylor branch: the coefficients of f(c + h) are computed once
+  (``singular_series``: a Cauchy integral in mpmath, ~30 correct digits, verified on two circles and on
+  the real line -- ``sympy.series`` needs 10 s for 27 terms at -6*pi), the constant term is SymPy's
+  exact limit, and f' and f'' use the termwise derivatives of the same polynomial (never ``limit`` of
+  f'', which can run for minutes). The branch is used inside the radius where the first omitted terms
+  are below a quarter of double precision relative to the leading kept term (and inside the verified
+  circle); outside it, the ordinary formula. A point that ``factor`` cancels uses the factored
+  expression within half the distance to the next candidate instead.
 * Every SymPy call runs under a time budget (``singular_budget``); what did not finish is left out and
   said so in the notes, never waited for.
 
