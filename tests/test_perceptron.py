@@ -27,8 +27,8 @@ def test_house_table_regression(method):
     r = fit_regression(HOUSES.X, HOUSES.y, method=method)
     assert r.converged, r.reason
     # Every row of the table has price = 50 * size; rooms = size / 500, so the fit is exact.
-    assert predict_linear(r.x, HOUSES.X) == pytest.approx(HOUSES.y, rel=1e-9)
-    assert predict_linear(r.x, [[1500, 3]])[0] == pytest.approx(75_000, rel=1e-9)
+    assert predict_linear(r.x, HOUSES.X) == pytest.approx(HOUSES.y, rel=1e-12)
+    assert predict_linear(r.x, [[1500, 3]])[0] == pytest.approx(75_000, rel=1e-12)
     # Collinear features: many (w1, w2) fit; any of them satisfies w1 + w2/500 = 50 and b = 0.
     assert r.x[0] + r.x[1] / 500 == pytest.approx(50.0, rel=1e-9)
     assert abs(r.x[2]) < 1e-3

@@ -58,7 +58,7 @@ def _fit(net: Network, X, y, method, lr, epochs, momentum, gtol, standardize) ->
 
 
 def fit_regression(X, y, method: str = "reverse", lr: float = 0.3, epochs: int = 2000, momentum: float = 0.0,
-                   gtol: float = 1e-10, standardize: bool = True) -> SolverResult:
+                   gtol: float = 1e-13, standardize: bool = True) -> SolverResult:
     """Regression perceptron by gradient descent; ``x`` = [w_1, ..., w_d, b] in the original units.
 
     ``gtol`` is relative to the mean |y| (prices in dollars need a gradient tolerance in dollars).
