@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from difflab.check import check  # eager: the submodules difflab.check / difflab.gradcheck share these names
 from difflab.compare import compare, rel_error
 from difflab.errors import DifflabError, InputError, ParseError
 from difflab.methods import gradient, hessian
 from difflab.parse import parse_expr_safe
 from difflab.problem import Function
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
+from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient reachable
 
 __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
            "SolverResult", "check", "compare", "gradcheck", "gradient", "grad", "hessian", "newton",
@@ -25,8 +27,6 @@ __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", 
 _LAZY = {
     "grad": ("difflab.functional", "grad"),
     "value_and_grad": ("difflab.functional", "value_and_grad"),
-    "check": ("difflab.check", "check"),
-    "gradcheck": ("difflab.testing", "gradcheck"),
     "newton": ("difflab.solvers.newton", "newton"),
     "sweep": ("difflab.sweep", "sweep"),
     "report": ("difflab.report", "report"),

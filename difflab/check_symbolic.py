@@ -154,7 +154,8 @@ def abbreviate(expr: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sym
 
 
 def _short_forms(expr: sympy.Expr) -> Sequence[sympy.Expr]:
-    return [expr, sympy.factor(sympy.cancel(expr)), sympy.cancel(expr)]
+    exp_form = _rewrite_exp(expr)
+    return [expr, sympy.factor(sympy.cancel(expr)), sympy.cancel(expr), exp_form, sympy.factor(exp_form)]
 
 
 def present(expr: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sympy.Expr]],
@@ -194,5 +195,5 @@ def ratio_hint(truth: sympy.Expr, claim: sympy.Expr, abbreviations: Sequence[tup
     if r == 1 or len(text) > 40:
         return None
     if r == -1:
-        return f"{labels[1]} has the wrong sign ({labels[0]} = -{labels[1]})"
+        return f"wrong sign: {labels[0]} = -{labels[1]}"
     return f"{labels[0]} / {labels[1]} = {text}"
