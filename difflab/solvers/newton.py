@@ -108,7 +108,8 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
             fx = value(x)
             if not np.isfinite(fx):
                 raise _Stop(f"f is not finite at {_where(fn, x)} (f = {fx}): outside the domain or at a pole")
-            g = derivative("gradient", x).value
+            g_est = derivative("gradient", x)
+            g = g_est.value
             history["f"].append(fx)
             history["grad_norm"].append(float(np.linalg.norm(g)))
             if mode == "root":
@@ -124,6 +125,10 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
             else:
                 if not np.any(g):
                     raise _Stop(f"converged: the gradient is exactly 0 at {_where(fn, x)}", True)
+                if g_est.error_estimate is not None and np.all(np.abs(g) <= g_est.error_estimate):
+                    # An inexact gradient cannot steer below its own error: Newton would wander there.
+                    raise _Stop(f"converged: the gradient ({', '.join(f'{v:.3g}' for v in g)}) is 0 within "
+                                f"the {meth.name} error estimate at {_where(fn, x)}", True)
                 step = _newton_step(fn, x, g, derivative("hessian", x).value)
                 if line_search and float(g @ step) >= 0.0:
                     raise _Stop(f"line search impossible: the Newton direction at {_where(fn, x)} is not a "
