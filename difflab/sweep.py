@@ -49,6 +49,7 @@ ROUNDOFF_POWER = {
 }
 PLATEAU = 2.0  # steps whose error is within this factor of the best one form the "good" range
 LINE_REACH = 30.0  # a model line is drawn up to this factor past the optimum, into the other side
+EXACT = 1e-10  # a flat error below this up to the largest step: the stencil is exact for f
 MARGIN = 10.0  # model lines are fitted on steps at least this far from the measured optimum
 
 
@@ -73,9 +74,10 @@ class SchemeSweep:
     roundoff_power: int | None
     truncation: np.ndarray | None
     roundoff: np.ndarray | None
-    best_step: float                   # measured optimum (relative step) of the smoothed error curve
-    best_error: float                  # the relative error measured there
-    good_range: tuple[float, float]    # smallest and largest step of the run within PLATEAU of it
+    best_step: float                   # measured optimum (relative step): middle of the error basin
+    best_error: float                  # the error trend there (median of five neighbouring steps)
+    good_range: tuple[float, float]    # the basin: smallest and largest step whose trend is within
+                                       # PLATEAU of the best
     model_step: float | None           # where the fitted lines cross
     theory_step: float                 # finite_diff.optimal_step / max(|x|, 1)
     default_error: float               # relative error at the library's default step
@@ -127,42 +129,56 @@ def _fit(steps: np.ndarray, err: np.ndarray, power: int, keep: np.ndarray) -> np
     return np.exp(logc + power * np.log(steps))
 
 
-def _smoothed_argmin(steps: np.ndarray, err: np.ndarray) -> int:
-    """Index of the smallest error after a running median of log errors (half a decade each side).
+def _trend(err: np.ndarray) -> np.ndarray:
+    """Running median of log10 errors over five neighbouring steps (inf where the error is not finite).
 
-    Why smooth: below the optimum the error is rounding noise, and one lucky step can land 100 times
-    under its neighbours (or at exactly 0); the optimum of the trend is what a user should pick, not
-    that accident. A median, not a mean: one such accident must not drag its neighbours along.
+    Why a median: below the optimum the error is rounding noise, and one or two lucky steps can land
+    100 times under their neighbours; the trend is what a user can rely on, not such an accident.
+    An error of exactly 0 is the extreme accident (the rounding errors happened to cancel) and is
+    left out; a curve that is 0 everywhere has the trend 0 (log -inf) at every step.
     """
-    # An error of exactly 0 is luck at the rounding level, not a better step: count it as eps/4.
-    logs = np.log10(np.maximum(np.where(np.isfinite(err), err, np.inf), EPS / 4))
-    where = np.log10(steps)
-    trend = np.array([np.median(logs[(np.abs(where - w) <= 0.5) & np.isfinite(logs)] if np.isfinite(logs[i])
-                              else np.inf) for i, w in enumerate(where)])
-    return int(np.argmin(trend))
+    if not np.any(err > 0):
+        return np.where(err == 0, -np.inf, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(np.isfinite(err) & (err > 0), np.log10(np.where(err > 0, err, 1.0)), np.nan)
+    trend = np.full(err.size, np.inf)
+    for i in np.flatnonzero(np.isfinite(err)):
+        window = logs[max(i - 2, 0):i + 3]
+        if np.isfinite(window).any():
+            trend[i] = np.median(window[np.isfinite(window)])
+    return trend
 
 
-def _good_range(steps: np.ndarray, err: np.ndarray, i: int) -> tuple[float, float]:
-    """The contiguous run of steps around ``i`` whose error stays within PLATEAU of the best one."""
-    limit = PLATEAU * max(float(np.nanmin(err)), float(err[i]) / PLATEAU, EPS)
+def _optimum(steps: np.ndarray, err: np.ndarray) -> tuple[int, float, tuple[float, float]]:
+    """The measured optimum: the middle of the basin where the error trend is within PLATEAU of its
+    minimum, the trend's error level there, and the basin (smallest and largest step).
+
+    Why the middle of the basin, not the smallest point: near the optimum the curve is flat and noisy,
+    and which step happens to be lowest is chance; the middle of the flat part is reproducible.
+    """
+    trend = _trend(err)
+    i = int(np.argmin(trend))
+    limit = trend[i] + np.log10(PLATEAU)  # -inf stays -inf: an all-zero curve's basin is all of it
     lo = hi = i
-    while hi > 0 and err[hi - 1] <= limit:  # steps run largest first: smaller index = larger step
+    while hi > 0 and trend[hi - 1] <= limit:  # steps run largest first: smaller index = larger step
         hi -= 1
-    while lo < steps.size - 1 and err[lo + 1] <= limit:
+    while lo < steps.size - 1 and trend[lo + 1] <= limit:
         lo += 1
-    return float(steps[lo]), float(steps[hi])
+    centre = np.sqrt(steps[lo] * steps[hi])
+    k = hi + int(np.argmin(np.abs(np.log(steps[hi:lo + 1] / centre))))
+    return k, float(10 ** trend[k]), (float(steps[lo]), float(steps[hi]))
 
 
-def _verdict(best: float, theory: float, good: tuple[float, float], model: float | None,
+def _verdict(best: float, best_err: float, theory: float, good: tuple[float, float], model: float | None,
              steps: np.ndarray) -> str:
     smallest, largest = float(steps[-1]), float(steps[0])
     model_text = "" if model is None else f"; the fitted model lines cross at {model:.1e}"
     flat = f"the error stays within {PLATEAU:g}x of its best from step {good[1]:.1e} down to {good[0]:.1e}"
     if theory < smallest:
         return f"theory step {theory:.0e} is below the sweep; {flat}"
-    if best == largest:
+    if good[1] == largest and best_err < EXACT:
         return (f"no truncation error visible up to step {largest:.0e} (the stencil is exact or nearly so "
-                f"for this function): the largest step is best, theory step {theory:.1e}")
+                f"for this function): {flat} (theory step {theory:.1e})")
     if good[1] / good[0] > 100:
         inside = "inside" if good[0] <= theory <= good[1] else "outside"
         return f"{flat} (theory step {theory:.1e} is {inside} that range){model_text}"
@@ -196,14 +212,13 @@ def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: s
     if not finite.any():
         raise _NoFiniteStep(f"{scheme}: no step gave a finite derivative"
                             + (f" ({notes[0]})" if notes else ""))
-    ib = _smoothed_argmin(steps, rel)
-    best, best_err = float(steps[ib]), float(rel[ib])
-    good_range = _good_range(steps, np.where(finite, rel, np.inf), ib)
+    ib, best_err, good_range = _optimum(steps, rel)
+    best = float(steps[ib])
     trunc = round_ = None
     for margin in (MARGIN, MARGIN**0.5):  # nearer the optimum only when the sweep ends too soon
         trunc = trunc if trunc is not None else _fit(steps, rel, p, (steps >= best * margin) & (rel < 0.1))
         if q is not None and round_ is None:
-            round_ = _fit(steps, rel, -q, steps <= best / margin)
+            round_ = _fit(steps, rel, -q, (steps <= best / margin) & (rel < 0.1))
     model = None
     if trunc is not None and round_ is not None:
         ct, cr = trunc[0] / steps[0] ** p, round_[0] * steps[0] ** q  # c_t h**p + c_r h**-q
@@ -218,7 +233,7 @@ def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: s
     default = run(fun, x, scheme, None)
     default_err = float(np.max(rel_error(default.value, reference)))
     return SchemeSweep(scheme, steps, rel, ab, est, nfev, p, q, trunc, round_, best, best_err, good_range,
-                       model, theory, default_err, _verdict(best, theory, good_range, model, steps),
+                       model, theory, default_err, _verdict(best, best_err, theory, good_range, model, steps),
                        tuple(notes))
 
 
