@@ -120,6 +120,8 @@ def test_seed003_shapes(seed003):
 
 @pytest.mark.parametrize("method", methods.names())
 def test_seed003_backprop_every_method_against_mpmath_oracle(seed003, method):
+    # Seed 003's Algorithm 2 loops "for L = LL-2 to 2", which never forms delta for layer LL-1 (here the
+    # 2-unit layer, W^3); the backprop runs every layer below the output, and W^3's gradient is checked too.
     net, params, X, Y, oracle = seed003
     value, grads = gradient(net, params, X, Y, method)
     assert [g.shape for g, _ in grads] == [(3, 3), (2, 3), (1, 2)]
@@ -244,6 +246,17 @@ def test_train_result_round_trip_and_xor_is_learned():
     params = unflatten(net, r.x)
     assert np.array_equal(np.round(net.predict(params, XOR.X)[:, 0]), y01)
     assert r.history["loss"][-1] < 0.05 and not r.converged and "max_iter=1500" in r.reason
+
+
+def test_training_divergence_is_a_result():
+    net = Network((2, 1), output="identity", loss="squared")
+    for m in ("symbolic", "reverse", "fd-central"):
+        r = train(net, net.init(0), [[3.0, 1.0], [1.0, 2.0]], [1.0, -1.0], method=m, lr=10.0, epochs=500)
+        assert not r.converged and r.reason.startswith("diverged: the loss grew from"), m
+        assert "the learning rate 10 is too large" in r.reason
+    kept = train(net, net.init(0), [[3.0, 1.0]], [1.0], lr=0.01, epochs=5, keep_iterates=True)
+    assert len(kept.iterates) == 6
+    assert len(train(net, net.init(0), [[3.0, 1.0]], [1.0], epochs=5).iterates) == 2
 
 
 @pytest.mark.parametrize("kwargs, message", [

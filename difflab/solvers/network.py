@@ -180,11 +180,12 @@ def gradient(net: Network, params: Params, X, Y, method: str = "reverse") -> tup
 
 def train(net: Network, params: Params, X, Y, method: str = "reverse", lr: float = 0.5,
           epochs: int = 1000, momentum: float = 0.0, gtol: float = 0.0, ftol: float = 0.0,
-          seed: int = 0) -> SolverResult:
+          seed: int = 0, keep_iterates: bool = False) -> SolverResult:
     """Full-batch gradient descent on the mean loss; ``x`` of the result is the flat parameter vector.
 
     The dropout masks of step k come from ``seed`` and k only, so two methods see the same masks and
-    their loss curves can be compared entry by entry.
+    their loss curves can be compared entry by entry. Only the first and last parameter vectors are
+    kept unless ``keep_iterates`` (a network's history of weights is epochs x parameters floats).
     """
     from difflab.solvers.gd import descend
     from difflab.solvers.providers import provider
@@ -200,7 +201,7 @@ def train(net: Network, params: Params, X, Y, method: str = "reverse", lr: float
         return value, pytree.ravel(g)[0]
 
     return descend(value_and_grad, flat, lr=lr, momentum=momentum, max_iter=epochs, gtol=gtol, ftol=ftol,
-                   method=method)
+                   method=method, keep_iterates=keep_iterates)
 
 
 def unflatten(net: Network, x: np.ndarray) -> Params:
