@@ -154,8 +154,14 @@ def _dirac(x, k=0):
     return np.where(x == 0, np.nan, np.zeros(x.shape, dtype=np.result_type(x, float)))
 
 
+def _dirac_mp(x, k=0):
+    """mpmath twin of ``_dirac`` (SymPy's mpmath printer has none): 0 off the kink, nan on it."""
+    return 0 * x if x != 0 else x * float("nan")
+
+
 def _mpmath_modules() -> list:
-    return [{name: rule.mpmath for name, rule in _custom_names().items()}, "mpmath"]
+    custom = {name: rule.mpmath for name, rule in _custom_names().items()}
+    return [custom | {"DiracDelta": _dirac_mp}, "mpmath"]
 
 
 def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
