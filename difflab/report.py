@@ -32,14 +32,19 @@ FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "mar
 
 @dataclass(frozen=True)
 class ReportPoint:
-    """Everything measured at one point. ``tables`` holds the gradient table and, for order 2, the
-    Hessian one; ``status`` is "ok" or why nothing could be measured (a pole, outside the domain)."""
+    """Everything measured at one point. ``tables`` and ``sweeps`` hold the gradient's and, for order 2,
+    the Hessian's; ``status`` is "ok" or why nothing could be measured (a pole, outside the domain)."""
 
     point: tuple[float, ...]
     tables: tuple[ErrorTable, ...]
-    sweep: SweepResult | None
+    sweeps: tuple[SweepResult, ...]
     notes: tuple[str, ...]
     status: str = "ok"
+
+    @property
+    def sweep(self) -> SweepResult | None:
+        """The gradient's sweep (None when there is none)."""
+        return self.sweeps[0] if self.sweeps else None
 
 
 @dataclass(frozen=True)
@@ -107,13 +112,14 @@ def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
                 progress(f"compare: {'gradient' if k == 1 else 'Hessian'} by every method")
             tables.append(compare(f, x, methods=methods, order=k))
     except ReferenceUnavailable as err:
-        return ReportPoint(tuple(float(v) for v in x), tuple(tables), None, tuple(notes), str(err))
+        return ReportPoint(tuple(float(v) for v in x), tuple(tables), (), tuple(notes), str(err))
     for t in tables:
         notes += _row_notes(t, notes)
-    result = sweep(f, x, progress=progress) if sweep_it else None
-    if result is not None:
-        notes += [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]
-    return ReportPoint(tuple(float(v) for v in x), tuple(tables), result, tuple(notes))
+    sweeps = tuple(sweep(f, x, order=k, progress=progress) for k in range(1, order + 1)) if sweep_it else ()
+    for result in sweeps:
+        notes += [n for n in [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]
+                  if n not in notes]
+    return ReportPoint(tuple(float(v) for v in x), tuple(tables), sweeps, tuple(notes))
 
 
 def _summary(points: Sequence[ReportPoint]) -> tuple[SummaryRow, ...]:
@@ -152,8 +158,8 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
                  sweep: bool = True, progress: Callable[[str], None] | None = None) -> ReportData:
     """Measure everything a report shows, at one point or several (``at`` a list of points).
 
-    ``order`` 2 adds the Hessian table; the sweep is of the gradient. ``progress`` (a printer to
-    stderr, say) is told what is running.
+    ``order`` 2 adds the Hessian's table and sweep. ``progress`` (a printer to stderr, say) is told
+    what is running.
     """
     from difflab.methods import as_function
 
@@ -193,20 +199,22 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
 
     path = pathlib.Path(path)
     kind = report_format(path)
-    images = [sweep_png(p.sweep) if p.sweep is not None and p.sweep.schemes else None for p in data.points]
+    images = [[sweep_png(r) if r.schemes else None for r in p.sweeps] for p in data.points]
     if kind == "html":
         path.write_text(render_html(data, images), encoding="utf-8")
         return [path]
     written = [path]
-    names: list[str | None] = []
-    for k, png in enumerate(images):
-        if png is None:
-            names.append(None)
-            continue
-        image = path.with_name(f"{path.stem}_sweep{k + 1}.png")
-        image.write_bytes(png)
-        written.append(image)
-        names.append(image.name)
+    names: list[list[str | None]] = []
+    for k, pngs in enumerate(images):
+        names.append([])
+        for r, png in zip(data.points[k].sweeps, pngs, strict=True):
+            if png is None:
+                names[-1].append(None)
+                continue
+            image = path.with_name(f"{path.stem}_sweep{k + 1}{'' if r.order == 1 else '_hessian'}.png")
+            image.write_bytes(png)
+            written.append(image)
+            names[-1].append(image.name)
     path.write_text(render_markdown(data, names), encoding="utf-8")
     return written
 

@@ -60,8 +60,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], row_ids: Seque
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def render_html(data: ReportData, images: Sequence[bytes | None]) -> str:
-    """The report as one HTML page; ``images[k]`` is the PNG of point k's sweep (or None)."""
+def render_html(data: ReportData, images: Sequence[Sequence[bytes | None] | None]) -> str:
+    """The report as one HTML page; ``images[k][j]`` is the PNG of point k's j-th sweep (or None)."""
     out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
            f"<title>difflab report: {escape(data.function)}</title>", f"<style>{CSS}</style></head><body>",
            f"<h1>difflab report: <span class=\"expr\">f = {escape(data.function)}</span></h1>",
@@ -84,15 +84,18 @@ def render_html(data: ReportData, images: Sequence[bytes | None]) -> str:
                     f"<p><code>{escape(rr.reference_text(table))}</code></p>",
                     _table(rr.METHOD_HEADERS, rr.method_rows(table),
                            [f"p{k + 1}-o{table.order}-{r.method}" for r in table.rows])]
-        if p.sweep is not None:
-            out.append("<h3>Error versus step: every finite-difference scheme</h3>")
-            png = images[k] if k < len(images) else None
+        for j, result in enumerate(p.sweeps):
+            what = "gradient" if result.order == 1 else "Hessian"
+            out.append(f"<h3>Error versus step ({what}): every finite-difference scheme</h3>")
+            pngs = images[k] if k < len(images) and images[k] else []
+            png = pngs[j] if j < len(pngs) else None
             if png:
                 uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-                out.append(f"<img class=\"plot\" alt=\"error versus step at point {k + 1}\" src=\"{uri}\">")
-            if p.sweep.status != "ok":
-                out.append(f"<p class=\"status\">{escape(p.sweep.status)}</p>")
-            out.append(_table(rr.SWEEP_HEADERS, rr.sweep_rows(p.sweep)))
+                out.append(f"<img class=\"plot\" alt=\"{what} error versus step at point {k + 1}\" "
+                           f"src=\"{uri}\">")
+            if result.status != "ok":
+                out.append(f"<p class=\"status\">{escape(result.status)}</p>")
+            out.append(_table(rr.SWEEP_HEADERS, rr.sweep_rows(result)))
         if p.notes:
             out += ["<h3>Notes</h3>", "<ul class=\"notes\">"]
             out += [f"<li>{escape(n)}</li>" for n in p.notes]

@@ -22,8 +22,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(data: ReportData, images: Sequence[str | None]) -> str:
-    """The report as Markdown; ``images[k]`` is the file name of point k's sweep plot (or None)."""
+def render_markdown(data: ReportData, images: Sequence[Sequence[str | None] | None]) -> str:
+    """The report as Markdown; ``images[k][j]`` is the file name of point k's j-th sweep plot (or None)."""
     what = "gradient and Hessian" if data.order == 2 else "gradient"
     out = [f"# difflab report: `f = {data.function}`", "",
            f"Variables {', '.join(data.variables)}; {len(data.points)} point"
@@ -42,14 +42,16 @@ def render_markdown(data: ReportData, images: Sequence[str | None]) -> str:
             what = "Gradient" if table.order == 1 else "Hessian"
             out += [f"### {what}: every method against the reference", "",
                     f"`{rr.reference_text(table)}`", "", _table(rr.METHOD_HEADERS, rr.method_rows(table)), ""]
-        if p.sweep is not None:
-            out += ["### Error versus step: every finite-difference scheme", ""]
-            name = images[k] if k < len(images) else None
+        for j, result in enumerate(p.sweeps):
+            what = "gradient" if result.order == 1 else "Hessian"
+            out += [f"### Error versus step ({what}): every finite-difference scheme", ""]
+            names = images[k] if k < len(images) and images[k] else []
+            name = names[j] if j < len(names) else None
             if name:
-                out += [f"![error versus step at point {k + 1}]({name})", ""]
-            if p.sweep.status != "ok":
-                out += [f"**{p.sweep.status}**", ""]
-            out += [_table(rr.SWEEP_HEADERS, rr.sweep_rows(p.sweep)), ""]
+                out += [f"![{what} error versus step at point {k + 1}]({name})", ""]
+            if result.status != "ok":
+                out += [f"**{result.status}**", ""]
+            out += [_table(rr.SWEEP_HEADERS, rr.sweep_rows(result)), ""]
         if p.notes:
             out += ["### Notes", ""] + [f"- {n}" for n in p.notes] + [""]
     if data.code:

@@ -39,7 +39,7 @@ def test_html_embeds_the_plot_and_every_methods_row(seed_data, tmp_path):
     assert write_report(seed_data, path) == [path]
     html = path.read_text()
     pngs = _embedded_pngs(html)
-    assert len(pngs) == 2 and all(p.startswith(PNG) for p in pngs)  # one plot per point
+    assert len(pngs) == 4 and all(p.startswith(PNG) for p in pngs)  # gradient and Hessian, per point
     for k in (1, 2):
         for order in (1, 2):
             for method in DEFAULT_METHODS:
@@ -61,7 +61,7 @@ def test_markdown_links_its_png_beside_it(tmp_path):
     image = tmp_path / "es_sweep1.png"
     assert image.read_bytes().startswith(PNG)
     md = path.read_text()
-    assert "![error versus step at point 1](es_sweep1.png)" in md
+    assert "![gradient error versus step at point 1](es_sweep1.png)" in md
     for method in DEFAULT_METHODS:
         assert re.search(rf"^\| {re.escape(method)} \| ", md, re.M)
     assert "| central | h^2, eps/h |" in md
@@ -87,7 +87,7 @@ def _hand_made() -> ReportData:
             MethodRow("fd-central", bad, np.array([0.2, 0.0]), 0.2, WorstEntry((0,), 2.5, 2.0, 0.2),
                       np.array([0.5, 0.0]), False))
     table = ErrorTable("a*b", ("a", "b"), (1.0, 2.0), 1, ref, rows, value=2.0)
-    point = ReportPoint((1.0, 2.0), (table,), None, ("kink at a = 1 <careful>",))
+    point = ReportPoint((1.0, 2.0), (table,), (), ("kink at a = 1 <careful>",))
     summary = (SummaryRow("fd-central", 1, 0.2, 0, 0, 1, 1, 4, 0.001, 1),)
     code = (("compiled gradient", "def f(a, b):\n  return b"),)
     return ReportData("a*b", ("a", "b"), 1, (point,), summary, code)
@@ -152,7 +152,7 @@ def test_tour_section_writes_the_seed_reports(tmp_path):
     said: list[str] = []
     tour_reports.run(tmp_path, said.append)
     seed = (tmp_path / "report_newton_seed.html").read_text()
-    assert len(_embedded_pngs(seed)) == 1 and "[277.6, 213.6]" in seed
+    assert len(_embedded_pngs(seed)) == 2 and "[277.6, 213.6]" in seed  # gradient and Hessian sweeps
     assert "Hessian: every method" in seed
     assert (tmp_path / "report_exp_sin.html").exists()
     assert any("written: report_exp_sin.html" in s for s in said)
@@ -208,3 +208,13 @@ def test_a_missing_folder_is_refused_before_any_work(tmp_path, capsys):
     assert main(["report", "x**2", "--at", "x=1", "-o", str(missing)]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"difflab report: error: folder '{missing.parent}' does not exist"
+
+
+def test_order_2_markdown_links_the_hessian_sweep_too(tmp_path):
+    path = tmp_path / "h.md"
+    report("exp(x)*sin(y)", [1.0, 0.5], path, methods=["symbolic", "fd-central"], order=2)
+    md = path.read_text()
+    assert "![Hessian error versus step at point 1](h_sweep1_hessian.png)" in md
+    assert (tmp_path / "h_sweep1_hessian.png").read_bytes().startswith(PNG)
+    assert "### Error versus step (Hessian): every finite-difference scheme" in md
+    assert "| central | h^2, eps/h^2 |" in md  # a second difference: rounding grows like eps/h^2

@@ -28,9 +28,10 @@ def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
         p = data.points[0]
         where = ", ".join(f"{v}={x:g}" for v, x in zip(data.variables, p.point, strict=True))
         say(f"{title}: f = {expr} at {where}")
-        if p.sweep is not None:
-            for s in p.sweep.schemes:
-                say(f"  {s.scheme:13} error {s.best_error:.1e} at best; {s.verdict}")
+        for result in p.sweeps:
+            say(f"  {'gradient' if result.order == 1 else 'Hessian'} sweep:")
+            for s in result.schemes:
+                say(f"    {s.scheme:13} error {s.best_error:.1e} at best; {s.verdict}")
         for table in p.tables:
             what = "gradient" if table.order == 1 else "Hessian"
             worst = max(table.rows, key=lambda r: r.max_rel_error)
