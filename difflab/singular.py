@@ -144,13 +144,15 @@ def real_zeros(d: sympy.Expr, x: sympy.Symbol, budget: Budget, skipped: list[str
     """Exact real zeros of ``d`` (a periodic set cut to ``|x| <= WINDOW``); [] when not found in time."""
     try:
         zs = budget.run(sympy.solveset, d, x, sympy.S.Reals)
-        if not isinstance(zs, sympy.FiniteSet):
+        if not isinstance(zs, sympy.FiniteSet) and zs is not sympy.S.EmptySet:
             zs = budget.run(zs.intersect, sympy.Interval(-WINDOW, WINDOW))
     except OverBudget:
         skipped.append(f"the real zeros of {d} were not found within the time budget")
         return []
     except (NotImplementedError, ValueError, TypeError):
         zs = None
+    if zs is sympy.S.EmptySet:
+        return []
     if not isinstance(zs, sympy.FiniteSet):
         skipped.append(f"the real zeros of {d} could not be found exactly")
         return []
@@ -174,6 +176,9 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
                 return Point(c, "removable", limits, factored=g, detail="cancelled exactly by factor")
     except (OverBudget, sympy.PolynomialError, NotImplementedError, ValueError, TypeError):
         pass
+    sides = _probe_pole(expr, x, c)
+    if sides is not None:
+        return Point(c, "pole", sides=sides, detail="|f| grows like a power of 1/|x - c| on both sides")
     try:
         lim = budget.run(sympy.limit, expr, x, c, "+-")
     except OverBudget:
@@ -196,6 +201,35 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
     limits = tuple(math.factorial(k) * coeffs[k] for k in range(3))
     return Point(c, "removable", limits, coeffs=coeffs, detail="Taylor series (Cauchy integral)",
                  circle=rho)
+
+
+def _probe_pole(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr) -> tuple | None:
+    """(left, right) as -oo/oo when f is a pole at c, by evaluating at c -+ 1e-12 and 1e-24 (60 digits).
+
+    Why not only ``limit``: at a root written with nested radicals (x^5 + x + 1 = 0) SymPy's limit takes
+    seconds; a pole shows as |f| growing by ~1e12 per pole order between the two distances, on each
+    side. Anything else (removable, a jump, log-like growth, complex values) returns None and is left
+    to the two-sided limit.
+    """
+    from difflab.compile import to_mpmath
+
+    fn = to_mpmath(expr, [x])
+    out = []
+    with mpmath.workdps(60):
+        cc = c.evalf(80)._to_mpmath(mpmath.mp.prec + 40)
+        scale = max(mpmath.mpf(1), abs(cc))
+        for sign in (-1, 1):
+            try:
+                near, nearer = (mpmath.mpmathify(fn(cc + sign * mpmath.mpf(10) ** -e * scale))
+                                for e in (12, 24))
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                return None
+            if any(isinstance(v, mpmath.mpc) or not mpmath.isfinite(v) or v == 0 for v in (near, nearer)):
+                return None
+            if abs(nearer) < mpmath.mpf(10) ** 6 * abs(near) or (nearer > 0) != (near > 0):
+                return None
+            out.append(sympy.oo if nearer > 0 else -sympy.oo)
+    return tuple(out)
 
 
 def _sides(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget):

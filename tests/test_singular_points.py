@@ -167,3 +167,23 @@ def test_unclassified_point_is_said_not_hidden(monkeypatch):
     an = singular.analyze(f)
     assert an.points == () and an.skipped and "time budget" in an.skipped[0]
     assert np.isnan(f.numpy(0.0))
+
+
+def test_pole_at_a_root_with_radicals_is_found_fast():
+    """x^5 + x + 1 has one real root (radicals); SymPy's limit there takes seconds, the probe does not."""
+    f = dl.Function("(x + 1)/(x**5 + x + 1)")
+    an = singular.analyze(f)
+    assert [p.kind for p in an.points] == ["pole"] and not an.skipped
+    root = an.points[0].value
+    assert abs(root**5 + root + 1) < 1e-14
+    note = singular.notes_at(f, root)[0]
+    # x + 1 > 0 at the root (about -0.755) and x^5 + x + 1 increases through 0 there
+    center = an.points[0].center
+    assert note.startswith(f"pole at x={center}: f -> -inf from the left and +inf from the right")
+
+
+def test_denominator_without_real_zeros_is_ordinary():
+    f = dl.Function("1/(1 + x**2)")
+    an = singular.analyze(f)
+    assert an.points == () and an.skipped == []
+    assert dl.gradient(f, [0.0]).notes == ()
