@@ -7,10 +7,13 @@ hand-derived g' and g'', closed-form eigenvalues (5 +- sqrt 2), and Lambert's W(
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from difflab.errors import InputError
 from difflab.problem import Function
@@ -228,3 +231,28 @@ def test_root_mode_needs_one_variable():
         newton("x*y", [1, 1], mode="root")
     assert str(err.value) == ("root mode solves f(x) = 0 for a function of one variable; f has 2 (x, y); "
                               "use mode 'minimize' to solve grad f = 0")
+
+
+# ------------------------------------------------------------------------------- property
+_small = st.integers(-5, 5)
+
+
+@given(a=_small, b=_small, c=_small, p=_small, q=_small)
+def test_quadratic_newton_one_step_and_classification(a, b, c, p, q):
+    """f = 1/2 [x y] [[a, b], [b, c]] [x y]^T + p x + q y: one Newton step lands on -H^-1 (p, q)
+    (Cramer's rule in fractions), and the class follows det H and trace H (exact integers)."""
+    f = f"{a}*x**2/2 + {b}*x*y + {c}*y**2/2 + {p}*x + {q}*y"
+    det, trace = a * c - b * b, a + c
+    r = newton(Function(f, variables="x,y"), [1.0, 1.0])
+    if det == 0:
+        gradient_at_start = (a + b + p, b + c + q)
+        if gradient_at_start != (0, 0):
+            assert not r.converged and r.reason.startswith("singular Hessian at x=1, y=1")
+        return
+    x_star = (Fraction(-(c * p - b * q), det), Fraction(-(a * q - b * p), det))
+    assert r.converged
+    assert r.iterates[min(1, len(r.iterates) - 1)] == pytest.approx([float(v) for v in x_star], rel=1e-13,
+                                                                     abs=1e-13)  # (1, 1) may be x* itself
+    assert r.x == pytest.approx([float(v) for v in x_star], rel=1e-13, abs=1e-13)
+    expected = "saddle" if det < 0 else ("minimum" if trace > 0 else "maximum")
+    assert r.classification == expected
