@@ -174,6 +174,8 @@ def _verdict(best: float, best_err: float, theory: float, good: tuple[float, flo
     smallest, largest = float(steps[-1]), float(steps[0])
     model_text = "" if model is None else f"; the fitted model lines cross at {model:.1e}"
     flat = f"the error stays within {PLATEAU:g}x of its best from step {good[1]:.1e} down to {good[0]:.1e}"
+    if good[0] == good[1]:
+        flat = f"the error is within {PLATEAU:g}x of its best only at step {good[1]:.1e}"
     if theory < smallest:
         return f"theory step {theory:.0e} is below the sweep; {flat}"
     if good[1] == largest and best_err < EXACT:
