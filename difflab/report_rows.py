@@ -135,5 +135,6 @@ READING = ("Errors are relative per entry, |a - b| / max(|a|, |b|) (both zero co
            "actual absolute error of every entry. Sweep steps are relative: variable i moves by "
            "h * max(|x_i|, 1). Dashed lines are the truncation (slope h^p) and roundoff (slope eps/h) "
            "models with constants fitted to the measurements away from the optimum; the star is the "
-           "measured optimum of the smoothed curve, the triangle the theoretical step the library uses "
+           "measured optimum (the middle of the steps whose running-median error is within 2x of the "
+           "lowest; 'error there' is that median), the triangle the theoretical step the library uses "
            "by default; errors of exactly 0 are open markers along the bottom.")

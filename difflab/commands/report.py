@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="report file: .html (self-contained) or .md (plots saved beside it)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
-                        help="1: gradient table, 2: gradient and Hessian tables")
+                        help="1: gradient, 2: gradient and Hessian (tables and sweeps)")
     parser.add_argument("--methods", metavar="A,B", help="methods to compare (default: all)")
 
 
