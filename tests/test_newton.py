@@ -153,6 +153,12 @@ def test_no_real_root():
     assert "f may have no real root" in r.reason
 
 
+def test_root_not_converged_is_not_called_rootless():
+    r = newton("x**2 - 2", 1.0, mode="root", max_iter=2, tol=0.0)
+    assert not r.converged
+    assert r.reason.startswith("not converged after 2 iterations: |f| came down to")
+
+
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_zero_derivative(method):
     r = newton("x**2 - 1", 0.0, mode="root", method=method)

@@ -149,9 +149,15 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
             if size <= tol * max(1.0, float(np.linalg.norm(x))):
                 raise _Stop(f"converged: step {size:.3g} <= tol * max(1, |x|) after {k} iterations", True)
         k = max_iter
-        if mode == "root":
+        last_f = abs(value(x))
+        if last_f < best[0]:
+            best = (last_f, x.copy())
+        if mode == "root" and best[0] >= 0.1 * abs(history["f"][0]):
             reason = (f"no real root found: after {max_iter} iterations |f| never fell below {best[0]:.6g} "
                       f"(at {_where(fn, best[1])}); f may have no real root")
+        elif mode == "root":
+            reason = (f"not converged after {max_iter} iterations: |f| came down to {best[0]:.3g} (at "
+                      f"{_where(fn, best[1])}) but the steps did not settle")
         else:
             reason = (f"not converged after {max_iter} iterations: gradient norm still "
                       f"{history['grad_norm'][-1]:.3g} at {_where(fn, x)}")
