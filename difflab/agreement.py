@@ -65,7 +65,8 @@ def derivative_scale(f: registry.Function, x: np.ndarray, order: int) -> np.ndar
     from difflab.symbolic import gradient_exprs, hessian_exprs
 
     exprs = gradient_exprs(f) if order == 1 else [e for row in hessian_exprs(f) for e in row]
-    return np.array(rounding_scale(exprs, f.symbols, x)).reshape(shape)
+    scale = np.array(rounding_scale(exprs, f.symbols, x)).reshape(shape)
+    return np.where(np.isfinite(scale), scale, 0.0)  # no scale: judge against the values alone (stricter)
 
 
 def disagreements(estimates: dict[str, Estimate], scale: np.ndarray, rtol: float) -> list[Disagreement]:

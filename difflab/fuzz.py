@@ -72,6 +72,10 @@ def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
             check()
         except PropertyFailure:
             pass
+        except Exception as err:  # noqa: BLE001 -- e.g. Hypothesis' FlakyFailure: a failure that did not replay
+            if state["failure"] is None:
+                raise
+            state["failure"]["note"] = f"the failure did not replay consistently ({type(err).__name__})"
     return {"property": name, "passed": state["passed"], "failure": state["failure"],
             "seconds": time.perf_counter() - start}
 

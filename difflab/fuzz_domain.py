@@ -35,7 +35,9 @@ WORK_DPS = 30
 _MP: dict[str, Callable] = {
     "exp": mpmath.exp, "log": mpmath.log, "sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan,
     "atan": mpmath.atan, "sinh": mpmath.sinh, "cosh": mpmath.cosh, "tanh": mpmath.tanh,
-    "Abs": abs, "sign": mpmath.sign, "Heaviside": lambda u: mpmath.mpf(1 if u > 0 else 0 if u < 0 else 0.5),
+    "Abs": abs, "sign": mpmath.sign,
+    "Heaviside": lambda u, h0=0.5: mpmath.mpf(1 if u > 0 else 0 if u < 0 else h0),
+    "DiracDelta": lambda u, k=0: mpmath.mpf(0) if u != 0 else mpmath.nan,
     **{name: cls._mp for name, cls in FUSED.items()},
 }
 
@@ -194,9 +196,9 @@ def rounding_scale(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
                     out += parts[1] * abs(v * mpmath.log(abs(base))) if base != 0 else 0
                 return out
             name = type(node).__name__
-            if len(node.args) == 1 and name in _MP and name not in ("Abs", "sign", "Heaviside"):
+            if len(node.args) == 1 and name in _MP and name not in ("Abs", "sign", "Heaviside", "DiracDelta"):
                 return v + parts[0] * abs(_local_derivative(name)(vals[0]))
-            return v + max(parts)  # Abs, Max, Min, sign: slope at most 1
+            return v + max(parts)  # Abs, Max, Min: slope at most 1; steps (sign, Heaviside): constant
 
         out = []
         for e in exprs:
