@@ -77,14 +77,20 @@ class Compiled:
         """Evaluate with the branches; None when no input falls in any branch (the common case)."""
         flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
         masks = []
+        hit = None
         for b in self.branches:
-            h = (flat[b.index] - b.center) - b.center_lo
-            m = (h == 0) if b.radius == 0 else (np.abs(h) < b.radius)
-            masks.append((b, m, h))
-        hit = np.zeros(flat[0].shape if flat else (1,), dtype=bool)
-        for _, m, _ in masks:
-            hit |= m
-        if not hit.any():
+            v = flat[b.index]
+            if b.radius == 0:  # the exact point only (an irrational point is never a double)
+                if b.center_lo:
+                    continue
+                m = v == b.center
+            elif v.dtype.kind == "c":
+                m = np.abs(v - b.center) < b.radius
+            else:  # two comparisons on the inputs: no float temporaries for the common all-outside case
+                m = (v > b.center - b.radius) & (v < b.center + b.radius)
+            masks.append((b, m))
+            hit = m if hit is None else hit | m
+        if hit is None or not hit.any():
             return None
         dtype = np.result_type(*flat, np.float64)
         count = self.outputs or 1
@@ -95,11 +101,12 @@ class Compiled:
                 got = self.fn(*[a[rest] for a in flat])
             self._store(outs, rest, got)
         taken = np.zeros_like(hit)
-        for b, m, h in masks:
+        for b, m in masks:
             m = m & ~taken
             if m.any():
+                h = (flat[b.index][m] - b.center) - b.center_lo
                 with np.errstate(all="ignore"):
-                    self._store(outs, m, b.evaluate(h[m]))
+                    self._store(outs, m, b.evaluate(h))
                 taken |= m
         outs = [o.reshape(shape) if o.ndim else o for o in outs]
         outs = [o if o.ndim else o[()] for o in outs]
