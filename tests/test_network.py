@@ -126,6 +126,9 @@ def test_seed003_backprop_every_method_against_mpmath_oracle(seed003, method):
     # 2-unit layer, W^3); the backprop runs every layer below the output, and W^3's gradient is checked too.
     net, params, X, Y, oracle = seed003
     value, grads = gradient(net, params, X, Y, method)
+    with mpmath.workdps(30):
+        assert value == pytest.approx(float(_mp_loss([mpmath.mpf(float(v)) for v in _flat(params)], X, Y)),
+                                      rel=1e-14)
     assert [g.shape for g, _ in grads] == [(3, 3), (2, 3), (1, 2)]
     assert _rel(_flat(grads), oracle) <= TOL.get(method, 1e-13)
 
