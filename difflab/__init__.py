@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from difflab.check import check  # eager: the submodules difflab.check / difflab.gradcheck share these names
+# check, report, sweep, gradcheck are imported eagerly because their modules share their names: importing
+# a submodule sets the package attribute of that name to the module, hiding a lazily re-exported function
+# the first time anyone imports the module; importing it here first makes the function win for good.
+from difflab.check import check
 from difflab.compare import compare, rel_error
 from difflab.errors import DifflabError, InputError, ParseError
 from difflab.methods import gradient, hessian
 from difflab.parse import parse_expr_safe
 from difflab.problem import Function
+from difflab.report import report
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
+from difflab.sweep import sweep
 from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient reachable
 
 __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
@@ -28,8 +33,6 @@ _LAZY = {
     "grad": ("difflab.functional", "grad"),
     "value_and_grad": ("difflab.functional", "value_and_grad"),
     "newton": ("difflab.solvers.newton", "newton"),
-    "sweep": ("difflab.sweep", "sweep"),
-    "report": ("difflab.report", "report"),
 }
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numbers
 import pathlib
-import sys
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -229,17 +227,3 @@ def report(f: Any, at: Sequence[Any] | Any, path: str | pathlib.Path, methods: S
     data = build_report(f, at, methods=methods, order=order, progress=progress)
     write_report(data, path)
     return data
-
-
-class _CallableModule(types.ModuleType):
-    """``dl.report(...)`` must call the function even after ``difflab.report`` (this module) is imported.
-
-    Why: importing a submodule sets the package attribute of the same name to the module, hiding the
-    package's lazy ``report`` re-export; calling the module calls the function instead.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return report(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

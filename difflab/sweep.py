@@ -22,8 +22,6 @@ Everything here is pure data (``SweepResult``); reports draw it without computin
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -283,17 +281,3 @@ def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence
         except _NoFiniteStep as err:
             notes.append(str(err))
     return SweepResult(*head, ref, tuple(out), notes=tuple(notes))
-
-
-class _CallableModule(types.ModuleType):
-    """``dl.sweep(...)`` must call the function even after ``difflab.sweep`` (this module) is imported.
-
-    Why: importing a submodule sets the package attribute of the same name to the module, hiding the
-    package's lazy ``sweep`` re-export; calling the module calls the function instead.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
