@@ -170,6 +170,25 @@ def test_finite_difference_drift_is_measured(curves):
     assert drift["fd-central"] < drift["fd-forward"] < 1e-5
 
 
+def test_seed003_algorithm3_online_updates(seed003):
+    # Algorithm 3 updates W and b after every pattern: one epoch with batch_size=1 is m single-sample steps,
+    # here replayed by hand with the mpmath route's gradients.
+    net, params, X, Y, _ = seed003
+    lr = 0.3
+    r = train(net, params, X, Y, method="symbolic", lr=lr, epochs=1, batch_size=1)
+    p = params
+    for i in range(len(X)):
+        _, g = gradient(net, p, X[i:i + 1], Y[i:i + 1], "mpmath")
+        p = [(W - lr * gW, b - lr * gb) for (W, b), (gW, gb) in zip(p, g, strict=True)]
+    assert r.nit == len(X) and len(r.history["loss"]) == len(X) + 1
+    assert np.max(np.abs(r.x - _flat(p))) <= 1e-14
+    online = {m: train(net, params, X, Y, method=m, lr=lr, epochs=20, batch_size=2).history["loss"]
+              for m in ("symbolic", "reverse", "forward")}
+    assert max(curve_agreement(online, "reverse").values()) <= 1e-12
+    with pytest.raises(InputError, match=r"^batch_size must be a whole number from 1 to 4 \(the number of "):
+        train(net, params, X, Y, batch_size=5)
+
+
 def test_dropout_same_masks_for_every_method():
     net = Network((2, 4, 1), hidden="tanh", dropout=0.5)
     rng = np.random.default_rng(7)

@@ -180,12 +180,15 @@ def gradient(net: Network, params: Params, X, Y, method: str = "reverse") -> tup
 
 def train(net: Network, params: Params, X, Y, method: str = "reverse", lr: float = 0.5,
           epochs: int = 1000, momentum: float = 0.0, gtol: float = 0.0, ftol: float = 0.0,
-          seed: int = 0, keep_iterates: bool = False) -> SolverResult:
-    """Full-batch gradient descent on the mean loss; ``x`` of the result is the flat parameter vector.
+          seed: int = 0, keep_iterates: bool = False, batch_size: int | None = None) -> SolverResult:
+    """Gradient descent on the mean loss; ``x`` of the result is the flat parameter vector.
 
+    Full batch by default. ``batch_size=b`` takes one step per b consecutive samples, in order, for
+    ``epochs`` passes over the data: ``batch_size=1`` is seed 003's Algorithm 3, which updates the
+    weights after every pattern (the loss history then holds each step's batch loss).
     The dropout masks of step k come from ``seed`` and k only, so two methods see the same masks and
     their loss curves can be compared entry by entry. Only the first and last parameter vectors are
-    kept unless ``keep_iterates`` (a network's history of weights is epochs x parameters floats).
+    kept unless ``keep_iterates`` (a network's history of weights is steps x parameters floats).
     """
     from difflab.solvers.gd import descend
     from difflab.solvers.providers import provider
@@ -194,14 +197,22 @@ def train(net: Network, params: Params, X, Y, method: str = "reverse", lr: float
     params = net.check_params(params)
     flat, unravel = pytree.ravel(params)
     deriv = provider(method)
+    m = X.shape[0]
+    size = m if batch_size is None else int(batch_size)
+    if size != batch_size and batch_size is not None or not 1 <= size <= m:
+        raise InputError(f"batch_size must be a whole number from 1 to {m} (the number of samples), "
+                         f"got {batch_size}")
+    starts = list(range(0, m, size))
 
     def value_and_grad(v: np.ndarray, k: int):
-        masks = net.masks(np.random.default_rng([seed, k]), X.shape[0])
-        value, g = deriv.value_and_grad(net, unravel(v), X, Y, masks)
+        rows = slice(starts[k % len(starts)], starts[k % len(starts)] + size)
+        Xb, Yb = X[rows], Y[rows]
+        masks = net.masks(np.random.default_rng([seed, k]), Xb.shape[0])
+        value, g = deriv.value_and_grad(net, unravel(v), Xb, Yb, masks)
         return value, pytree.ravel(g)[0]
 
-    return descend(value_and_grad, flat, lr=lr, momentum=momentum, max_iter=epochs, gtol=gtol, ftol=ftol,
-                   method=method, keep_iterates=keep_iterates)
+    return descend(value_and_grad, flat, lr=lr, momentum=momentum, max_iter=epochs * len(starts), gtol=gtol,
+                   ftol=ftol, method=method, keep_iterates=keep_iterates)
 
 
 def unflatten(net: Network, x: np.ndarray) -> Params:
