@@ -211,6 +211,8 @@ def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Co
     shown = check_symbolic.present(difference, ctx.abbreviations)
     labels = ("truth", "claim") if what == "the derivative" else (what, claimed_as)
     hint = check_symbolic.ratio_hint(truth, claim, ctx.abbreviations, labels=labels)
+    if hint and not hint.startswith("wrong sign") and len(hint.split(" = ", 1)[1]) > len(shown):
+        hint = None  # a ratio longer than the difference itself explains nothing
     if hint:
         cex = {**cex, "hint": hint}
     at = ", ".join(f"{k}={v:g}" for k, v in cex["point"].items())
