@@ -37,11 +37,21 @@ class dl_log1p(sympy.Function):  # noqa: N801 -- lambdify prints the class name;
 
     nargs = 1
 
+    def _eval_evalf(self, prec):  # a constant dl_log1p(2) must still evaluate (to_ops folds constants)
+        if not self.args[0].is_number:
+            return None
+        return sympy.log(1 + self.args[0]).evalf(sympy.core.evalf.prec_to_dps(prec))
+
 
 class dl_expm1(sympy.Function):  # noqa: N801
     """``exp(x) - 1`` evaluated as ``numpy.expm1`` (compile-time only)."""
 
     nargs = 1
+
+    def _eval_evalf(self, prec):
+        if not self.args[0].is_number:
+            return None
+        return (sympy.exp(self.args[0]) - 1).evalf(sympy.core.evalf.prec_to_dps(prec))
 
 
 NUMERIC_HEADS = {"dl_log1p": "log1p", "dl_expm1": "expm1"}
@@ -96,10 +106,12 @@ def _rule(e: sympy.Expr) -> sympy.Expr:
     return e
 
 
-def _bottom_up(e: sympy.Basic, rule) -> sympy.Basic:
-    if not e.args or isinstance(e, sympy.Number):
+def _bottom_up(e: sympy.Basic, rule, skip_constants: bool = False) -> sympy.Basic:
+    """Apply ``rule`` from the leaves up. ``skip_constants``: leave constant subtrees (log(1 + softplus(2)))
+    as they are -- they are folded to one double anyway, and must keep SymPy's own evalf."""
+    if not e.args or isinstance(e, sympy.Number) or (skip_constants and not e.free_symbols):
         return e
-    args = tuple(_bottom_up(a, rule) for a in e.args)
+    args = tuple(_bottom_up(a, rule, skip_constants) for a in e.args)
     if args != e.args:
         e = e.func(*args)
     return rule(e) if isinstance(e, sympy.Expr) else e
@@ -137,4 +149,4 @@ def numeric_form(expr: sympy.Expr) -> sympy.Expr:
     """``log(1 + u) -> log1p(u)``, ``exp(u) - 1 -> expm1(u)``: for compiling only (same function)."""
     if not expr.has(sympy.log, sympy.exp):
         return expr
-    return _bottom_up(expr, _numeric_rule)
+    return _bottom_up(expr, _numeric_rule, skip_constants=True)
