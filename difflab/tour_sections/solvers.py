@@ -169,6 +169,17 @@ def _networks(say, out_dir: pathlib.Path) -> None:
     rows = [[m, fmt(c[0], 10), fmt(c[-1], 14), fmt(drift[m], 3)] for m, c in curves.items()]
     _block(say, table(["method", "loss at step 0", "loss at step 300",
                        "max |loss - reverse's| over the curve"], rows))
+    online = {m: train(net, params, X, Y, method=m, lr=0.3, epochs=50, batch_size=1).history["loss"]
+              for m in ("symbolic", "reverse", "forward")}
+    say(f"Seed 003's Algorithm 3 (an update after every pattern, batch_size=1), 50 epochs = "
+        f"{len(online['reverse']) - 1} steps: symbolic vs reverse differ by at most "
+        f"{fmt(curve_agreement(online, 'reverse')['symbolic'], 3)}, forward by "
+        f"{fmt(curve_agreement(online, 'reverse')['forward'], 3)}.")
+    dropped = Network((3, 3, 2, 1), dropout=0.3)
+    runs = {m: train(dropped, params, X, Y, method=m, lr=0.8, epochs=100, seed=7).history["loss"]
+            for m in ("symbolic", "reverse")}
+    say(f"With dropout 0.3 (same masks for every method): symbolic vs reverse differ by at most "
+        f"{fmt(curve_agreement(runs, 'reverse')['symbolic'], 3)} over 100 steps.")
     path = out_dir / "solvers_loss_curves.csv"
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
