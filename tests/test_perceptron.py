@@ -30,6 +30,7 @@ def test_house_table_regression(method):
     assert predict_linear(r.x, HOUSES.X) == pytest.approx(HOUSES.y, rel=1e-12)
     assert predict_linear(r.x, [[1500, 3]])[0] == pytest.approx(75_000, rel=1e-12)
     # Collinear features: many (w1, w2) fit; any of them satisfies w1 + w2/500 = 50 and b = 0.
+    assert predict_linear(r.x, [1500, 3]) == pytest.approx([75_000], rel=1e-12)  # one sample, 1-D
     assert r.x[0] + r.x[1] / 500 == pytest.approx(50.0, rel=1e-9)
     assert abs(r.x[2]) < 1e-3
     loss = np.array(r.history["loss"])
@@ -124,6 +125,8 @@ def test_rosenblatt_step_is_minus_twice_the_soft_criterion_gradient():
     (lambda: fit_regression(HOUSES.X, [1.0, 2.0]),
      "X must be (samples, features) and y one value per sample; got X (3, 2), y of length 2"),
     (lambda: fit_regression([[1.0, np.nan]], [1.0]), "X and y must be finite numbers"),
+    (lambda: predict_linear(np.array([1.0, 2.0, 0.0]), [[1.0, 2.0, 3.0]]),
+     "expected samples with 2 features, got an array of shape (1, 3)"),
 ])
 def test_bad_input(call, message):
     with pytest.raises(InputError) as err:

@@ -79,9 +79,14 @@ def fit_classifier(X, y, method: str = "reverse", lr: float = 1.0, epochs: int =
 
 
 def predict_linear(x: np.ndarray, X) -> np.ndarray:
-    """``w.x + b`` for parameters ``x = [w..., b]``."""
-    X, _ = _xy(X, np.zeros(len(np.atleast_2d(X))))
-    return X @ np.asarray(x[:-1], dtype=float) + float(x[-1])
+    """``w.x + b`` for parameters ``x = [w..., b]``; X is samples x features, or one sample."""
+    w = np.asarray(x[:-1], dtype=float)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X.reshape(1, -1) if X.size == w.size else X.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[1] != w.size:
+        raise InputError(f"expected samples with {w.size} features, got an array of shape {X.shape}")
+    return X @ w + float(x[-1])
 
 
 def predict_proba(x: np.ndarray, X) -> np.ndarray:
