@@ -219,6 +219,8 @@ def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Co
     claimed = cex.get("claimed_value")
     values = (f"{what} is {cex['true_value']:.12g} but {claimed_as} gives {claimed:.12g}"
               if claimed is not None else f"{what} is {cex['true_value']:.12g} but {claimed_as} is undefined")
+    if claimed is not None:
+        basis = f"relative difference {cex['relative_difference']:.1e}, {basis}"
     detail = f"does not hold: at {at or 'every point'} {values} ({basis})"
     if hint:
         detail += f"; {hint}"

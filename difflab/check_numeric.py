@@ -7,9 +7,10 @@ overwhelming evidence of an identity, while one disagreeing point is a *proof* t
 
 How a point is judged. Both sides are evaluated with mpmath at ``dps`` digits and again at ``2*dps``.
 The change between the two precisions measures each side's own rounding (large only under
-cancellation), so the sides *agree* when the high-precision values differ by less than 100 times that
-measured noise plus ``10**-dps`` relative. An exact claim therefore agrees to ~``dps`` digits, and a
-claim that is off by a relative 1e-30 (far below double precision) is still caught.
+cancellation). The sides *differ* when the high-precision values are further apart than 100 times that
+noise plus ``10**-dps`` relative. A smaller gap that still exceeds the noise of the ``2*dps`` values
+(``10**-dps`` times smaller) is re-measured at ``4*dps``: a real difference stays put, rounding does
+not. So a claim off by a relative 1e-30, or 1e-60, far below double precision, is still caught.
 
 Where the points are. Only points where the function itself is real and finite and both sides are real
 and finite count ("inside the domain of both sides"): ``log(yh)`` needs ``0 < yh < 1``-like values, so
@@ -108,9 +109,21 @@ def _compare(ev: _Evaluator, point: Sequence[Any], dps: int) -> tuple[str, list 
     with mpmath.workdps(2 * dps):
         noise = abs(t1 - t2) + abs(c1 - c2)
         scale = max(abs(t2), abs(c2))
-        gap = abs(t2 - c2)
-        ok = gap <= NOISE_FACTOR * noise + mpmath.mpf(10) ** (-dps) * scale
-    return ("agree" if ok else "differ"), low, high
+        gap = t2 - c2
+        if abs(gap) > NOISE_FACTOR * noise + mpmath.mpf(10) ** (-dps) * scale:
+            return "differ", low, high
+        # Agreement to ~dps digits. The high-precision values are ~10**-dps times more accurate than
+        # that noise, so a gap well above *their* noise is a real difference far below dps digits
+        # (a claim off by 1e-60 relative) -- confirmed at 4*dps, where a real gap stays put.
+        fine = noise * mpmath.mpf(10) ** (5 - dps) + mpmath.mpf(10) ** (10 - 2 * dps) * scale
+        if abs(gap) <= fine:
+            return "agree", low, high
+    finer = ev.values(point, 4 * dps)
+    if finer is None or finer[0] is None or finer[1] is None:
+        return "agree", low, high
+    with mpmath.workdps(4 * dps):
+        stable = abs((finer[0] - finer[1]) - gap) < abs(gap) / 100
+    return ("differ" if stable else "agree"), low, finer if stable else high
 
 
 def identity_test(lhs: sympy.Expr, rhs: sympy.Expr, symbols: Sequence[sympy.Symbol], *,

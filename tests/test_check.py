@@ -139,8 +139,14 @@ def test_mutated_perceptron_claims_never_hold(claim):
     assert not r.holds and r.proof is None
 
 
-def test_offset_below_numeric_resolution_is_disproved_symbolically():
+def test_offsets_far_below_double_precision_are_caught():
+    r = check("((x + y)**30 + 1)**30", "x", "900*(x + y)**29*((x + y)**30 + 1)**29*(1 + 10**(-60))")
+    assert not r.holds
+    assert r.counterexample["relative_difference"] == pytest.approx(1e-60, rel=1e-6)
     r = check("x**2", "x", "2*x + 10**(-80)")
+    x = r.counterexample["point"]["x"]
+    assert not r.holds and r.counterexample["relative_difference"] == pytest.approx(1e-80 / (2 * x), rel=1e-6)
+    r = check("x**2", "x", "2*x + 10**(-300)")       # below even the 200-digit test: SymPy's constant
     assert not r.holds and "nonzero constant" in r.detail
 
 
