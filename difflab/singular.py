@@ -40,6 +40,7 @@ import sympy
 
 from difflab.compile import Branch, to_numpy
 from difflab.singular_budget import Budget, OverBudget
+from difflab.singular_series import horner, poly_coefficients, truncation_radius
 
 if TYPE_CHECKING:
     from difflab.problem import Function
@@ -97,7 +98,11 @@ def analyze(f: Function) -> Analysis:
     """The cached analysis of ``f`` (cheap and empty unless f has one variable and a denominator)."""
     cached = f.__dict__.get("_singular_analysis")
     if cached is None:
-        cached = f.__dict__["_singular_analysis"] = _analyze(f)
+        try:
+            cached = _analyze(f)
+        except Exception as err:  # noqa: BLE001 -- the plain formula is still compiled; the failure is said
+            cached = Analysis(skipped=[f"the singularity analysis failed ({type(err).__name__}: {err})"])
+        f.__dict__["_singular_analysis"] = cached
     return cached
 
 
@@ -121,8 +126,8 @@ def _analyze(f: Function) -> Analysis:
     # Nearest the origin first: if the budget runs out, the points users evaluate at were classified.
     centers = sorted(centers, key=lambda c: (abs(float(c)), float(c)))[:MAX_POINTS]
     floats = [float(c) for c in centers]
-    an.points = tuple(_classify(expr, x, c, budget, an.skipped, _rho0(float(c), floats)) for c in centers)
-    an.points = tuple(sorted(an.points, key=lambda p: p.value))
+    an.points = tuple(sorted((_safe_classify(expr, x, c, budget, an.skipped, _rho0(float(c), floats))
+                              for c in centers), key=lambda p: p.value))
     for p in an.points:
         others = [abs(p.value - q.value) for q in an.points if q is not p]
         cap = min([1.0, p.circle] + [0.5 * d for d in others])
@@ -130,7 +135,7 @@ def _analyze(f: Function) -> Analysis:
             if p.kind == "removable" and p.factored is not None:
                 p.radius[order] = cap
             elif p.kind == "removable":
-                a = _poly_coefficients(p.coeffs, order)
+                a = poly_coefficients(p.coeffs, order)
                 p.radius[order] = min(cap, truncation_radius(a[:N_TERMS - order], a[N_TERMS - order:]))
     return an
 
@@ -149,7 +154,7 @@ def real_zeros(d: sympy.Expr, x: sympy.Symbol, budget: Budget, skipped: list[str
     except OverBudget:
         skipped.append(f"the real zeros of {d} were not found within the time budget")
         return []
-    except (NotImplementedError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 -- NotImplementedError, ValueError, TypeError, ...: no exact zeros
         zs = None
     if zs is sympy.S.EmptySet:
         return []
@@ -157,6 +162,20 @@ def real_zeros(d: sympy.Expr, x: sympy.Symbol, budget: Budget, skipped: list[str
         skipped.append(f"the real zeros of {d} could not be found exactly")
         return []
     return [z for z in zs if z.is_real and z.is_number]
+
+
+def _safe_classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget, skipped: list[str],
+                   rho0: float) -> Point:
+    """``_classify``, but an unexpected SymPy/mpmath failure makes the point 'unresolved' (said in the
+    notes) instead of breaking the compile of a function that is fine everywhere else."""
+    try:
+        return _classify(expr, x, c, budget, skipped, rho0)
+    except OverBudget:
+        skipped.append(f"{x}={c} was not classified within the time budget")
+        return Point(c, "unresolved", detail="not classified in time")
+    except Exception as err:  # noqa: BLE001 -- SymPy raises many types; the point stays unclassified
+        skipped.append(f"{x}={c} was not classified ({type(err).__name__}: {err})")
+        return Point(c, "unresolved", detail=f"{type(err).__name__}")
 
 
 def _finite_number(v: sympy.Expr) -> bool:
@@ -260,45 +279,6 @@ def _taylor(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget, rh
         return None
 
 
-def truncation_radius(kept: np.ndarray, tail: np.ndarray) -> float:
-    """Largest r with |omitted terms(r)| <= eps/4 * |leading kept term(r)| (inf when nothing is omitted)."""
-    if not np.any(tail):
-        return math.inf
-    nonzero = np.flatnonzero(kept)
-    if nonzero.size == 0:
-        return 0.0
-    m, lead, K = int(nonzero[0]), abs(float(kept[nonzero[0]])), len(kept)
-    powers = np.arange(K, K + len(tail)) - m
-
-    def excess(log_r: float) -> float:
-        return float(np.sum(np.abs(tail) * np.exp(powers * log_r))) - 0.25 * EPS * lead
-
-    lo, hi = math.log(1e-300), math.log(1e3)
-    if excess(hi) <= 0:
-        return math.exp(hi)
-    if excess(lo) > 0:
-        return 0.0
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if excess(mid) <= 0 else (lo, mid)
-    return math.exp(lo)
-
-
-def _poly_coefficients(coeffs: tuple, order: int) -> np.ndarray:
-    """Coefficients of the order-th derivative of sum c_k h^k, as doubles."""
-    out = [float((c * sympy.ff(k + order, order)).evalf(30)) for k, c in enumerate(coeffs[order:])]
-    return np.array(out)
-
-
-def _horner(a: np.ndarray):
-    def evaluate(h: np.ndarray) -> np.ndarray:
-        acc = np.zeros_like(h) + a[-1]
-        for coef in a[-2::-1]:
-            acc = acc * h + coef
-        return acc
-    return evaluate
-
-
 def _shape(outputs: int, evaluate):
     """Wrap a scalar evaluator into the compiled function's output layout."""
     if not outputs:
@@ -324,9 +304,9 @@ def branches(f: Function, order: int, outputs: int) -> tuple[Branch, ...]:
             out.append(Branch(0, c, radius, evaluate, f"|{x} - {p.center}| < {radius:.3g}: cancelled form "
                               f"{p.factored} (removable singularity at {name})", lo))
         elif p.kind == "removable":
-            a = _poly_coefficients(p.coeffs, order)
+            a = poly_coefficients(p.coeffs, order)
             kept = a[:N_TERMS - order]
-            out.append(Branch(0, c, radius, _shape(outputs, _horner(kept)),
+            out.append(Branch(0, c, radius, _shape(outputs, horner(kept)),
                               f"|{x} - {p.center}| < {radius:.3g}: Taylor polynomial of degree "
                               f"{len(kept) - 1} (removable singularity at {name})", lo))
         elif order == 0 and p.kind in ("nonsmooth", "pole") and _point_value(p) is not None:

@@ -58,7 +58,12 @@ def _s(v: sympy.Expr) -> str:
 def _specials(f: Function) -> tuple[Special, ...]:
     cached = f.__dict__.get("_singular_specials")
     if cached is None:
-        cached = f.__dict__["_singular_specials"] = _find_specials(f)
+        try:
+            cached = _find_specials(f)
+        except Exception as err:  # noqa: BLE001 -- kinks and edges are words; their failure must not break f
+            analyze(f).skipped.append(f"kinks and domain edges were not analysed ({type(err).__name__})")
+            cached = ()
+        f.__dict__["_singular_specials"] = cached
     return cached
 
 

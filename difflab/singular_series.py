@@ -18,9 +18,14 @@ rejects non-analytic formulas (abs, max) whose complex evaluation is not their c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import mpmath
+import numpy as np
+import sympy
+
+EPS = float(np.finfo(float).eps)
 
 M = 128
 
@@ -93,3 +98,42 @@ def _matches(fn: Callable, c, coeffs: list, r) -> bool:
         if abs(p - v) > mpmath.mpf(10) ** -20 * max(1, abs(v)):
             return False
     return True
+
+
+def truncation_radius(kept: np.ndarray, tail: np.ndarray) -> float:
+    """Largest r with |omitted terms(r)| <= eps/4 * |leading kept term(r)| (inf when nothing is omitted)."""
+    if not np.any(tail):
+        return math.inf
+    nonzero = np.flatnonzero(kept)
+    if nonzero.size == 0:
+        return 0.0
+    m, lead, K = int(nonzero[0]), abs(float(kept[nonzero[0]])), len(kept)
+    powers = np.arange(K, K + len(tail)) - m
+
+    def excess(log_r: float) -> float:
+        return float(np.sum(np.abs(tail) * np.exp(powers * log_r))) - 0.25 * EPS * lead
+
+    lo, hi = math.log(1e-300), math.log(1e3)
+    if excess(hi) <= 0:
+        return math.exp(hi)
+    if excess(lo) > 0:
+        return 0.0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if excess(mid) <= 0 else (lo, mid)
+    return math.exp(lo)
+
+
+def poly_coefficients(coeffs: tuple, order: int) -> np.ndarray:
+    """Coefficients of the order-th derivative of sum c_k h^k, as doubles."""
+    out = [float((c * sympy.ff(k + order, order)).evalf(30)) for k, c in enumerate(coeffs[order:])]
+    return np.array(out)
+
+
+def horner(a: np.ndarray):
+    def evaluate(h: np.ndarray) -> np.ndarray:
+        acc = np.zeros_like(h) + a[-1]
+        for coef in a[-2::-1]:
+            acc = acc * h + coef
+        return acc
+    return evaluate
