@@ -40,6 +40,7 @@ import sympy
 
 from difflab.compile import Branch, to_numpy
 from difflab.singular_budget import Budget, OverBudget
+from difflab.singular_local import kink_arguments, localize
 from difflab.singular_series import horner, poly_coefficients, truncation_radius
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def _analyze(f: Function) -> Analysis:
     # Nearest the origin first: if the budget runs out, the points users evaluate at were classified.
     centers = sorted(centers, key=lambda c: (abs(float(c)), float(c)))[:MAX_POINTS]
     floats = [float(c) for c in centers]
-    an.points = tuple(sorted((_safe_classify(expr, x, c, budget, an.skipped, _rho0(float(c), floats))
+    kinks = [float(z) for u in kink_arguments(expr) if u.has(x) for z in real_zeros(u, x, budget, an.skipped)]
+    an.points = tuple(sorted((_safe_classify(expr, x, c, budget, an.skipped, _rho0(float(c), floats), kinks)
                               for c in centers), key=lambda p: p.value))
     for p in an.points:
         others = [abs(p.value - q.value) for q in an.points if q is not p]
@@ -165,11 +167,16 @@ def real_zeros(d: sympy.Expr, x: sympy.Symbol, budget: Budget, skipped: list[str
 
 
 def _safe_classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget, skipped: list[str],
-                   rho0: float) -> Point:
-    """``_classify``, but an unexpected SymPy/mpmath failure makes the point 'unresolved' (said in the
-    notes) instead of breaking the compile of a function that is fine everywhere else."""
+                   rho0: float, kinks: list[float]) -> Point:
+    """``_classify`` of the expression localized at ``c`` (abs/max/min replaced by their branch there,
+    valid within half the distance to the nearest kink); an unexpected SymPy/mpmath failure makes the
+    point 'unresolved' (said in the notes) instead of breaking the compile of a fine function."""
+    gap = min([abs(float(c) - k) for k in kinks if abs(float(c) - k) > 0], default=math.inf)
     try:
-        return _classify(expr, x, c, budget, skipped, rho0)
+        local = localize(expr, x, c) if kinks else expr
+        point = _classify(local if local is not None else expr, x, c, budget, skipped, min(rho0, 0.5 * gap))
+        point.circle = min(point.circle, 0.5 * gap)
+        return point
     except OverBudget:
         skipped.append(f"{x}={c} was not classified within the time budget")
         return Point(c, "unresolved", detail="not classified in time")

@@ -187,3 +187,17 @@ def test_denominator_without_real_zeros_is_ordinary():
     an = singular.analyze(f)
     assert an.points == () and an.skipped == []
     assert dl.gradient(f, [0.0]).notes == ()
+
+
+def test_kinks_elsewhere_do_not_block_a_removable_point():
+    """|x - 3| sin(x)/x = (3 - x)(1 - x^2/6 + ...) near 0: f = 3, f' = -1, f'' = -1; the kink at 3 stays."""
+    f = dl.Function("abs(x - 3)*sin(x)/x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f.numpy(0.0) == 3.0
+        assert symbolic.compile_gradient(f)(0.0)[0] == -1.0
+        assert symbolic.compile_hessian(f)(0.0)[0] == pytest.approx(-1.0, rel=1e-14)
+        assert f.numpy(3.5) == pytest.approx(0.5 * np.sin(3.5) / 3.5, rel=1e-15)
+    (p,) = singular.analyze(f).points
+    assert p.kind == "removable" and max(p.radius.values()) <= 1.5   # never across the kink at 3
+    assert singular.notes_at(f, 3.0)[0].startswith("not differentiable at x=3 (a kink)")
