@@ -13,9 +13,11 @@ noise plus ``10**-dps`` relative. A smaller gap that still exceeds the noise of 
 not. So a claim off by a relative 1e-30, or 1e-60, far below double precision, is still caught.
 
 Where the points are. Only points where the function itself is real and finite and both sides are real
-and finite count ("inside the domain of both sides"): ``log(yh)`` needs ``0 < yh < 1``-like values, so
-candidates are drawn from several families (wide reals, the unit interval, positive reals, saturated
-values up to +-12) and the families that land inside the domain are drawn more often.
+and finite count ("inside the domain of both sides"; also, no intermediate value may overflow double
+precision, so that mpmath never meets an astronomically large exponent). ``log(yh)`` needs
+``0 < yh < 1``-like values, so candidates are drawn from several families (wide reals, the unit
+interval, positive reals, saturated values up to +-12) and the families that land inside the domain
+are drawn more often.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
+import numpy as np
 import sympy
 
-from difflab.compile import to_mpmath
+from difflab.compile import to_mpmath, to_numpy
 
 DEFAULT_POINTS = 40
 DEFAULT_DPS = 50
@@ -71,7 +74,29 @@ class _Evaluator:
         self.names = [s.name for s in self.symbols]
         self.nguards = len(guards)
         self.abbreviations = [name for name, _ in abbreviations]
-        self.fn = to_mpmath([lhs, rhs, *guards, *[e for _, e in abbreviations]], self.symbols)
+        exprs = [lhs, rhs, *guards, *[e for _, e in abbreviations]]
+        self.fn = to_mpmath(exprs, self.symbols)
+        try:
+            self.double = to_numpy(exprs, self.symbols).fn
+        except Exception:  # noqa: BLE001 -- the guard is an optimisation of safety, not required
+            self.double = None
+
+    def in_double_range(self, point: Sequence[Any]) -> bool:
+        """False when some intermediate value overflows double precision at this point.
+
+        Why: mpmath has no overflow, so ``exp(exp(exp(exp(12))))`` would be computed with an exponent of
+        ~10**70000 digits and never finish; such points are skipped (an identity is not decided there).
+        """
+        if self.double is None:
+            return True
+        try:
+            with np.errstate(over="raise", invalid="ignore", divide="ignore", under="ignore"):
+                self.double(*[np.float64(float(v)) for v in point])
+        except (FloatingPointError, OverflowError):
+            return False
+        except Exception:  # noqa: BLE001 -- anything else is for mpmath to judge
+            return True
+        return True
 
     def values(self, point: Sequence[mpmath.mpf], dps: int) -> list | None:
         with mpmath.workdps(dps):
@@ -97,6 +122,8 @@ def _real(v: Any, dps: int) -> mpmath.mpf | None:
 
 def _compare(ev: _Evaluator, point: Sequence[Any], dps: int) -> tuple[str, list | None, list | None]:
     """'agree' | 'differ' | 'outside' (f not real/finite there) | 'claim-undefined', and the values."""
+    if not ev.in_double_range(point):
+        return "outside", None, None
     low = ev.values(point, dps)
     if low is None or low[0] is None or any(g is None for g in low[2:2 + ev.nguards]):
         return "outside", None, None

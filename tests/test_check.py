@@ -240,3 +240,11 @@ def test_public_entry_point_and_function_objects():
     assert dl.check(dl.Function("x*exp(x)"), "x", "(1 + x)*exp(x)").holds
     with pytest.raises(InputError, match="could not be traced"):
         dl.check(dl.Function(lambda x: x if x > 0 else -x, variables=["x"]), "x", "1")
+
+
+def test_points_beyond_double_range_are_skipped_not_computed_forever():
+    # at x = 12, exp(exp(exp(exp(x)))) has an exponent of ~10**70000 digits: mpmath would never finish
+    f = "exp(exp(exp(exp(x))))"
+    r = check(f, "x", "exp(exp(exp(exp(x))))*exp(exp(exp(x)))*exp(exp(x))*exp(x)")
+    assert r.holds and r.proof == "symbolic"
+    assert not check(f, "x", "exp(exp(exp(exp(x))))*exp(exp(exp(x)))*exp(exp(x))").holds
