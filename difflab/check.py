@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 
@@ -81,13 +81,18 @@ class Context:
         return parse_expr_safe(source, self.let)
 
     def expand(self, expr: sympy.Expr) -> sympy.Expr:
-        """Substitute abbreviations into an expression given as SymPy (text is substituted by the parser)."""
+        """A SymPy expression on the parser's terms: real symbols, abbreviations substituted.
+
+        Why real symbols: the parser makes every variable real, and SymPy treats ``Symbol("x")`` and
+        ``Symbol("x", real=True)`` as different variables, so a claim typed as text would never match.
+        """
         names = {s.name: e for s, e in self.abbreviations}
-        found = {s: names[s.name] for s in expr.free_symbols if s.name in names}
+        found = {s: names.get(s.name, sympy.Symbol(s.name, real=True)) for s in expr.free_symbols
+                 if s.name in names or not s.is_real}
         return expr.xreplace(found) if found else expr
 
-    def values_of(self, symbols: Sequence[sympy.Symbol]) -> list[tuple[str, sympy.Expr]]:
-        """Abbreviations whose value is worth showing at a counterexample (all of them)."""
+    def values(self) -> list[tuple[str, sympy.Expr]]:
+        """The abbreviations by name, to show their values at a counterexample."""
         return [(s.name, e) for s, e in self.abbreviations]
 
 
@@ -156,8 +161,6 @@ def check(f, wrt: str | Sequence[str], claim: str | sympy.Expr, let: Mapping[str
 
 
 def _with_detail(result: CheckResult, extra: str) -> CheckResult:
-    from dataclasses import replace
-
     return replace(result, detail=f"{result.detail} ({extra})")
 
 
@@ -168,7 +171,7 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
     start = time.monotonic()
     symbols = _symbols(truth, claim, *guards)
     verdict = check_numeric.identity_test(truth, claim, symbols, guards=guards,
-                                          abbreviations=ctx.values_of(symbols), points=settings.points,
+                                          abbreviations=ctx.values(), points=settings.points,
                                           dps=settings.dps, seed=settings.seed)
     difference = truth - claim
     if verdict.mismatch is not None:

@@ -248,3 +248,12 @@ def test_points_beyond_double_range_are_skipped_not_computed_forever():
     r = check(f, "x", "exp(exp(exp(exp(x))))*exp(exp(exp(x)))*exp(exp(x))*exp(x)")
     assert r.holds and r.proof == "symbolic"
     assert not check(f, "x", "exp(exp(exp(exp(x))))*exp(exp(exp(x)))*exp(exp(x))").holds
+
+
+def test_sympy_input_and_typos_in_the_claim():
+    import sympy
+
+    x = sympy.Symbol("x")                        # no assumptions: matched to the parser's real x
+    assert check(x**2 * sympy.sin(x), "x", "2*x*sin(x) + x**2*cos(x)").holds
+    r = check("x**2", "x", "2*x + x3")
+    assert not r.holds and r.detail.endswith("(note: the claim uses x3, which the function does not)")
