@@ -181,7 +181,7 @@ def _point_words(f: Function, v: float) -> tuple[list[str], str | None]:
         r = max(p.radius.values())
         source = f"the cancelled form {p.factored}" if p.factored is not None else "its Taylor series branch"
         return [f"{f.variables[0]}={v!r} is within {r:.3g} of the removable singularity at {name}: value and "
-                f"derivatives come from {source} (the formula cancels catastrophically there)"], None
+                f"derivatives come from {source}, where the formula would lose digits to cancellation"], None
     if p.kind in ("pole", "jump") and exact:
         what = "pole" if p.kind == "pole" else "jump (f is not continuous)"
         sides = (f": f -> {_s(p.sides[0])} from the left and {_s(p.sides[1])} from the right"
