@@ -202,7 +202,10 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
                 return Point(c, "removable", limits, factored=g, detail="cancelled exactly by factor")
     except (OverBudget, sympy.PolynomialError, NotImplementedError, ValueError, TypeError):
         pass
-    sides = _probe_pole(expr, x, c)
+    try:
+        sides = budget.run(_probe_pole, expr, x, c)
+    except OverBudget:
+        sides = None
     if sides is not None:
         return Point(c, "pole", sides=sides, detail="|f| grows like a power of 1/|x - c| on both sides")
     try:
