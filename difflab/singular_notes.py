@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from difflab.singular import EPS, analyze, point_at, real_zeros
-from difflab.singular_budget import Budget, OverBudget
+from difflab.singular_budget import Budget
 
 if TYPE_CHECKING:
     from difflab.problem import Function
@@ -55,7 +55,7 @@ def _s(v: sympy.Expr) -> str:
     return {sympy.oo: "+inf", -sympy.oo: "-inf", sympy.zoo: "inf (sign depends on the side)"}.get(v, str(v))
 
 
-def _specials(f: Function) -> tuple[Special, ...]:
+def _specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
     cached = f.__dict__.get("_singular_specials")
     if cached is None:
         try:
@@ -67,7 +67,9 @@ def _specials(f: Function) -> tuple[Special, ...]:
     return cached
 
 
-def _find_specials(f: Function) -> tuple[Special, ...]:
+def _find_specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
+    """(kind, point) candidates: zeros of abs/max/min/sign arguments and of log/sqrt arguments. Cheap
+    (``solveset`` only); the limits that classify a candidate run when a point lands on it."""
     an = analyze(f)
     if f.expr is None or f.n != 1:
         return ()
@@ -87,24 +89,32 @@ def _find_specials(f: Function) -> tuple[Special, ...]:
         return ()
     budget, skipped = Budget(), an.skipped
     known = {p.value for p in an.points}
-    out: list[Special] = []
+    out: list[tuple[str, sympy.Expr]] = []
     seen: set[float] = set()
     for kind, args in (("kink", kinks), ("edge", edges)):
         for arg in args:
             if not arg.has(x):
                 continue
             for z in real_zeros(arg, x, budget, skipped):
-                if float(z) in seen or float(z) in known:
-                    continue
-                seen.add(float(z))
-                try:
-                    special = (_kink if kind == "kink" else _edge)(expr, x, z, budget)
-                except (OverBudget, NotImplementedError, ValueError, TypeError) as err:
-                    skipped.append(f"the {kind} at {x}={z} was not classified ({err})")
-                    continue
-                if special is not None:
-                    out.append(special)
+                if float(z) not in seen and float(z) not in known:
+                    seen.add(float(z))
+                    out.append((kind, z))
     return tuple(out)
+
+
+def _classified(f: Function, kind: str, z: sympy.Expr) -> Special | None:
+    """The words at one kink/edge candidate, worked out (limits) only when a point lands on it."""
+    cache = f.__dict__.setdefault("_singular_special_words", {})
+    if (kind, z) not in cache:
+        from difflab.symbolic import stable_expr
+
+        expr, x = stable_expr(f), f.symbols[0]
+        try:
+            cache[kind, z] = (_kink if kind == "kink" else _edge)(expr, x, z, Budget())
+        except Exception as err:  # noqa: BLE001 -- OverBudget, SymPy's NotImplementedError, ...: said, not raised
+            analyze(f).skipped.append(f"the {kind} at {x}={z} was not classified ({type(err).__name__})")
+            cache[kind, z] = None
+    return cache[kind, z]
 
 
 def _kink(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> Special | None:
@@ -222,8 +232,9 @@ def _words(f: Function, x, what: str) -> tuple[list[str], str | None]:
         return _multivariate(f, point), None
     v = float(point[0])
     notes, status = _point_words(f, v)
-    for sp in _specials(f):
-        if _at(sp.value, v):
+    for kind, z in _specials(f):
+        sp = _classified(f, kind, z) if _at(float(z), v) else None
+        if sp is not None:
             notes.append(sp.text)
             if sp.status and (what == "Hessian" or not sp.hessian_only):
                 status = status or sp.status
