@@ -102,7 +102,7 @@ class _Evaluator:
         with mpmath.workdps(dps):
             try:
                 out = self.fn(*[+mpmath.mpf(v) for v in point])
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError):
+            except Exception:  # noqa: BLE001 -- any failure to evaluate means: not defined here
                 return None
             return [_real(v, dps) for v in out]
 
