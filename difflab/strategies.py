@@ -10,7 +10,8 @@ Domain information is used at both ends:
 * ``expressions()`` builds arguments that are inside the domain *for every real input* unless
   ``allow_singular=True``: the argument of ``log``/``sqrt``/a fractional power, and a denominator, is
   drawn from positive forms (``u**2 + c``, ``exp(u)``, ``cosh(u)``, ``softplus(u) + c`` with ``c > 0``),
-  and ``tan`` gets a bounded argument (``tan(sin(u))``), so points are almost never rejected.
+  and ``tan`` gets a bounded argument (``tan(sin(u))``, ``tan(u/(u**2 + 1))``), so points are almost
+  never rejected.
 * ``points(f)`` draws points inside the box and keeps only those safely inside the domain of every
   subexpression (a margin from poles, kinks and domain edges; intermediate values below a magnitude
   cap), checked by walking the tree in mpmath (``difflab.fuzz_domain``).
@@ -99,30 +100,31 @@ def _symbols(variables: Sequence[str] | str) -> tuple[sympy.Symbol, ...]:
     return tuple(sympy.Symbol(v, real=True) for v in variables)
 
 
-@st.composite
-def _positive(draw, inner: SearchStrategy) -> sympy.Expr:
-    """A form that is positive (at least 1/2) for every real ``u``: safe under log, sqrt, division."""
+def _positive(draw, inner: SearchStrategy, names: tuple[str, ...]) -> sympy.Expr:
+    """A form positive for every real ``u`` (at least 1/2, or ``exp(u)``): safe under log, sqrt, division.
+
+    Only rows the caller allowed appear: ``u**2 + c`` always, ``exp(u)``, ``cosh(u)``, ``softplus(u) + c``
+    when ``exp``, ``cosh``, ``softplus`` are among the functions."""
     u = draw(inner)
     c = draw(st.sampled_from((sympy.Integer(1), sympy.Rational(1, 2), sympy.Integer(2))))
-    form = draw(st.integers(0, 3))
-    if form == 0:
+    form = draw(st.sampled_from(("square",) + tuple(n for n in ("exp", "cosh", "softplus") if n in names)))
+    if form == "square":
         return u ** 2 + c
-    if form == 1:
-        return sympy.exp(u)
-    if form == 2:
-        return sympy.cosh(u)
-    return RULES["softplus"].sympy(u) + c
+    if form == "softplus":
+        return RULES["softplus"].sympy(u) + c
+    return RULES[form].sympy(u)
 
 
-def _argument(draw, domain: str, inner: SearchStrategy, singular: bool) -> sympy.Expr:
+def _argument(draw, domain: str, inner: SearchStrategy, singular: bool, names: tuple[str, ...]) -> sympy.Expr:
     """An argument for a slot with the given domain (``inner`` draws an unrestricted subexpression)."""
     if singular or domain in ("real", "wide"):
         return draw(inner)
     if domain in _NEEDS_POSITIVE | _NEEDS_OFFSET:
-        return draw(_positive(inner))
-    if domain == "cos_nonzero":  # |u| <= 1 < pi/2
+        return _positive(draw, inner, names)
+    if domain == "cos_nonzero":  # |sin u|, |tanh u| <= 1 and |u/(u**2 + 1)| <= 1/2, all < pi/2
         u = draw(inner)
-        return sympy.sin(u) if draw(st.booleans()) else sympy.tanh(u)
+        form = draw(st.sampled_from(("ratio",) + tuple(n for n in ("sin", "tanh") if n in names)))
+        return u / (u ** 2 + 1) if form == "ratio" else RULES[form].sympy(u)
     raise InvalidArgument(f"no safe argument form for the domain {domain!r}")
 
 
@@ -160,13 +162,13 @@ def _node(draw, symbols, depth: int, names: tuple[str, ...], constants: bool, si
         a, b = draw(sub), draw(sub)
         return RULES[name].sympy(a, b)
     if name == "divide":
-        return draw(sub) / _argument(draw, "nonzero", sub, singular)
+        return draw(sub) / _argument(draw, "nonzero", sub, singular, names)
     if name == "power":
         expo = draw(st.sampled_from(_EXPONENTS))
         slot = "real" if expo.is_integer and expo > 0 else "positive"
-        return _argument(draw, slot, sub, singular) ** expo
+        return _argument(draw, slot, sub, singular, names) ** expo
     rule = RULES[name]
-    args = [_argument(draw, d, sub, singular) for d in rule.domains()]
+    args = [_argument(draw, d, sub, singular, names) for d in rule.domains()]
     return rule.sympy(*args)
 
 

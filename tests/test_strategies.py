@@ -88,6 +88,14 @@ def test_functions_option_restricts_the_rows(expr):
     assert heads <= {"sin", "Add", "Mul"}  # Mul: SymPy folds x + x into 2*x
 
 
+@settings(max_examples=30)
+@given(expressions(variables=("x",), max_depth=3, functions=("log", "tan", "add")))
+def test_safe_argument_forms_use_only_the_allowed_rows(expr):
+    """log and tan need safe arguments; without exp/cosh/softplus/sin/tanh they are built from powers."""
+    heads = {type(n).__name__ for n in sympy.preorder_traversal(expr) if n.args and not n.is_number}
+    assert heads <= {"log", "tan", "Add", "Mul", "Pow"}
+
+
 @settings(max_examples=20)
 @given(expressions(variables=st.just(("u",)), max_depth=st.just(0)))
 def test_options_accept_strategies_depth_zero_is_a_leaf(expr):
