@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=int, default=100, metavar="N",
                         help="examples per property (default 100)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the run (default 0)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
-                        help="worker processes (default: min(2, cores))")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="worker processes (default: all cores; results do not depend on it)")
     parser.add_argument("--property", action="append", metavar="NAME",
                         help="run only this property (repeatable; default: all)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
