@@ -39,12 +39,14 @@ MAX_CANDIDATES_PER_POINT = 30
 NOISE_FACTOR = 100
 
 # Candidate families: name -> sampler of one coordinate.  "wide" reaches the saturated tails of
-# sigmoid/tanh (|z| up to 12), where a dropped or flipped small term is largest in relative terms.
+# sigmoid/tanh (|z| up to 12), where a dropped or flipped small term is largest in relative terms;
+# "scales" spans 1e-4..1e4 in magnitude (min(x, 20) claimed for x must meet an x > 20).
 _FAMILIES = {
     "unit": lambda r: r.uniform(0.02, 0.98),
     "real": lambda r: r.uniform(-3.0, 3.0),
     "positive": lambda r: r.uniform(0.05, 4.0),
     "wide": lambda r: r.uniform(-12.0, 12.0),
+    "scales": lambda r: r.choice((-1.0, 1.0)) * 10.0 ** r.uniform(-4.0, 4.0),
 }
 
 

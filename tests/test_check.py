@@ -257,3 +257,11 @@ def test_sympy_input_and_typos_in_the_claim():
     assert check(x**2 * sympy.sin(x), "x", "2*x*sin(x) + x**2*cos(x)").holds
     r = check("x**2", "x", "2*x + x3")
     assert not r.holds and r.detail.endswith("(note: the claim uses x3, which the function does not)")
+
+
+def test_piecewise_claims_meet_their_other_branch():
+    r = check("x**2/2", "x", "min(x, 20)")          # right only for x <= 20
+    assert not r.holds and r.counterexample["point"]["x"] > 20
+    r = check("min(x, y)*x", "x", "min(x, y) + x*max(0, y - x)/abs(y - x)")   # true, beyond SymPy
+    assert r.holds and r.proof == "numeric" and "120 random points" in r.detail
+    assert "abs/max/min/sign" in r.detail
