@@ -132,11 +132,12 @@ def check_derivation(source: str | pathlib.Path | Mapping[str, Any] | Derivation
         except ParseError as err:
             raise InputError(f"{d.name}, step {index}: {err}") from None
         what = "the derivative" if index == 1 else f"step {index - 1}"
-        r = decide(previous, claimed, ctx, opts, guards=[expr], what=what, claimed_as=f"step {index}")
+        r = decide(previous, claimed, ctx, opts, guards=[expr], what=what, claimed_as=f"step {index}",
+                   order=len(symbols))
         if index == 1 or (r.holds and previous_true):
             equals = r.holds and previous_true
         else:
-            equals = decide(truth, claimed, ctx, opts, guards=[expr]).holds
+            equals = decide(truth, claimed, ctx, opts, guards=[expr], order=len(symbols)).holds
         reports.append({"step": index, "expr": text, "note": note, "status": "ok" if r.holds else "wrong",
                         "follows": r.holds, "equals_derivative": equals, "proof": r.proof,
                         "difference": r.difference, "counterexample": r.counterexample, "detail": r.detail})

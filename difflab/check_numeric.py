@@ -36,7 +36,7 @@ from difflab.compile import to_mpmath, to_numpy
 DEFAULT_POINTS = 40
 DEFAULT_DPS = 50
 MAX_CANDIDATES_PER_POINT = 30
-NOISE_FACTOR = 100
+MAX_DPS = 1600            # a point whose verdict needs more digits than this is skipped ("unresolved")
 
 # Candidate families: name -> sampler of one coordinate.  "wide" reaches the saturated tails of
 # sigmoid/tanh (|z| up to 12), where a dropped or flipped small term is largest in relative terms;
@@ -60,6 +60,7 @@ class NumericVerdict:
     dps: int
     mismatch: dict[str, Any] | None = None      # counterexample (see ``_counterexample``)
     undefined_claim: dict[str, Any] | None = None  # a point where lhs is defined and rhs is not
+    unresolved: int = 0                           # points skipped: undecided even at MAX_DPS digits
     families: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -71,7 +72,9 @@ class _Evaluator:
     """lhs, rhs, guards and abbreviation values compiled once into one mpmath function."""
 
     def __init__(self, lhs: sympy.Expr, rhs: sympy.Expr, guards: Sequence[sympy.Expr],
-                 symbols: Sequence[sympy.Symbol], abbreviations: Sequence[tuple[str, sympy.Expr]]):
+                 symbols: Sequence[sympy.Symbol], abbreviations: Sequence[tuple[str, sympy.Expr]],
+                 order: int = 1):
+        self.order = order
         self.symbols = list(symbols)
         self.names = [s.name for s in self.symbols]
         self.nguards = len(guards)
@@ -123,47 +126,65 @@ def _real(v: Any, dps: int) -> mpmath.mpf | None:
 
 
 def _compare(ev: _Evaluator, point: Sequence[Any], dps: int) -> tuple[str, list | None, list | None]:
-    """'agree' | 'differ' | 'outside' (f not real/finite there) | 'claim-undefined', and the values."""
+    """'agree' | 'differ' | 'outside' (f not real/finite there) | 'claim-undefined' | 'unresolved', and
+    the values (at ``dps`` digits and at the highest precision used)."""
     if not ev.in_double_range(point):
         return "outside", None, None
     low = ev.values(point, dps)
     if low is None or low[0] is None or any(g is None for g in low[2:2 + ev.nguards]):
         return "outside", None, None
-    high = ev.values(point, 2 * dps)
-    if high is None or high[0] is None:
-        return "outside", None, None
-    if low[1] is None or high[1] is None:
-        return "claim-undefined", low, high
-    t1, c1, t2, c2 = low[0], low[1], high[0], high[1]
-    with mpmath.workdps(2 * dps):
-        noise = abs(t1 - t2) + abs(c1 - c2)
-        scale = max(abs(t2), abs(c2))
-        gap = t2 - c2
-        if abs(gap) > NOISE_FACTOR * noise + mpmath.mpf(10) ** (-dps) * scale:
-            return "differ", low, high
-        # Agreement to ~dps digits. The high-precision values are ~10**-dps times more accurate than
-        # that noise, so a gap well above *their* noise is a real difference far below dps digits
-        # (a claim off by 1e-60 relative) -- confirmed at 4*dps, where a real gap stays put.
-        fine = noise * mpmath.mpf(10) ** (5 - dps) + mpmath.mpf(10) ** (10 - 2 * dps) * scale
-        if abs(gap) <= fine:
-            return "agree", low, high
-    finer = ev.values(point, 4 * dps)
-    if finer is None or finer[0] is None or finer[1] is None:
-        return "agree", low, high
-    with mpmath.workdps(4 * dps):
-        stable = abs((finer[0] - finer[1]) - gap) < abs(gap) / 100
-    return ("differ" if stable else "agree"), low, finer if stable else high
+    lo, lo_dps = low, dps
+    while 2 * lo_dps <= MAX_DPS:
+        hi = ev.values(point, 2 * lo_dps)
+        if hi is None or hi[0] is None:
+            return "outside", None, None
+        if lo[1] is None or hi[1] is None:
+            return "claim-undefined", low, hi
+        state = _judge(ev, point, lo, hi, lo_dps)
+        if state != "unstable":
+            return state, low, hi
+        lo, lo_dps = hi, 2 * lo_dps
+    return "unresolved", None, None
+
+
+def _judge(ev: _Evaluator, point: Sequence[Any], lo: list, hi: list, lo_dps: int) -> str:
+    """Judge the sides from values at ``lo_dps`` and ``2*lo_dps`` digits: agree, differ or unstable.
+
+    ``drift`` (the change between the precisions) is the rounding error of the lower values; the
+    higher ones are ~10**-lo_dps times more accurate. The sides *agree* when their gap is within that
+    accuracy; they *differ* when the gap is stable (drift below 1% of it) and larger than rounding at
+    the lower precision could produce from quantities of the size ``M``. Otherwise the gap may be
+    rounding -- ``1/(1 + e^-500) - 1/(1 + e^-500)**2`` is 0 at 50 and at 100 digits, its true value
+    7e-218 -- and the caller doubles the precision. ``M`` is the larger side, or ``|f| / |x|**order``
+    (the size a derivative of f has unless it cancels), so agreement is measured on f's scale.
+    """
+    hi_dps = 2 * lo_dps
+    with mpmath.workdps(hi_dps):
+        t, c = hi[0], hi[1]
+        drift = abs(t - lo[0]) + abs(c - lo[1])
+        gap = abs(t - c)
+        size = max(abs(t), abs(c))
+        if ev.nguards and hi[2] is not None:
+            reach = max([mpmath.mpf(1)] + [abs(mpmath.mpf(v)) for v in point])
+            size = max(size, abs(hi[2]) / reach ** ev.order)
+        ten = mpmath.mpf(10)
+        if gap <= drift * ten ** (5 - lo_dps) + ten ** (10 - hi_dps) * size:
+            return "agree"
+        if drift <= gap / 100 and gap > ten ** (5 - lo_dps) * size:
+            return "differ"
+    return "unstable"
 
 
 def identity_test(lhs: sympy.Expr, rhs: sympy.Expr, symbols: Sequence[sympy.Symbol], *,
                   guards: Sequence[sympy.Expr] = (), abbreviations: Sequence[tuple[str, sympy.Expr]] = (),
-                  points: int = DEFAULT_POINTS, dps: int = DEFAULT_DPS, seed: int = 0) -> NumericVerdict:
+                  points: int = DEFAULT_POINTS, dps: int = DEFAULT_DPS, seed: int = 0,
+                  order: int = 1) -> NumericVerdict:
     """Compare ``lhs`` and ``rhs`` at ``points`` random points inside the domain of both (and of guards).
 
     Stops at the first disagreement, which becomes the counterexample (moved to a short decimal point
     when the disagreement survives rounding the coordinates, so a user can retype it).
     """
-    ev = _Evaluator(lhs, rhs, guards, symbols, abbreviations)
+    ev = _Evaluator(lhs, rhs, guards, symbols, abbreviations, order)
     rng = random.Random(seed)
     weights = {name: 1.0 for name in _FAMILIES}
     used = dict.fromkeys(_FAMILIES, 0)
@@ -180,6 +201,9 @@ def identity_test(lhs: sympy.Expr, rhs: sympy.Expr, symbols: Sequence[sympy.Symb
         point = [_FAMILIES[family](rng) for _ in ev.symbols]
         verdict.candidates += 1
         status, low, high = _compare(ev, point, dps)
+        if status == "unresolved":
+            verdict.unresolved += 1
+            continue
         if status == "outside":
             weights[family] = max(weights[family] * 0.8, 0.05)
             continue
@@ -239,7 +263,7 @@ def _counterexample(ev: _Evaluator, point: Sequence[Any], low: list, high: list,
         "claimed_value_digits": None if claim_v is None else mpmath.nstr(claim_v, 20),
     }
     if claim_v is not None:
-        with mpmath.workdps(2 * dps):
+        with mpmath.workdps(MAX_DPS):
             scale = max(abs(true_v), abs(claim_v))
             out["difference"] = float(true_v - claim_v)
             out["relative_difference"] = float(abs(true_v - claim_v) / scale) if scale else 0.0
@@ -254,5 +278,8 @@ def _counterexample(ev: _Evaluator, point: Sequence[Any], low: list, high: list,
 
 def describe(verdict: NumericVerdict) -> str:
     """One sentence: how many points, how many digits."""
-    return (f"{verdict.points} random points inside the domain ({verdict.candidates} drawn), "
-            f"evaluated with mpmath at {verdict.dps} and {2 * verdict.dps} significant digits")
+    skipped = (f"; {verdict.unresolved} point{'s' * (verdict.unresolved != 1)} undecidable below {MAX_DPS} "
+               "digits skipped" if verdict.unresolved else "")
+    return (f"{verdict.points} random points inside the domain ({verdict.candidates} drawn{skipped}), "
+            f"evaluated with mpmath at {verdict.dps} and {2 * verdict.dps} significant digits (more where "
+            f"rounding left them undecided)")

@@ -265,3 +265,22 @@ def test_piecewise_claims_meet_their_other_branch():
     r = check("min(x, y)*x", "x", "min(x, y) + x*max(0, y - x)/abs(y - x)")   # true, beyond SymPy
     assert r.holds and r.proof == "numeric" and "120 random points" in r.detail
     assert "abs/max/min/sign" in r.detail
+
+
+def test_rounding_that_hides_a_value_is_not_a_counterexample():
+    import sympy
+
+    # 1/(1+e^-500) - 1/(1+e^-500)**2 is 0 at 50 and 100 digits (true value 7.1e-218): more digits decide
+    from difflab.check_numeric import _compare, _Evaluator
+    from difflab.parse import parse_expr_safe
+
+    f = parse_expr_safe("1/(1 + exp(-z))")
+    a = parse_expr_safe("1/(1 + exp(-z)) - 1/(1 + exp(-z))**2")
+    b = parse_expr_safe("exp(-z)/(1 + exp(-z))**2")
+    z = sorted(a.free_symbols, key=str)
+    ev = _Evaluator(a, b, [f], z, [])
+    assert _compare(ev, [500.0], 50)[0] == "agree"
+    assert _compare(ev, [0.3], 50)[0] == "agree"
+    assert _compare(_Evaluator(a, 2 * b, [f], z, []), [0.3], 50)[0] == "differ"
+    assert _compare(_Evaluator(a, b * (1 + sympy.Rational(1, 10**70)), [f], z, []), [0.3], 50)[0] == "differ"
+    assert check("1/(1 + exp(-z))", "z", "1/(1 + exp(-z)) - 1/(1 + exp(-z))**2").holds
