@@ -76,6 +76,7 @@ class _Walker:
         self.margin = margin
         self.max_magnitude = max_magnitude
         self.memo: dict[sympy.Basic, mpmath.mpf] = {}
+        self.branches: list[int] = []  # which side of each kink (abs: sign; max/min: winning argument)
 
     def value(self, node: sympy.Basic) -> mpmath.mpf:
         got = self.memo.get(node)
@@ -116,10 +117,12 @@ class _Walker:
             elif name in ("Max", "Min"):
                 gap = min(abs(a - b) for i, a in enumerate(args) for b in args[i + 1:])
                 _check(gap > m, f"{name} arguments are within {m:g} of a tie (a kink)", node, gap)
-        if name == "Max":
-            return max(args)
-        if name == "Min":
-            return min(args)
+        if name in ("Max", "Min"):
+            best = (max if name == "Max" else min)(args)
+            self.branches.append(args.index(best))
+            return best
+        if name == "Abs":
+            self.branches.append(int(mpmath.sign(args[0])))
         if name not in _MP:
             raise Outside(f"no mpmath twin for {name} in the domain walker")
         return _MP[name](*args)
@@ -127,6 +130,24 @@ class _Walker:
 
 def _env(symbols: Sequence[sympy.Symbol], x: Sequence[float]) -> dict[sympy.Symbol, mpmath.mpf]:
     return {s: mpmath.mpf(float(v)) for s, v in zip(symbols, x, strict=True)}
+
+
+def domain_check(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], x: Sequence[float],
+                 margin: float = 0.05, max_magnitude: float = 1e6) -> tuple[str | None, tuple[int, ...]]:
+    """``domain_problem`` and the side of every kink (abs, max, min) the point is on.
+
+    Why the sides: points a stencil apart can each keep their margin from a kink and still lie on
+    opposite sides of it; equal sides say the function is one smooth piece there.
+    """
+    with mpmath.workdps(WORK_DPS):
+        walker = _Walker(_env(symbols, x), margin, max_magnitude)
+        try:
+            walker.value(expr)
+        except Outside as err:
+            return str(err), ()
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError) as err:
+            return f"cannot evaluate {expr} there ({type(err).__name__}: {err})", ()
+    return None, tuple(walker.branches)
 
 
 def domain_problem(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], x: Sequence[float],
@@ -140,14 +161,7 @@ def domain_problem(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], x: Sequenc
     >>> domain_problem(sympy.log(x), [x], [0.01])
     'log argument is not above 0.05 in log(x) (the argument is 0.01)'
     """
-    with mpmath.workdps(WORK_DPS):
-        try:
-            _Walker(_env(symbols, x), margin, max_magnitude).value(expr)
-        except Outside as err:
-            return str(err)
-        except (ZeroDivisionError, ValueError, OverflowError, TypeError) as err:
-            return f"cannot evaluate {expr} there ({type(err).__name__}: {err})"
-    return None
+    return domain_check(expr, symbols, x, margin, max_magnitude)[0]
 
 
 def rounding_scale(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],

@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from difflab.fuzz_domain import domain_problem
+from difflab.fuzz_domain import domain_check
 from difflab.problem import Function
 from difflab.rules import RULES, expression_functions
 
@@ -207,13 +207,17 @@ def _as_function(function: Function | sympy.Expr | str) -> Function:
 @st.composite
 def points(draw, function: Function | sympy.Expr | str, *, min_value: float | SearchStrategy = -3.0,
            max_value: float | SearchStrategy = 3.0, min_margin: float | SearchStrategy = 0.05,
-           max_magnitude: float | SearchStrategy = 1e6,
+           max_magnitude: float | SearchStrategy = 1e6, clearance: float | SearchStrategy = 0.0,
            allow_singular: bool | SearchStrategy = False) -> np.ndarray:
     """Points (float arrays, one entry per variable) in ``[min_value, max_value]`` inside the domain.
 
     "Inside" means every subexpression is defined at least ``min_margin`` away from a domain edge,
-    pole or kink, and every intermediate value is at most ``max_magnitude`` in size.  With
-    ``allow_singular=True`` any point of the box is drawn (for testing how methods report trouble).
+    pole or kink, and every intermediate value is at most ``max_magnitude`` in size.  ``clearance``
+    asks the same of the cube of half-width ``clearance * max(|x_i|, 1)`` around the point (its
+    corners and axis points, all on the point's side of every kink): room for a finite-difference
+    stencil, whose reach (Richardson's Hessian: five steps of 1.4% in two directions) would otherwise
+    cross a kink the point itself keeps clear of.  With ``allow_singular=True`` any point of the box
+    is drawn (for testing how methods report trouble).
 
     >>> import sympy
     >>> from difflab.strategies import points
@@ -230,9 +234,20 @@ def points(draw, function: Function | sympy.Expr | str, *, min_value: float | Se
     x = np.array(draw(st.lists(coord, min_size=f.n, max_size=f.n)), dtype=float)
     if not _option(draw, allow_singular) and f.expr is not None:
         margin, cap = float(_option(draw, min_margin)), float(_option(draw, max_magnitude))
-        problem = domain_problem(f.expr, f.symbols, x, margin, cap)
+        problem, sides = domain_check(f.expr, f.symbols, x, margin, cap)
         assume(problem is None)
+        reach = float(_option(draw, clearance)) * np.maximum(np.abs(x), 1.0)
+        for probe in _neighbours(x, reach) if reach.any() else []:
+            assume(domain_check(f.expr, f.symbols, probe, margin, cap) == (None, sides))
     return x
+
+
+def _neighbours(x: np.ndarray, reach: np.ndarray) -> list[np.ndarray]:
+    """The 2n axis points and the 2**n corners of the cube ``x +- reach`` (n <= 3 in practice)."""
+    n = x.size
+    out = [x + s * reach[i] * np.eye(n)[i] for i in range(n) for s in (-1.0, 1.0)]
+    signs = np.array(np.meshgrid(*[[-1.0, 1.0]] * n)).reshape(n, -1).T
+    return out + [x + s * reach for s in signs] if n <= 4 else out
 
 
 @st.composite
@@ -243,7 +258,8 @@ def functions(draw, *, variables: Sequence[str] | SearchStrategy = ("x", "y"),
               allow_singular: bool | SearchStrategy = False,
               min_value: float | SearchStrategy = -3.0, max_value: float | SearchStrategy = 3.0,
               min_margin: float | SearchStrategy = 0.05,
-              max_magnitude: float | SearchStrategy = 1e6) -> FunctionAt:
+              max_magnitude: float | SearchStrategy = 1e6,
+              clearance: float | SearchStrategy = 0.0) -> FunctionAt:
     """A ``difflab.Function`` drawn by ``expressions()`` and a point drawn by ``points()`` for it.
 
     The Function's variables are all of ``variables`` (in that order), even when the drawn
@@ -262,5 +278,5 @@ def functions(draw, *, variables: Sequence[str] | SearchStrategy = ("x", "y"),
     assume(expr.free_symbols)  # a constant has nothing to differentiate
     f = Function(expr, variables=[s.name for s in symbols])
     x = draw(points(f, min_value=min_value, max_value=max_value, min_margin=min_margin,
-                    max_magnitude=max_magnitude))
+                    max_magnitude=max_magnitude, clearance=clearance))
     return FunctionAt(f, x)

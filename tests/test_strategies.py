@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from difflab.fuzz_domain import domain_problem, rounding_scale
+from difflab.fuzz_domain import domain_check, domain_problem, rounding_scale
 from difflab.rules import RULES
 from difflab.strategies import OPERATORS, FunctionAt, expressions, functions, points
 
@@ -123,6 +123,26 @@ def test_bad_options_raise_invalid_argument():
 @given(points("log(x) + sqrt(2 - y)", min_value=-3.0, max_value=3.0))
 def test_points_respect_a_given_function_and_box(x):
     assert 0.05 < x[0] <= 3.0 and -3.0 <= x[1] < 2.0 - 0.05**2
+
+
+@settings(max_examples=30)
+@given(points("max(x, y)", clearance=0.1))
+def test_clearance_keeps_the_whole_stencil_cube_off_a_kink(x):
+    """Corners (x - rx, y + ry) and (x + rx, y - ry) stay 0.05 from the tie x == y, on the same side."""
+    rx, ry = 0.1 * np.maximum(np.abs(x), 1.0)
+    assert abs(x[0] - x[1]) > 0.05 + rx + ry - 1e-12
+
+
+def test_clearance_rejects_a_point_whose_stencil_crosses_the_kink():
+    """Found by difflab fuzz: Max(x, y) at (0, 0.0625) is 0.0625 from the kink, but Richardson's Hessian
+    probes reach 0.07 in each coordinate; its estimate then missed the error (0.59 > 0.46)."""
+    from difflab.strategies import _neighbours
+
+    x, y = sympy.symbols("x y", real=True)
+    p = np.array([0.0, 0.0625])
+    assert domain_check(sympy.Max(x, y), [x, y], p) == (None, (1,))  # y wins
+    around = {domain_check(sympy.Max(x, y), [x, y], q) for q in _neighbours(p, 0.1 * np.ones(2))}
+    assert around - {(None, (1,))}
 
 
 @settings(max_examples=20)
