@@ -49,6 +49,8 @@ ROUND_ULPS = 1.0  # evaluation error of one real probe, in units of eps * (|f| +
 COMPLEX_ULPS = 2.0  # the same for Im f / t, in units of eps * (|Im f / t| + |Re f| / typ)
 NOISE_FACTOR = 2.0  # measured noise level (``_noise``) -> bound on the error of one probe value
 NOISE_CAP = 30.0  # measured noise is trusted up to 30 times the ulp model (beyond: smooth part)
+UNDERFLOW_ULPS = 8.0  # intermediate imaginary parts that may each lose up to the smallest normal number
+TINY = float(np.finfo(float).tiny)
 COMPLEX_STEP = 1e-100  # relative imaginary step: h**2 f'''/6 vanishes unless |f'''/f'| > 1e180
 RICHARDSON_STEPS = (5, 4, 3, 2, 1)  # central differences at k*h: value (order 8) from 1..4, check 2..5
 _RICHARDSON_KAPPA = Fraction(1, 24)  # |C_value| / |C_value - C_check| = 1 / (5**2 - 1)
@@ -314,6 +316,8 @@ def _run(fun: Callable, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan
             base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
         ulps = COMPLEX_ULPS if cplx else ROUND_ULPS
         model = ulps * EPS * base
+        if cplx:  # Im parts below the normal range underflow (2*x*t with x = 1e-303): f' * t lost to ~tiny
+            model = model + UNDERFLOW_ULPS * TINY / np.abs(imult * t[idir])
         level = min(_noise(keys, v, bad), NOISE_CAP * model.max())
         noise = np.maximum(model, NOISE_FACTOR * level)
         uniq, inv = np.unique(E * m + P, return_inverse=True)

@@ -124,6 +124,7 @@ def test_exact_gradients_property(case):
 @settings(max_examples=15, derandomize=True)
 @given(fp._cases())
 @example(_case("exp(x)*sin(y)", [1.0, 2.0]))
+@example(_case("log(x**2 + 1)", [1.3422730366233884e-303]))  # complex step: Im part underflowed, estimate 0
 def test_fd_gradients_property(case):
     fp.check_fd_gradients(case)
 
@@ -167,10 +168,7 @@ DISHONEST = [("sin(exp(2*x))", 2.0, "complex-step", COMPLEX_STEP),
              ("sin(exp(x))", 2.078125, "complex-step", COMPLEX_STEP),
              ("sin(exp(2*x))", 2.0, "richardson", CANCELLATION),
              ("exp(exp(sin((x**2 + 1)**(3/2))))", 2.0, "complex-step", COMPLEX_STEP),
-             ("x/(x**2 + 1) + 1/2", -1.0, "fd-five-point", CANCELLATION),
-             ("log(x**2 + 1)", 1.3422730366233884e-303, "complex-step",
-              "finite_diff: Im f(x + i t) underflows (2 x t = 2.7e-403) to 0, reported as exact (estimate 0) "
-              "though f'(x) = 2.7e-303")]
+             ("x/(x**2 + 1) + 1/2", -1.0, "fd-five-point", CANCELLATION)]
 
 
 @pytest.mark.parametrize(("text", "x", "method"), [
