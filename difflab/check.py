@@ -179,6 +179,9 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
     if verdict.mismatch is not None:
         return _wrong(difference, truth, claim, ctx, verdict.mismatch, (what, claimed_as),
                       f"random point {verdict.points} of up to {points}")
+    if verdict.undefined_claim is not None:
+        return _wrong(difference, truth, claim, ctx, verdict.undefined_claim, (what, claimed_as),
+                      f"{claimed_as} is undefined where {what} is defined")
     proof = check_symbolic.prove_zero(difference, settings.budget)
     if proof.constant is not None:
         return CheckResult(False, None, str(proof.constant), None,
@@ -186,13 +189,10 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
                            f"{proof.constant} (strategy '{proof.tried[-1]}'), below the numeric test's "
                            "resolution")
     if not verdict.agree:
-        if proof.zero is not None and verdict.undefined_claim is None:
+        if proof.zero is not None:
             return CheckResult(True, "symbolic", "0", None,
                                f"holds: SymPy proved truth - claim = 0 (strategy '{proof.zero}'); no point "
                                "inside the domain was found for a numeric confirmation")
-        if verdict.undefined_claim is not None:
-            return _wrong(difference, truth, claim, ctx, verdict.undefined_claim, (what, claimed_as),
-                          "the claim is undefined where the derivative is defined")
         return CheckResult(False, None, check_symbolic.present(difference, ctx.abbreviations), None,
                            f"undecided: no point was found (of {verdict.candidates} drawn) where the "
                            "function and both sides are real and finite; not reported as holding")
@@ -202,6 +202,10 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
         return CheckResult(True, "symbolic", "0", None,
                            f"holds: SymPy simplified truth - claim to 0 (strategy '{proof.zero}'), and the "
                            f"two sides agree at {how} ({seconds:.2f} s)")
+    residual = _residual(proof.best, difference, truth, claim, symbols, ctx, settings, guards, order)
+    if residual is not None:
+        return _wrong(difference, truth, claim, ctx, residual, (what, claimed_as),
+                      f"SymPy's reduced difference {proof.best} is nonzero there, below the 100-digit test")
     tried = ", ".join(proof.tried)
     shown = check_symbolic.present(proof.best if proof.best is not None else difference, ctx.abbreviations)
     caveat = ("; the sides contain abs/max/min/sign, whose branches the points can only sample "
@@ -210,6 +214,23 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
                        f"holds numerically: the two sides agree to {settings.dps} significant digits at "
                        f"{how}; SymPy did not reduce truth - claim to 0 within {settings.budget:g} s "
                        f"(tried: {tried}){caveat}")
+
+
+def _residual(best: sympy.Expr | None, difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr,
+              symbols: list, ctx: Context, settings: Settings, guards: Sequence[sympy.Expr],
+              order: int) -> dict | None:
+    """A counterexample from SymPy's reduced form of truth - claim, when that form is clearly nonzero.
+
+    Why: the sides may agree to 100 digits and still differ (``claim = truth + exp(-1000)*x``); the
+    reduced difference (``-exp(-1000)*x``) has no cancellation left, so evaluating *it* decides.
+    """
+    reduced = difference if best is None else best
+    test = check_numeric.identity_test(reduced, sympy.S.Zero, symbols, guards=guards, points=8,
+                                       dps=settings.dps, seed=settings.seed, order=order, f_scale=False)
+    if test.mismatch is None:
+        return None
+    return check_numeric.at_point(truth, claim, symbols, test.mismatch["point"], guards=guards,
+                                  abbreviations=ctx.values(), dps=settings.dps)
 
 
 def _has_kinks(*exprs: sympy.Expr) -> bool:
@@ -234,7 +255,7 @@ def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Co
     values = (f"{what} is {cex['true_value']:.12g} but {claimed_as} gives {claimed:.12g}"
               if claimed is not None else f"{what} is {cex['true_value']:.12g} but {claimed_as} is undefined")
     if claimed is not None:
-        basis = f"relative difference {cex['relative_difference']:.1e}, {basis}"
+        basis = f"relative difference {cex['relative_difference_digits']}, {basis}"
     detail = f"does not hold: at {at or 'every point'} {values} ({basis})"
     if hint:
         detail += f"; {hint}"

@@ -73,8 +73,9 @@ class _Evaluator:
 
     def __init__(self, lhs: sympy.Expr, rhs: sympy.Expr, guards: Sequence[sympy.Expr],
                  symbols: Sequence[sympy.Symbol], abbreviations: Sequence[tuple[str, sympy.Expr]],
-                 order: int = 1):
+                 order: int = 1, f_scale: bool = True):
         self.order = order
+        self.f_scale = f_scale and bool(guards)
         self.symbols = list(symbols)
         self.names = [s.name for s in self.symbols]
         self.nguards = len(guards)
@@ -164,7 +165,7 @@ def _judge(ev: _Evaluator, point: Sequence[Any], lo: list, hi: list, lo_dps: int
         drift = abs(t - lo[0]) + abs(c - lo[1])
         gap = abs(t - c)
         size = max(abs(t), abs(c))
-        if ev.nguards and hi[2] is not None:
+        if ev.f_scale and hi[2] is not None:
             reach = max([mpmath.mpf(1)] + [abs(mpmath.mpf(v)) for v in point])
             size = max(size, abs(hi[2]) / reach ** ev.order)
         ten = mpmath.mpf(10)
@@ -178,13 +179,14 @@ def _judge(ev: _Evaluator, point: Sequence[Any], lo: list, hi: list, lo_dps: int
 def identity_test(lhs: sympy.Expr, rhs: sympy.Expr, symbols: Sequence[sympy.Symbol], *,
                   guards: Sequence[sympy.Expr] = (), abbreviations: Sequence[tuple[str, sympy.Expr]] = (),
                   points: int = DEFAULT_POINTS, dps: int = DEFAULT_DPS, seed: int = 0,
-                  order: int = 1) -> NumericVerdict:
+                  order: int = 1, f_scale: bool = True) -> NumericVerdict:
     """Compare ``lhs`` and ``rhs`` at ``points`` random points inside the domain of both (and of guards).
 
     Stops at the first disagreement, which becomes the counterexample (moved to a short decimal point
-    when the disagreement survives rounding the coordinates, so a user can retype it).
+    when the disagreement survives rounding the coordinates, so a user can retype it). ``f_scale=False``
+    judges on the sides' own scale (for a difference with no cancellation left, compared with 0).
     """
-    ev = _Evaluator(lhs, rhs, guards, symbols, abbreviations, order)
+    ev = _Evaluator(lhs, rhs, guards, symbols, abbreviations, order, f_scale)
     rng = random.Random(seed)
     weights = {name: 1.0 for name in _FAMILIES}
     used = dict.fromkeys(_FAMILIES, 0)
@@ -265,8 +267,10 @@ def _counterexample(ev: _Evaluator, point: Sequence[Any], low: list, high: list,
     if claim_v is not None:
         with mpmath.workdps(MAX_DPS):
             scale = max(abs(true_v), abs(claim_v))
+            rel = abs(true_v - claim_v) / scale if scale else mpmath.mpf(0)
             out["difference"] = float(true_v - claim_v)
-            out["relative_difference"] = float(abs(true_v - claim_v) / scale) if scale else 0.0
+            out["relative_difference"] = float(rel)
+            out["relative_difference_digits"] = mpmath.nstr(rel, 3)   # floats underflow below 1e-308
     else:
         out["note"] = "the claim is not defined (not real or not finite) here, the derivative is"
     start = 2 + ev.nguards
@@ -274,6 +278,18 @@ def _counterexample(ev: _Evaluator, point: Sequence[Any], low: list, high: list,
         out["abbreviations"] = {name: (None if v is None else float(v))
                                 for name, v in zip(ev.abbreviations, high[start:], strict=True)}
     return out
+
+
+def at_point(lhs: sympy.Expr, rhs: sympy.Expr, symbols: Sequence[sympy.Symbol], point: dict[str, float], *,
+             guards: Sequence[sympy.Expr] = (), abbreviations: Sequence[tuple[str, sympy.Expr]] = (),
+             dps: int = DEFAULT_DPS) -> dict[str, Any] | None:
+    """Both sides at one point, at ``MAX_DPS`` digits, as a counterexample record (None: undefined)."""
+    ev = _Evaluator(lhs, rhs, guards, symbols, abbreviations)
+    coords = [point[name] for name in ev.names]
+    values = ev.values(coords, MAX_DPS)
+    if values is None or values[0] is None:
+        return None
+    return _counterexample(ev, coords, values, values, dps)
 
 
 def describe(verdict: NumericVerdict) -> str:

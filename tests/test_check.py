@@ -284,3 +284,18 @@ def test_rounding_that_hides_a_value_is_not_a_counterexample():
     assert _compare(_Evaluator(a, 2 * b, [f], z, []), [0.3], 50)[0] == "differ"
     assert _compare(_Evaluator(a, b * (1 + sympy.Rational(1, 10**70)), [f], z, []), [0.3], 50)[0] == "differ"
     assert check("1/(1 + exp(-z))", "z", "1/(1 + exp(-z)) - 1/(1 + exp(-z))**2").holds
+
+
+def test_differences_beyond_any_fixed_precision_are_caught_from_the_reduced_difference():
+    r = check("x**2", "x", "2*x + exp(-1000)*x")       # agrees with the truth to 434 digits
+    assert not r.holds
+    x = r.counterexample["point"]["x"]
+    rel = mpmath.exp(-1000) * x / (2 * x + mpmath.exp(-1000) * x)
+    assert r.counterexample["relative_difference_digits"] == mpmath.nstr(rel, 3)
+
+
+def test_claim_undefined_on_part_of_the_domain_does_not_hold():
+    # d/dx x = 1 for every x; log(x**2)/(2*log(x)) = 1 only for x > 0 (log(x) is not real for x < 0)
+    r = check("x", "x", "log(x**2)/(2*log(x))")
+    assert not r.holds and r.counterexample["point"]["x"] < 0
+    assert r.counterexample["claimed_value"] is None
