@@ -94,21 +94,34 @@ def _counterexample_rows(cex: dict[str, Any] | None, claim_word: str,
     return rows
 
 
+def _d(wrt: str) -> str:
+    """"d/dx" or "d2/dx dy" for wrt "x" or "x,y"."""
+    names = [w.strip() for w in wrt.split(",") if w.strip()]
+    if len(names) == 1:
+        return f"d/d{names[0]}"
+    if len(set(names)) == 1:
+        return f"d{len(names)}/d{names[0]}{len(names)}"
+    return f"d{len(names)}/" + " ".join(f"d{n}" for n in names)
+
+
 def _lines(rows: list[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
 
 
 def _claim_table(head: dict[str, Any], result: CheckResult) -> str:
-    rows = [("derivative", f"d/d{head['wrt']} of {head['function']}"), ("claim", head["claim"])]
+    rows = [("derivative", f"{_d(head['wrt'])} of {head['function']}"), ("claim", head["claim"])]
     rows += [(f"  {k}", f"= {v}") for k, v in head["abbreviations"].items()]
-    rows += [("verdict", _verdict(result)), ("truth - claim", result.difference)]
+    shown = result.difference
+    if result.holds and result.proof == "numeric":
+        shown = f"0 numerically (SymPy's best form: {shown})"
+    rows += [("verdict", _verdict(result)), ("truth - claim", shown)]
     rows += _counterexample_rows(result.counterexample, "claimed value")
     return _lines(rows) + "\n\n" + result.detail
 
 
 def _derivation_table(head: dict[str, Any], result: CheckResult) -> str:
-    out = [f"{head['title'] or head['file']}", f"d/d{head['wrt']} of {head['function']}"]
+    out = [f"{head['title'] or head['file']}", f"{_d(head['wrt'])} of {head['function']}"]
     out += [f"  {k} = {v}" for k, v in head["abbreviations"].items()]
     steps = [(s["step"], "ok" if s["status"] == "ok" else "WRONG", "yes" if s["equals_derivative"] else "no",
               s["expr"] + (f"   # {s['note']}" if s["note"] else "")) for s in result.steps]
