@@ -168,6 +168,7 @@ DISHONEST = [("sin(exp(2*x))", 2.0, "complex-step", COMPLEX_STEP),
              ("sin(exp(x))", 2.078125, "complex-step", COMPLEX_STEP),
              ("sin(exp(2*x))", 2.0, "richardson", CANCELLATION),
              ("exp(exp(sin((x**2 + 1)**(3/2))))", 2.0, "complex-step", COMPLEX_STEP),
+             ("log(log(x**2 + 1)**2 + 1)", 1e-20, "complex-step", COMPLEX_STEP),  # 1 + x**2 rounds to 1
              ("x/(x**2 + 1) + 1/2", -1.0, "fd-five-point", CANCELLATION)]
 
 
