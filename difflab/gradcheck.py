@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from difflab import finite_diff, pytree
-from difflab.errors import InputError
+from difflab.errors import DifflabError, InputError
 
 EPS = float(np.finfo(float).eps)
 REL_ULPS = 128.0          # relative slack for a correct formula evaluated differently (~2.8e-14)
@@ -329,8 +329,16 @@ def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = 
     compared, refs, skipped, notes, found, vetted = [], [], [], [], [], {}
     entries, worst = 0, 0.0
     for label, v in todo:
-        with np.errstate(all="ignore"):
-            value = p.value(v)
+        try:
+            with np.errstate(all="ignore"):
+                value = p.value(v)
+        except DifflabError:
+            raise
+        except Exception as err:  # noqa: BLE001 -- a probe outside what the user's code accepts
+            if label == "given":
+                raise
+            skipped.append(f"{label} {_short(v)}: fn raised {type(err).__name__}: {err}")
+            continue
         if not np.isfinite(value):
             skipped.append(f"{label} {_short(v)}: fn is not finite there")
             continue
@@ -347,7 +355,15 @@ def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = 
         if not np.all(np.isfinite(g)):
             skipped.append(f"{label} {_short(v)}: the reference gradient is not finite there")
             continue
-        claimed = p.claimed(v)
+        try:
+            claimed = p.claimed(v)
+        except DifflabError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            if label == "given":
+                raise
+            skipped.append(f"{label} {_short(v)}: grad_fn raised {type(err).__name__}: {err}")
+            continue
         jitter = _claimed_noise(p, v, claimed, rng)
         scale = float(np.max(np.abs(g)))
         tol = (2 * err + 4 * (noise + jitter) + REL_ULPS * EPS * np.maximum(np.abs(g), np.abs(claimed))

@@ -165,3 +165,15 @@ def test_bad_input():
     assert str(err.value) == "fn must return a scalar; it returned shape (3,)"
     with pytest.raises(InputError, match="x must be finite"):
         gradcheck(lambda x: dnp.sum(x), lambda x: x, np.array([1.0, np.nan]))
+
+
+def test_probes_the_code_refuses_are_skipped_and_said():
+    def f(x):
+        if np.any(np.asarray(getattr(x, "value", x)) < -5):
+            raise ValueError("inputs below -5 are not supported")
+        return dnp.sum(x ** 2)
+
+    report = gradcheck(f, lambda x: 2 * x, np.array([1.0, 2.0]))
+    assert report.ok
+    assert any(s.startswith("saturated -") and "fn raised ValueError: inputs below -5" in s
+               for s in report.skipped)
