@@ -49,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
                              "variable, the abbreviations and the steps)")
         derivation = load_derivation(text)
         result = check_derivation(derivation, **settings)
-        head = {"file": text, "title": derivation.title, "function": derivation.function,
-                "wrt": derivation.variable, "abbreviations": derivation.abbreviations}
+        head = {"file": text, "title": derivation.title, "source": derivation.source,
+                "function": derivation.function, "wrt": derivation.variable,
+                "abbreviations": derivation.abbreviations}
         emit(args, {**head, **_data(result)}, _derivation_table(head, result))
     else:
         if not args.wrt or not args.claim:
@@ -121,7 +122,8 @@ def _claim_table(head: dict[str, Any], result: CheckResult) -> str:
 
 
 def _derivation_table(head: dict[str, Any], result: CheckResult) -> str:
-    out = [f"{head['title'] or head['file']}", f"{_d(head['wrt'])} of {head['function']}"]
+    out = [f"{head['title'] or head['file']}"] + ([f"({head['source']})"] if head["source"] else [])
+    out.append(f"{_d(head['wrt'])} of {head['function']}")
     out += [f"  {k} = {v}" for k, v in head["abbreviations"].items()]
     steps = [(s["step"], "ok" if s["status"] == "ok" else "WRONG", "yes" if s["equals_derivative"] else "no",
               s["expr"] + (f"   # {s['note']}" if s["note"] else "")) for s in result.steps]
