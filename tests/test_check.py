@@ -299,3 +299,26 @@ def test_claim_undefined_on_part_of_the_domain_does_not_hold():
     r = check("x", "x", "log(x**2)/(2*log(x))")
     assert not r.holds and r.counterexample["point"]["x"] < 0
     assert r.counterexample["claimed_value"] is None
+
+
+def test_a_strategy_that_runs_away_cannot_hang_a_check(monkeypatch):
+    import threading
+    import time
+
+    from difflab import check_symbolic
+
+    def runaway(d):
+        while True:          # pure Python: stopped by the budget's asynchronous exception
+            sum(range(1000))
+
+    monkeypatch.setattr(check_symbolic, "STRATEGIES", (("runaway", runaway),))
+    before = threading.active_count()
+    start = time.monotonic()
+    r = check("x**3", "x", "3*(x + 1)**2 - 6*x - 3", budget=0.5)
+    assert time.monotonic() - start < 5
+    assert r.holds and r.proof == "numeric" and "runaway (over budget)" in r.detail
+    for _ in range(50):       # the abandoned worker stops too
+        if threading.active_count() <= before:
+            break
+        time.sleep(0.05)
+    assert threading.active_count() <= before
