@@ -123,7 +123,9 @@ def _wrt_symbols(wrt: str | Sequence[str], expr: sympy.Expr, ctx: Context) -> li
             raise InputError(f"'{name}' is an abbreviation, not a variable: differentiate with respect to "
                              f"one of the function's variables ({variables})")
         if name not in by_name:
-            raise InputError(f"the function does not depend on '{name}' (its variables: {variables})")
+            hint = ("" if ctx.let else
+                    "; if a name in it stands for an expression, define it with --let NAME=EXPR")
+            raise InputError(f"the function does not depend on '{name}' (its variables: {variables}){hint}")
         out.append(by_name[name])
     return out
 

@@ -198,7 +198,8 @@ def test_bad_abbreviations_and_variables():
                               "the function's variables (b, w1, w2, x1, x2, y)")
     with pytest.raises(InputError) as err:
         check("x**2", "q", "2*x")
-    assert str(err.value) == "the function does not depend on 'q' (its variables: x)"
+    assert str(err.value) == ("the function does not depend on 'q' (its variables: x); "
+                              "if a name in it stands for an expression, define it with --let NAME=EXPR")
     with pytest.raises(ParseError):
         check("x**2", "x", "__import__('os')")
     with pytest.raises(InputError, match="points must be a positive integer"):

@@ -57,7 +57,8 @@ def test_numeric_verdict_is_labelled(capsys):
     (["check", "x**2", "--claim", "2*x"],
      "difflab check: error: check needs --wrt VAR (or a derivation FILE.toml)"),
     (["check", "x**2", "--wrt", "q", "--claim", "2*x"],
-     "difflab check: error: the function does not depend on 'q' (its variables: x)"),
+     "difflab check: error: the function does not depend on 'q' (its variables: x); "
+     "if a name in it stands for an expression, define it with --let NAME=EXPR"),
     (["check", "x**2", "--wrt", "x", "--claim", "2x"],
      "difflab check: error: cannot parse expression at position 2: implicit multiplication is not allowed "
      "(hint: write 2*x instead)"),
