@@ -26,3 +26,15 @@ def test_seed_claim_verdict(seed, what, f, wrt, claim, let, right):
 
 def test_the_list_covers_eleven_wrong_claims():
     assert sum(not c[-1] for c in SEED_CLAIMS) == 11
+
+
+def test_tour_section_runs_and_writes_its_table(tmp_path):
+    from difflab.tour_sections import derivations
+
+    said: list[str] = []
+    derivations.run(tmp_path, said.append)
+    text = "\n".join(said)
+    assert ("42 claims: 31 right, 11 wrong; difflab agrees with the hand analysis of the chain rule on "
+            "42 of 42") in text
+    assert "W1[1, 0]" in text and "np.allclose(s*(1 + s), s*(1 - s)) (rtol 1e-5, atol 1e-8): True" in text
+    assert "seed002_logloss_wrong_middle_step.toml" in (tmp_path / "derivations.md").read_text()

@@ -129,6 +129,30 @@ def _gradcheck_demo(say: Callable[[str], None]) -> None:
     say("  difflab.gradcheck (per-entry relative errors, exact reverse-mode reference):")
     say("```\n" + report.text() + "\n```")
 
+    X = np.array([[3.0, 0.0], [0.0, 2.0], [1.0, 3.0], [2.0, 1.0]])
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    params = {"W1": np.array([[0.4, -0.7], [-0.3, 0.5]]), "b1": np.array([0.1, -0.2]),
+              "w": np.array([0.8, -0.6]), "b": 0.05}
+
+    def loss(p, X, y):
+        a = dnp.sigmoid(dnp.matmul(X, p["W1"]) + p["b1"])
+        yh = dnp.sigmoid(dnp.matmul(a, p["w"]) + p["b"])
+        return dnp.mean(-y * dnp.log(yh) - (1 - y) * dnp.log(1 - yh))
+
+    def seed_grad(p, X, y):
+        """Backprop by hand, with seed 002's w21 mistake (w2 where the chain rule gives w1)."""
+        a = 1 / (1 + np.exp(-(X @ p["W1"] + p["b1"])))
+        yh = 1 / (1 + np.exp(-(a @ p["w"] + p["b"])))
+        dz = (yh - y) / len(y)
+        dZ1 = np.outer(dz, p["w"]) * a * (1 - a)
+        gW1 = X.T @ dZ1
+        gW1[1, 0] = np.sum(X[:, 1] * dz * p["w"][1] * a[:, 0] * (1 - a[:, 0]))
+        return {"W1": gW1, "b1": dZ1.sum(axis=0), "w": a.T @ dz, "b": dz.sum()}
+
+    say("\nUser code: the 2-2-1 network's hand-written backprop with seed 002's w21 mistake (W1[1, 0] is "
+        "w21), on seed 002's four reviews:")
+    say("```\n" + gradcheck(loss, seed_grad, params, args=(X, y)).text() + "\n```")
+
 
 def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
     say("Every derivative the seed notes state, put to dl.check (function, variable, claim, abbreviations "
