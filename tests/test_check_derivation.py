@@ -28,6 +28,7 @@ EXPECTED = {
     "seed002_network_221_w21_wrong_weight.toml": (False, 1, []),
     "seed002_network_221_w1_sign.toml": (False, 1, [2]),
     "network_221_w11_deliberate_mistake.toml": (False, 2, [1, 3]),
+    "seed003_backprop_chain.toml": (True, None, [1, 2, 3]),
 }
 
 
