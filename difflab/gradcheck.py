@@ -392,6 +392,7 @@ def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = 
 
 def assert_gradient(fn: Callable, grad_fn: Callable, x: Any, **options: Any) -> GradcheckReport:
     """``gradcheck`` that raises ``AssertionError`` with the report when any entry disagrees."""
+    __tracebackhide__ = True  # pytest shows the caller's line and the report, not this frame
     report = gradcheck(fn, grad_fn, x, **options)
     if not report.ok:
         raise AssertionError(report.text())
