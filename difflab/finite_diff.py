@@ -51,6 +51,8 @@ NOISE_FACTOR = 2.0  # measured noise level (``_noise``) -> bound on the error of
 NOISE_CAP = 30.0  # measured noise is trusted up to 30 times the ulp model (beyond: smooth part)
 UNDERFLOW_ULPS = 8.0  # intermediate imaginary parts that may each lose up to the smallest normal number
 TINY = float(np.finfo(float).tiny)
+COND_ULPS = 4.0  # complex step: rounding of f's real intermediates, in units of eps * |sum_j x_j dD/dx_j|
+COND_REL = 2.0**-27  # relative shift of x that measures that sensitivity (linear regime, above the noise)
 COMPLEX_STEP = 1e-100  # relative imaginary step: h**2 f'''/6 vanishes unless |f'''/f'| > 1e180
 RICHARDSON_STEPS = (5, 4, 3, 2, 1)  # central differences at k*h: value (order 8) from 1..4, check 2..5
 _RICHARDSON_KAPPA = Fraction(1, 24)  # |C_value| / |C_value - C_check| = 1 / (5**2 - 1)
@@ -344,13 +346,22 @@ def _order(scheme: str, k: int) -> int:
     return _truncation(k, (_FIRST if k == 1 else _SECOND)[scheme])[0]
 
 
+def _shifted_rows(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Complex-step probes of the gradient at two slightly shifted copies of x (see ``gradient``)."""
+    n = x.size
+    shifted = [x * (1 + COND_REL), x * (1 + COND_REL * (-1.0) ** np.arange(n))]
+    X = np.concatenate([np.tile(xs, (n, 1)).astype(complex) for xs in shifted])
+    X[np.arange(2 * n), np.tile(np.arange(n), 2)] += 1j * np.tile(t, 2)
+    return X
+
+
 def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
              step: float | np.ndarray | None = None) -> FDResult:
     """Gradient of a batch-vectorized ``fun`` ((m, n) -> (m,)) at x, all probes in one call.
 
     ``step`` (float or (n,)) forces the step; None takes ``optimal_step``. The probes at twice the step
     that measure the truncation error are counted in ``nfev`` (central: 4n, forward/backward: 2n+1,
-    five-point: 6n, Richardson: 10n, complex step: 2n).
+    five-point: 6n, Richardson: 10n, complex step: 4n -- half of them measure its rounding sensitivity).
     """
     x, h, note = _prepare(x, scheme, step, 1)
     n = x.size
@@ -360,8 +371,26 @@ def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str
         for g, s in enumerate(levels):
             for i in range(n):
                 plan.terms.append((g, i, plan.probe((), (i, s)), 1.0))
-        value, error, nfev, status = _run(fun, x, np.zeros(n), h, plan, scheme, np.full(n, 2.0), note, 3.0)
-        return FDResult(value, error, nfev, h, status)
+        # Im f(x + it)/t has no cancellation of its own, but f's *real* intermediates are rounded (exp(4)
+        # to eps), and that reaches the imaginary part like a relative shift of x of about eps: near a
+        # zero of cos in sin(exp(2x)) it costs digits. Shifting x by a small relative amount (two sign
+        # patterns, so shifts of different coordinates cannot cancel in both) measures that sensitivity,
+        # in the same batched call as the other probes.
+        extra = _shifted_rows(x, h)
+        tail: list[np.ndarray] = []
+
+        def joint(X: np.ndarray) -> np.ndarray:
+            F = np.asarray(fun(np.concatenate([X, extra])))
+            tail.append(F[len(X):])
+            return F[:len(X)]
+
+        value, error, nfev, status = _run(joint, x, np.zeros(n), h, plan, scheme, np.full(n, 2.0), note, 3.0)
+        if tail and np.iscomplexobj(tail[0]):
+            with np.errstate(all="ignore"):
+                D = tail[0].imag.reshape(2, n) / h
+                sens = np.max(np.abs(D - value), axis=0) / COND_REL
+            error = error + COND_ULPS * EPS * np.where(np.isfinite(sens), sens, 0.0)
+        return FDResult(value, error, nfev + len(extra), h, status)
     levels = list(RICHARDSON_STEPS) if scheme == "richardson" else [1, 2]
     plan = _Plan(len(levels), n)
     for g, s in enumerate(levels):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sympy
 import pytest
+import sympy
 
 from difflab.errors import ParseError
 from difflab.parse import MAX_DEPTH, parse_expr_safe

@@ -13,6 +13,7 @@ import difflab as dl
 from difflab import symbolic
 from difflab.reference import ReferenceUnavailable, reference_gradient, reference_hessian, reference_value
 
+
 @pytest.fixture(autouse=True)
 def _high_precision():
     """Comparisons with the reference happen at 60 digits, not mpmath's default 15."""
