@@ -150,3 +150,11 @@ def test_console_script_is_installed():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["gradient"] == [6.0]
+
+
+def test_closed_pipe_is_quiet(tmp_path):
+    """`difflab tour | head -1`: the reader leaves early; no BrokenPipeError traceback."""
+    cmd = f"{sys.executable} -m difflab.cli tour --only foundation -o {tmp_path} | head -1"
+    proc = subprocess.run(["bash", "-c", "set -o pipefail; " + cmd], capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 141)
