@@ -21,6 +21,7 @@ from functools import cache
 import numpy as np
 import sympy
 
+from difflab.rule_kernels import fold
 from difflab.rules import expression_functions
 
 
@@ -274,21 +275,12 @@ def _op_for(node: sympy.Basic, table: dict) -> Callable:
     raise ValueError(f"no difflab.numpy operation for SymPy function '{name}'")
 
 
-def _fold(op: Callable) -> Callable:
-    def folded(*args):
-        acc = args[0]
-        for a in args[1:]:
-            acc = op(acc, a)
-        return acc
-    return folded
-
-
 @cache
 def _ops_table(dnp) -> dict:
     """SymPy head -> difflab.numpy callable; elementary heads from the rule table's own SymPy twins."""
     table: dict = {
-        sympy.Add: _fold(lambda a, b: a + b),
-        sympy.Mul: _fold(lambda a, b: a * b),
+        sympy.Add: fold(lambda a, b: a + b),
+        sympy.Mul: fold(lambda a, b: a * b),
         sympy.Pow: lambda a, b: a ** b,
     }
     x, y = sympy.symbols("_x _y")
@@ -300,7 +292,7 @@ def _ops_table(dnp) -> dict:
         # Only rows whose twin is a single SymPy head applied to the arguments (log1p's twin log(1+x) is not)
         if fn is None or head in (sympy.Add, sympy.Mul, sympy.Pow) or set(built.args) != set(syms):
             continue
-        table.setdefault(head, _fold(fn) if rule.arity == 2 else fn)
+        table.setdefault(head, fold(fn) if rule.arity == 2 else fn)
     from difflab.stable import NUMERIC_HEADS
 
     table.update({head: getattr(dnp, name) for head, name in NUMERIC_HEADS.items()})

@@ -227,18 +227,21 @@ def np_sign(x):
     return np.sign(np.real(x)) if np.iscomplexobj(x) else np.sign(x)
 
 
+def fold(fn: Callable) -> Callable:
+    """A binary operation applied left to right over any number of arguments (SymPy's n-ary Add, Max)."""
+    def folded(*args):
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a)
+        return out
+    return folded
+
+
 def lambdify_numpy() -> dict[str, Callable]:
     """``{SymPy printed name: NumPy kernel}`` for the rows whose kernels differ from plain NumPy.
 
     Mapping ``Abs``/``Max``/``Min``/``sign`` (and the fused classes) onto these kernels keeps a compiled
     expression complex-step friendly: the kernels continue |x|, max and min analytically.
     """
-    def fold(fn):
-        def folded(*args):
-            out = args[0]
-            for a in args[1:]:
-                out = fn(out, a)
-            return out
-        return folded
     return {"Abs": np_abs, "Max": fold(np_maximum), "Min": fold(np_minimum), "sign": np_sign,
             "sigmoid": np_sigmoid, "softplus": np_softplus, "log_sigmoid": np_log_sigmoid}
