@@ -11,51 +11,15 @@ is spent, so a runaway simplification can never hang a check (the numeric test t
 
 from __future__ import annotations
 
-import ctypes
-import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import sympy
 
+from difflab.budget import OverBudget, within  # one time-budget mechanism for every SymPy call
+
 DEFAULT_BUDGET = 4.0      # seconds for one proof attempt (all strategies together)
 DIFFERENCE_BUDGET = 1.5   # seconds for presenting a wrong claim's difference
-
-
-class OverBudget(Exception):
-    """A strategy did not finish in its share of the budget."""
-
-
-class _Stop(BaseException):
-    """Raised inside an abandoned worker so it stops at its next bytecode (SymPy is pure Python);
-    a BaseException so that SymPy's ``except Exception`` clauses do not swallow it."""
-
-
-def within(seconds: float, fn: Callable[..., Any], *args: Any) -> Any:
-    """``fn(*args)`` or ``OverBudget`` after ``seconds``; the abandoned worker is asked to stop."""
-    if seconds <= 0:
-        raise OverBudget("no time left")
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["value"] = fn(*args)
-        except _Stop:
-            pass
-        except BaseException as err:  # noqa: BLE001 -- re-raised in the caller
-            box["error"] = err
-
-    worker = threading.Thread(target=work, name="difflab-check", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        if worker.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stop))
-        raise OverBudget(f"{getattr(fn, '__name__', 'strategy')} took longer than {seconds:.2g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def _cancel(d: sympy.Expr) -> sympy.Expr:

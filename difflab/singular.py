@@ -19,7 +19,7 @@ Function's compiled value, gradient and Hessian (``symbolic.compile_*``, i.e. ``
   are below a quarter of double precision relative to the leading kept term (and inside the verified
   circle); outside it, the ordinary formula. A point that ``factor`` cancels uses the factored
   expression within half the distance to the next candidate instead.
-* Every SymPy call runs under a time budget (``singular_budget``); what did not finish is left out and
+* Every SymPy call runs under a time budget (``budget``); what did not finish is left out and
   said so in the notes, never waited for.
 
 Cost for ordinary functions: nothing -- the analysis runs only for one-variable expressions with a
@@ -38,8 +38,8 @@ import mpmath
 import numpy as np
 import sympy
 
+from difflab.budget import Budget, OverBudget
 from difflab.compile import Branch, to_numpy
-from difflab.singular_budget import Budget, OverBudget
 from difflab.singular_local import kink_arguments, localize
 from difflab.singular_series import horner, poly_coefficients, truncation_radius
 

@@ -24,8 +24,8 @@ import mpmath
 import numpy as np
 import sympy
 
+from difflab.budget import Budget
 from difflab.singular import EPS, analyze, point_at, real_zeros
-from difflab.singular_budget import Budget
 
 if TYPE_CHECKING:
     from difflab.problem import Function

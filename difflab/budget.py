@@ -1,4 +1,6 @@
-"""A time budget for SymPy calls (limit, series, solveset, factor) that cannot hang the caller.
+"""A time budget for SymPy calls (limit, series, solveset, factor, simplify) that cannot hang the caller.
+
+Used by the singularity analysis and by ``dl.check``'s symbolic proofs: one mechanism, one place.
 
 Why: ``sympy.limit`` of the second derivative of (t^2-4)/(t-2) at 2 ran for minutes; a compile that
 hangs would hang every command and the test suite. The call runs in a daemon thread; the caller waits at
