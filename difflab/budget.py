@@ -55,8 +55,14 @@ def within(seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) ->
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        _cancel(worker)
-        worker.join(0.5)
+        # An asynchronous exception can be lost: raised inside a garbage-collection callback that runs
+        # in the worker, it is printed and ignored, and the worker computes on. So it is sent again
+        # until the worker is gone (or 2 s have passed).
+        for _ in range(40):
+            _cancel(worker)
+            worker.join(0.05)
+            if not worker.is_alive():
+                break
         name = getattr(fn, "__name__", "sympy call")
         raise OverBudget(f"{name} did not finish within {seconds:g} s")
     if "error" in box:
