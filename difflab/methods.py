@@ -50,11 +50,13 @@ class Method:
                 value, error, nfev, *status = fn(f, point)
             except ReferenceUnavailable as err:
                 value, error, nfev, status = np.full(shape, np.nan), None, 0, [str(err)]
+            seconds = time.perf_counter() - start  # the method's time; the domain check below is ours
             fx = f.value(point)
-        seconds = time.perf_counter() - start
         value = np.asarray(value, dtype=float).reshape(shape)
         status_text = status[0] if status else "ok"
-        where = ", ".join(f"{n}={float(v):.17g}" for n, v in zip(f.variables, point, strict=True))
+        ok = status_text == "ok" and np.isfinite(fx) and np.all(np.isfinite(value))
+        pairs = zip(f.variables, point, strict=True)
+        where = "" if ok else ", ".join(f"{n}={float(v):.17g}" for n, v in pairs)
         if status_text == "ok" and not np.isfinite(fx):
             # Why check f itself: a derivative formula can be finite where f is not (d/dx log(x) at x=-1).
             status_text = (f"f is not finite at {where} (f = {fx}): outside the domain or at a pole; "
