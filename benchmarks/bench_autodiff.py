@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 import numpy as np  # noqa: E402
 
 import difflab.numpy as dnp  # noqa: E402
-from difflab import forward, reverse  # noqa: E402
+from difflab.engines import forward, reverse  # noqa: E402
 
 try:  # optional column
     import autograd  # noqa: E402
@@ -264,7 +264,9 @@ def main(argv=None) -> int:
                         help="skip the second run with glibc's allocator defaults (DIFFLAB_KEEP_HEAP=0)")
     args = parser.parse_args(argv)
     min_time = 0.3 if args.quick else 1.5
-    from difflab import allocator, reverse  # noqa: F401  (importing reverse applies the allocator policy)
+    from difflab.engines import (
+        allocator,  # noqa: F401  (importing reverse applies the allocator policy)
+        )
 
     malloc = allocator.state
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, "
@@ -274,7 +276,7 @@ def main(argv=None) -> int:
     if not args.no_untuned and not any(k in os.environ for k in UNTUNED):
         print("\nThe same again in a fresh process with glibc's defaults (DIFFLAB_KEEP_HEAP=0): a tape keeps")
         print("intermediates alive, and glibc then hands the freed heap back to the OS and page-faults it in")
-        print("again on the next call (what difflab.allocator avoids, as JAX's and PyTorch's caching")
+        print("again on the next call (what difflab.engines.allocator avoids, as JAX's and PyTorch's caching")
         print("allocators do):\n", flush=True)
         cmd = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if args.quick else [])
         subprocess.run(cmd, env={**os.environ, **UNTUNED}, check=True)

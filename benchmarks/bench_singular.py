@@ -24,8 +24,10 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 import difflab as dl  # noqa: E402
-from difflab import methods, singular, symbolic  # noqa: E402
-from difflab.compile import to_numpy  # noqa: E402
+from difflab.expr.compile import to_numpy  # noqa: E402
+from difflab.methods import registry as methods  # noqa: E402
+from difflab.methods import symbolic
+from difflab.singular import analysis as singular
 
 ORDINARY = ["x**3 + sin(x)*exp(y) - x*y", "exp(-x**2)*cos(3*x)", "log(x) + sqrt(x)*tanh(x)",
             "(x - y)**2/(1 + x**2 + y**2)", "sigmoid(w*x + b)*y - log(1 + exp(w))"]

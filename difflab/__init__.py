@@ -13,15 +13,15 @@ from importlib import import_module
 # check, report, sweep, gradcheck are imported eagerly because their modules share their names: importing
 # a submodule sets the package attribute of that name to the module, hiding a lazily re-exported function
 # the first time anyone imports the module; importing it here first makes the function win for good.
-from difflab.check import check
-from difflab.compare import compare, rel_error
+from difflab.claims.verdict import check
 from difflab.errors import DifflabError, InputError, ParseError
-from difflab.methods import gradient, hessian
-from difflab.parse import parse_expr_safe
-from difflab.problem import Function
-from difflab.report import report
+from difflab.expr.function import Function
+from difflab.expr.parse import parse_expr_safe
+from difflab.measure.comparison import compare, rel_error
+from difflab.measure.step_sweep import sweep
+from difflab.methods.registry import gradient, hessian
+from difflab.reports.data import report
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
-from difflab.sweep import sweep
 from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient reachable
 
 __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
@@ -30,8 +30,8 @@ __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", 
 
 # Re-exports from modules that load SymPy-free engines or optional parts on first use.
 _LAZY = {
-    "grad": ("difflab.functional", "grad"),
-    "value_and_grad": ("difflab.functional", "value_and_grad"),
+    "grad": ("difflab.engines.transforms", "grad"),
+    "value_and_grad": ("difflab.engines.transforms", "value_and_grad"),
     "newton": ("difflab.solvers.newton", "newton"),
 }
 

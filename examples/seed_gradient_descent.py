@@ -3,9 +3,8 @@
 Run: python examples/seed_gradient_descent.py
 """
 
-from difflab import datasets
-from difflab.methods import gradient
-from difflab.solvers import gradient_descent
+from difflab.methods.registry import gradient
+from difflab.solvers import datasets, gradient_descent
 
 loss = "(w0*1 + w1*2 + w2*3 - 0)**2"  # preds = (input * weights).sum(); error = preds - target
 for method in ("symbolic", "forward", "reverse", "fd-central", "complex-step"):

@@ -7,8 +7,7 @@ Run: python examples/seed_networks.py
 
 import numpy as np
 
-from difflab import datasets
-from difflab.solvers import Network, curve_agreement, gradient, train
+from difflab.solvers import Network, curve_agreement, datasets, gradient, train
 
 net = Network((2, 2, 1))  # sigmoid hidden units, sigmoid output, log-loss (in its stable softplus form)
 params = net.init(1)

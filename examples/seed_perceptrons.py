@@ -4,8 +4,14 @@ log-loss) and Rosenblatt's rule on separable and non-separable data.
 Run: python examples/seed_perceptrons.py
 """
 
-from difflab import datasets
-from difflab.solvers import fit_classifier, fit_regression, predict_linear, predict_proba, rosenblatt
+from difflab.solvers import (
+    datasets,
+    fit_classifier,
+    fit_regression,
+    predict_linear,
+    predict_proba,
+    rosenblatt,
+)
 
 for method in ("symbolic", "reverse", "fd-central"):
     r = fit_regression(datasets.HOUSES.X, datasets.HOUSES.y, method=method)

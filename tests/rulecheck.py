@@ -1,4 +1,4 @@
-"""The one generic checker for rows of ``difflab.rules`` (imported by test_rules.py).
+"""The one generic checker for rows of ``difflab.primitives.table`` (imported by test_rules.py).
 
 ``check_rule(rule, rng)`` -- an elementwise row (arity 1 or 2) at random points inside its domain:
   * its NumPy value against its mpmath twin (50 digits),
@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from difflab.rules import Rule, sample_domain
+from difflab.primitives.table import Rule, sample_domain
 
 DPS = 40
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 
 import difflab as dl
-from difflab import methods as registry
-from difflab.agreement import assert_methods_agree, derivative_scale
-from difflab.strategies import functions
+from difflab.methods import registry
+from difflab.testing.agreement import assert_methods_agree, derivative_scale
+from difflab.testing.strategies import functions
 
 EPS = np.finfo(float).eps
 

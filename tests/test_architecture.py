@@ -21,14 +21,14 @@ def imported_modules(path: pathlib.Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("engine", ["forward.py", "reverse.py"])
+@pytest.mark.parametrize("engine", ["engines/forward.py", "engines/reverse.py"])
 def test_engines_import_no_sympy(engine):
     assert not any(m == "sympy" or m.startswith("sympy.") for m in imported_modules(PACKAGE / engine))
 
 
 def test_symbolic_imports_no_engine():
-    engines = {"difflab.forward", "difflab.reverse", "difflab.functional", "difflab.finite_diff"}
-    assert not imported_modules(PACKAGE / "symbolic.py") & engines
+    engines = {"difflab.engines.forward", "difflab.engines.reverse", "difflab.engines.transforms", "difflab.engines.finite_diff"}
+    assert not imported_modules(PACKAGE / "methods" / "symbolic.py") & engines
 
 
 def test_no_eval_or_exec_on_text():

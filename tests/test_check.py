@@ -11,7 +11,7 @@ import mpmath
 import pytest
 
 import difflab as dl
-from difflab.check import check
+from difflab.claims.verdict import check
 from difflab.errors import InputError, ParseError
 
 LOSS = "-y*log(yh) - (1 - y)*log(1 - yh)"
@@ -272,8 +272,8 @@ def test_rounding_that_hides_a_value_is_not_a_counterexample():
     import sympy
 
     # 1/(1+e^-500) - 1/(1+e^-500)**2 is 0 at 50 and 100 digits (true value 7.1e-218): more digits decide
-    from difflab.check_numeric import _compare, _Evaluator
-    from difflab.parse import parse_expr_safe
+    from difflab.claims.numeric import _compare, _Evaluator
+    from difflab.expr.parse import parse_expr_safe
 
     f = parse_expr_safe("1/(1 + exp(-z))")
     a = parse_expr_safe("1/(1 + exp(-z)) - 1/(1 + exp(-z))**2")
@@ -306,8 +306,7 @@ def test_a_strategy_that_runs_away_cannot_hang_a_check(monkeypatch):
     import threading
     import time
 
-    from difflab import check_symbolic
-
+    from difflab.claims import symbolic as check_symbolic
     def runaway(d):
         while True:          # pure Python: stopped by the budget's asynchronous exception
             sum(range(1000))

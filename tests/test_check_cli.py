@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from difflab.cli import main
+from difflab.cli.entry import main
 
 
 def _run(capsys, *argv):

@@ -13,8 +13,8 @@ import pathlib
 
 import pytest
 
-from difflab.check_derivation import check_derivation, examples, examples_dir, load_derivation
-from difflab.cli import main
+from difflab.claims.derivation import check_derivation, examples, examples_dir, load_derivation
+from difflab.cli.entry import main
 from difflab.errors import InputError
 
 # file -> (holds, first wrong step, steps that equal the derivative)

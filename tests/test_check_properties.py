@@ -14,8 +14,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from difflab.check import check
-from difflab.parse import parse_expr_safe
+from difflab.claims.verdict import check
+from difflab.expr.parse import parse_expr_safe
 
 LEAVES = ["x", "y", "x*y", "(x + 1/2)", "(2*y - 1)", "3"]
 UNARY = ["exp({})", "sin({})", "sigmoid({})", "log(1 + ({})**2)", "tanh({})", "({})**2"]

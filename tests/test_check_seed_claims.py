@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from difflab.check import check
-from difflab.tour_sections.derivations import SEED_CLAIMS
+from difflab.claims.verdict import check
+from difflab.cli.tour.derivations import SEED_CLAIMS
 
 
 @pytest.mark.parametrize("seed, what, f, wrt, claim, let, right", SEED_CLAIMS,
@@ -29,7 +29,7 @@ def test_the_list_covers_eleven_wrong_claims():
 
 
 def test_tour_section_runs_and_writes_its_table(tmp_path):
-    from difflab.tour_sections import derivations
+    from difflab.cli.tour import derivations
 
     said: list[str] = []
     derivations.run(tmp_path, said.append)

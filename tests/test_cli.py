@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from difflab.cli import main
+from difflab.cli.entry import main
 
 
 def run(capsys, *argv: str):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
-from difflab.compare import rel_error
+from difflab.measure.comparison import rel_error
 
 # Function text, point, and the hand-written gradient as mpmath lambdas (x = tuple of mpf).
 CASES = [

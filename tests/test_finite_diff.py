@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from difflab import finite_diff as fd
+from difflab.engines import finite_diff as fd
 from difflab.errors import InputError
 
 NP = SimpleNamespace(

@@ -8,8 +8,8 @@ from rulecheck import rel
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.engines.transforms import METHODS
 from difflab.errors import InputError
-from difflab.functional import METHODS
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(6, 3))

@@ -14,11 +14,11 @@ from hypothesis import Phase, example, given, settings
 from hypothesis.errors import NonInteractiveExampleWarning
 
 import difflab as dl
-from difflab import fuzz_properties as fp
-from difflab.cli import main
-from difflab.fuzz import run_chunk, run_fuzz
-from difflab.reference import reference_gradient
-from difflab.strategies import FunctionAt, functions
+from difflab.cli.entry import main
+from difflab.methods.reference import reference_gradient
+from difflab.testing import properties as fp
+from difflab.testing.fuzz_runner import run_chunk, run_fuzz
+from difflab.testing.strategies import FunctionAt, functions
 
 
 def _case(text: str, point: list[float], variables=None) -> FunctionAt:
@@ -217,8 +217,8 @@ def test_fixed_crash_on_rewritten_constants(case):
 
 
 # ------------------------------------------------------------------------------------- docs, slow
-@pytest.mark.parametrize("module", ["difflab.strategies", "difflab.agreement", "difflab.fuzz_domain",
-                                    "difflab.fuzz"])
+@pytest.mark.parametrize("module", ["difflab.testing.strategies", "difflab.testing.agreement", "difflab.testing.domain",
+                                    "difflab.testing.fuzz_runner"])
 def test_docstring_examples_run(module):
     with warnings.catch_warnings():  # the docs show .example(), which Hypothesis flags outside a REPL
         warnings.simplefilter("ignore", NonInteractiveExampleWarning)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from difflab import datasets
 from difflab.errors import InputError
-from difflab.methods import gradient, names
+from difflab.methods.registry import gradient, names
+from difflab.solvers import datasets
 from difflab.solvers.gd import descend, gradient_descent
 from difflab.solvers.network import Network
 from difflab.solvers.network import gradient as net_gradient

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from difflab import methods
 from difflab.errors import InputError
+from difflab.methods import registry as methods
 from difflab.solvers import activations as acts
 from difflab.solvers.network import Network, curve_agreement, gradient, train, unflatten
 from difflab.solvers.providers import provider
@@ -224,7 +224,7 @@ def test_every_activation_and_head_every_route_agrees(hidden, output, loss, k):
 def test_activation_forms_agree():
     z = np.linspace(-30, 30, 241)
     zs = acts.Z
-    from difflab.compile import to_numpy
+    from difflab.expr.compile import to_numpy
     for name, a in acts.ACTIVATIONS.items():
         sym = to_numpy(a.sym(zs, 0.01), [zs])(z)
         assert np.allclose(sym, np.asarray(a.ops(z, 0.01)), rtol=1e-15, atol=0), name
@@ -263,7 +263,7 @@ def test_softmax_cross_entropy_delta_is_softmax_minus_y():
 
 
 def test_train_result_round_trip_and_xor_is_learned():
-    from difflab.datasets import XOR
+    from difflab.solvers.datasets import XOR
     net = Network((2, 3, 1), hidden="tanh")
     y01 = (XOR.y + 1) / 2
     r = train(net, net.init(0), XOR.X, y01, method="reverse", lr=1.0, epochs=1500)

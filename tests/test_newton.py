@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from difflab.errors import InputError
-from difflab.problem import Function
+from difflab.expr.function import Function
 from difflab.solvers.newton import classify, newton
 
 EXACT = ["symbolic", "forward", "reverse", "mpmath"]
@@ -92,7 +92,7 @@ def test_seed_2d_second_step_numbers_corrected():
     # there. Its H_xx and H_xy are those at the rounded point (2.58, 2.62), where H_yy = 9.6 y^2 + 4 =
     # 69.90: the seed's 69.39 is wrong (corrected value tested). The seed also writes
     # f_xx = 12x^2 + 8 - 0.4xy, but its own number 198.4 at (4, 4) uses the correct 12x^2 + 8 - 0.4y.
-    from difflab.methods import gradient, hessian
+    from difflab.methods.registry import gradient, hessian
 
     f = Function(SEED_2D)
     x, y = newton(SEED_2D, [4, 4], max_iter=1).iterates[1]

@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 from difflab.errors import ParseError
-from difflab.parse import MAX_DEPTH, parse_expr_safe
+from difflab.expr.parse import MAX_DEPTH, parse_expr_safe
 
 x, y, z = (sympy.Symbol(n, real=True) for n in "xyz")
 

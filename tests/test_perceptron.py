@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from difflab import functional, methods
-from difflab.datasets import HOUSES, SENTIMENT, SENTIMENT_PM, XOR
+from difflab.engines import transforms as functional
 from difflab.errors import InputError
+from difflab.methods import registry as methods
+from difflab.solvers.datasets import HOUSES, SENTIMENT, SENTIMENT_PM, XOR
 from difflab.solvers.network import Network, gradient
 from difflab.solvers.perceptron import (
     fit_classifier,

@@ -12,14 +12,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from difflab.cli import main
-from difflab.compare import DEFAULT_METHODS
+from difflab.cli.entry import main
+from difflab.cli.tour import reports as tour_reports
 from difflab.errors import DifflabError, InputError
-from difflab.report import ReportData, ReportPoint, SummaryRow, build_report, report, write_report
-from difflab.report_html import render_html
-from difflab.report_markdown import render_markdown
+from difflab.measure.comparison import DEFAULT_METHODS
+from difflab.reports.data import ReportData, ReportPoint, SummaryRow, build_report, report, write_report
+from difflab.reports.html import render_html
+from difflab.reports.markdown import render_markdown
 from difflab.result import ErrorTable, Estimate, MethodRow, WorstEntry
-from difflab.tour_sections import reports as tour_reports
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SEED_F = "x**4 + 0.8*y**4 + 4*x**2 + 2*y**2 - x*y - 0.2*x**2*y"
@@ -167,7 +167,7 @@ def test_a_kink_is_worded_once_and_rows_point_to_the_notes(tmp_path):
 
 
 def test_row_notes_group_statuses_and_name_dishonest_estimates():
-    from difflab.report import _row_notes
+    from difflab.reports.data import _row_notes
 
     table = _hand_made().points[0].tables[0]
     ok_status = replace(table.rows[1], estimate=replace(table.rows[1].estimate, status="ok"))
@@ -180,8 +180,8 @@ def test_row_notes_group_statuses_and_name_dishonest_estimates():
 
 def test_dl_report_and_sweep_call_the_functions_even_after_their_modules_are_imported(tmp_path):
     import difflab as dl
-    import difflab.report  # noqa: F401  (sets the package attribute to the module)
-    import difflab.sweep  # noqa: F401
+    import difflab.measure.step_sweep  # noqa: F401
+    import difflab.reports.data  # noqa: F401  (sets the package attribute to the module)
 
     data = dl.report("x**3", 2.0, tmp_path / "r.html", methods=["symbolic"])
     assert data.points[0].tables[0].reference.tolist() == [12.0]
@@ -190,8 +190,8 @@ def test_dl_report_and_sweep_call_the_functions_even_after_their_modules_are_imp
 
 def test_an_opaque_python_function_is_refused_with_the_reason(tmp_path):
     import difflab.numpy as dnp
-    from difflab.problem import Function
-    from difflab.sweep import sweep
+    from difflab.expr.function import Function
+    from difflab.measure.step_sweep import sweep
 
     def g(x, y):
         return dnp.sin(x) * y if x > 0 else x * y  # control flow: not traceable

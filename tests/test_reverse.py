@@ -8,7 +8,7 @@ import pytest
 from rulecheck import ENGINE_CASES, entrywise_rel, rel, symbolic_derivatives
 
 import difflab.numpy as dnp
-from difflab import forward, reverse
+from difflab.engines import forward, reverse
 from difflab.errors import InputError
 
 
@@ -180,7 +180,7 @@ def test_poles_return_infinities_without_warnings():
 def test_tour_section(tmp_path):
     import json
 
-    from difflab.tour_sections import autodiff
+    from difflab.cli.tour import autodiff
 
     lines: list[str] = []
     autodiff.run(tmp_path, lines.append)
@@ -268,7 +268,7 @@ def test_allocator_policy_is_applied_and_can_be_refused():
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_TOP_PAD_", "DIFFLAB_KEEP_HEAP")}
-    code = "import difflab.reverse, difflab.allocator as a; print(a.state)"
+    code = "import difflab.engines.reverse, difflab.engines.allocator as a; print(a.state)"
 
     def state(**extra):
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

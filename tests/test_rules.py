@@ -9,9 +9,9 @@ import sympy
 from rulecheck import check_array_rule, check_rule, rel
 
 import difflab.numpy as dnp
-from difflab import forward, reverse
-from difflab.rules import RULES, expression_functions, sample_domain
-from difflab.sympy_functions import log_sigmoid, sigmoid, softplus
+from difflab.engines import forward, reverse
+from difflab.primitives.sympy_twins import log_sigmoid, sigmoid, softplus
+from difflab.primitives.table import RULES, expression_functions, sample_domain
 
 ELEMENTWISE = sorted(n for n, r in RULES.items() if r.mpmath is not None and r.jvp is not None)
 CONSTANT = sorted(n for n, r in RULES.items() if r.jvp is None)
@@ -251,7 +251,7 @@ def entry_rel(a, b):
 
 def test_lambdify_kernels_continue_kinks_for_the_complex_step():
     """|x|, max and min compiled with these kernels give Im f(x+ih)/h = their one-sided derivative."""
-    from difflab.rules import lambdify_numpy
+    from difflab.primitives.table import lambdify_numpy
 
     ns, h = lambdify_numpy(), 1e-100
     assert np.imag(ns["Abs"](-0.7 + 1j * h)) / h == -1.0

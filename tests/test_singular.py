@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import difflab as dl
-from difflab import symbolic
-from difflab.reference import reference_gradient, reference_hessian, reference_value
+from difflab.methods import symbolic
+from difflab.methods.reference import reference_gradient, reference_hessian, reference_value
 
 PI = math.pi
 
@@ -174,7 +174,7 @@ def test_reference_at_a_removable_point_is_the_exact_limit():
 def test_diff_command_json_carries_the_notes(capsys):
     import json
 
-    from difflab.cli import main
+    from difflab.cli.entry import main
 
     assert main(["diff", "(t**2-4)/(t-2)", "--at", "t=2", "--order", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -189,7 +189,7 @@ def test_diff_command_json_carries_the_notes(capsys):
 
 
 def test_tour_section_shows_nan_beside_the_limits(tmp_path):
-    from difflab.tour_sections import singular as section
+    from difflab.cli.tour import singular as section
 
     said: list[str] = []
     section.run(tmp_path, said.append)

@@ -15,8 +15,10 @@ import pytest
 import sympy
 
 import difflab as dl
-from difflab import methods, singular, symbolic
-from difflab.budget import OverBudget, within
+from difflab.expr.budget import OverBudget, within
+from difflab.methods import registry as methods
+from difflab.methods import symbolic
+from difflab.singular import analysis as singular
 
 KINKS = [("abs(x)", -1.0, 1.0), ("max(x, 0)", 0.0, 1.0), ("max(x, 0.01*x)", 0.01, 1.0)]
 # The documented convention: which side each method returns when asked anyway at a kink
@@ -160,7 +162,7 @@ def test_budget_passes_results_and_errors_through():
 
 def test_unclassified_point_is_said_not_hidden(monkeypatch):
     """When SymPy runs out of time, the point is 'could not be classified', never a silent guess."""
-    import difflab.budget as budget
+    import difflab.expr.budget as budget
 
     f = dl.Function("(exp(x) - 1 - x)/x**2")
     monkeypatch.setattr(budget.Budget.__init__, "__defaults__", (6.0, 0.0))

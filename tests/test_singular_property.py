@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import difflab as dl
-from difflab import symbolic
-from difflab.reference import reference_gradient, reference_hessian, reference_value
+from difflab.methods import symbolic
+from difflab.methods.reference import reference_gradient, reference_hessian, reference_value
 
 X = sympy.Symbol("x", real=True)
 # (text for difflab's parser, the same function built directly in SymPy as the oracle)

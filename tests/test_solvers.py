@@ -9,9 +9,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from difflab import datasets, methods
+from difflab.methods import registry as methods
 from difflab.solvers import (
     Network,
+    datasets,
     fit_classifier,
     fit_regression,
     gradient_descent,
@@ -93,7 +94,7 @@ def test_rosenblatt_needs_no_derivative():
 
 
 def test_tour_section_gradient_descent_part():
-    from difflab.tour_sections import solvers
+    from difflab.cli.tour import solvers
 
     said: list[str] = []
     solvers._gradient_descent(said.append)
@@ -105,7 +106,7 @@ def test_tour_section_gradient_descent_part():
 
 @pytest.mark.slow
 def test_tour_section_runs(tmp_path):
-    from difflab.tour_sections import solvers
+    from difflab.cli.tour import solvers
 
     said: list[str] = []
     solvers.run(tmp_path, said.append)

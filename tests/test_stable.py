@@ -16,10 +16,11 @@ import pytest
 import sympy
 
 import difflab as dl
-from difflab import stable, symbolic
-from difflab.parse import parse_expr_safe
-from difflab.reference import reference_gradient, reference_value
-from difflab.sympy_functions import FUSED, log_sigmoid, sigmoid, softplus
+from difflab.expr import stable
+from difflab.expr.parse import parse_expr_safe
+from difflab.methods import symbolic
+from difflab.methods.reference import reference_gradient, reference_value
+from difflab.primitives.sympy_twins import FUSED, log_sigmoid, sigmoid, softplus
 
 METHODS = ("symbolic", "forward", "reverse")
 
@@ -121,7 +122,7 @@ def test_log1p_and_expm1_in_compiled_code():
 
 
 def test_stable_note_in_diff_output(capsys):
-    from difflab.cli import main
+    from difflab.cli.entry import main
 
     assert main(["diff", "-log(1 - sigmoid(z))", "--at", "z=800"]) == 0
     out = capsys.readouterr().out

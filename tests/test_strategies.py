@@ -1,4 +1,4 @@
-"""difflab.strategies: expressions from the rule table, points inside the domain, options as strategies.
+"""difflab.testing.strategies: expressions from the rule table, points inside the domain, options as strategies.
 
 Domain safety is checked with an oracle independent of ``fuzz_domain``: SymPy's own ``evalf`` of every
 subexpression at the drawn point (real, finite, and each restricted argument on the right side).
@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from difflab.fuzz_domain import domain_check, domain_problem, rounding_scale
-from difflab.rules import RULES
-from difflab.strategies import OPERATORS, FunctionAt, expressions, functions, points
+from difflab.primitives.table import RULES
+from difflab.testing.domain import domain_check, domain_problem, rounding_scale
+from difflab.testing.strategies import OPERATORS, FunctionAt, expressions, functions, points
 
 ALL = ("exp", "log", "sin", "sqrt", "tan", "log1p", "abs", "max", "min", "sigmoid", "atan") + OPERATORS
 TABLE_HEADS = {type(RULES[n].sympy(sympy.Symbol("a"))).__name__ for n in RULES if RULES[n].in_expressions
@@ -136,7 +136,7 @@ def test_clearance_keeps_the_whole_stencil_cube_off_a_kink(x):
 def test_clearance_rejects_a_point_whose_stencil_crosses_the_kink():
     """Found by difflab fuzz: Max(x, y) at (0, 0.0625) is 0.0625 from the kink, but Richardson's Hessian
     probes reach 0.07 in each coordinate; its estimate then missed the error (0.59 > 0.46)."""
-    from difflab.strategies import _neighbours
+    from difflab.testing.strategies import _neighbours
 
     x, y = sympy.symbols("x y", real=True)
     p = np.array([0.0, 0.0625])

@@ -9,9 +9,9 @@ import mpmath
 import numpy as np
 import pytest
 
-from difflab.cli import main
+from difflab.cli.entry import main
 from difflab.errors import InputError
-from difflab.sweep import default_steps, sweep
+from difflab.measure.step_sweep import default_steps, sweep
 
 EPS = float(np.finfo(float).eps)
 SEED_F = "x**4 + 0.8*y**4 + 4*x**2 + 2*y**2 - x*y - 0.2*x**2*y"

@@ -10,8 +10,13 @@ import pytest
 import sympy
 
 import difflab as dl
-from difflab import symbolic
-from difflab.reference import ReferenceUnavailable, reference_gradient, reference_hessian, reference_value
+from difflab.methods import symbolic
+from difflab.methods.reference import (
+    ReferenceUnavailable,
+    reference_gradient,
+    reference_hessian,
+    reference_value,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Solvers from the seed notes, driven by any derivative method: gradient descent, perceptrons, networks,
-Newton. Each takes a method name from ``difflab.methods.names()`` and never branches on it."""
+Newton. Each takes a method name from ``difflab.methods.registry.names()`` and never branches on it."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Why twice: the AD and finite-difference routes differentiate the difflab.numpy form (through the rule
 table), while the ``symbolic`` route -- seed 003's vectorized backpropagation -- needs sigma'(z) and
 dE/dz at the output, which are *derived* here by ``sympy.diff`` from the SymPy form and compiled through
-``difflab.compile`` (to NumPy for ``symbolic``, to mpmath for ``mpmath``). The two forms are independent
+``difflab.expr.compile`` (to NumPy for ``symbolic``, to mpmath for ``mpmath``). The two forms are independent
 definitions of the same functions; tests check they agree, so the routes cannot share a mistake.
 
 A *head* is the output activation fused with its loss, written as a function of the output
@@ -22,10 +22,10 @@ import numpy as np
 import sympy
 
 import difflab.numpy as dnp
-from difflab.compile import to_mpmath, to_numpy
 from difflab.errors import InputError
-from difflab.sympy_functions import sigmoid as sym_sigmoid
-from difflab.sympy_functions import softplus as sym_softplus
+from difflab.expr.compile import to_mpmath, to_numpy
+from difflab.primitives.sympy_twins import sigmoid as sym_sigmoid
+from difflab.primitives.sympy_twins import softplus as sym_softplus
 
 Z = sympy.Symbol("z", real=True)
 

@@ -3,7 +3,7 @@
 ``descend`` is the loop every training routine shares; it only sees ``value_and_grad(x, k)`` (k is the
 step number, so stochastic pieces such as dropout masks can be tied to it) and never which method
 computed the gradient. ``gradient_descent`` runs it on a ``Function`` with any method of
-``difflab.methods``.
+``difflab.methods.registry``.
 
 Stopping rules, each reported in words: gradient norm <= ``gtol`` (converged), loss change <= ``ftol``
 relative (converged), a non-finite loss or gradient or a loss that grew by ``blowup`` times its start
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from difflab import methods
 from difflab.errors import InputError
+from difflab.methods import registry as methods
 from difflab.result import SolverResult
 
 

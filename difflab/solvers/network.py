@@ -7,7 +7,7 @@ Conventions follow seed 003: ``W^L`` has shape ``s(L) x s(L-1)`` (w_{destination
 Two ways to the gradient, and the solver sees neither (``providers.py`` hides them):
 
 * ``loss_ops`` writes the loss over ``difflab.numpy``; reverse mode, forward mode and every
-  finite-difference scheme differentiate it through ``difflab.functional``.
+  finite-difference scheme differentiate it through ``difflab.engines.transforms``.
 * ``backprop`` is seed 003's Algorithm 3, vectorized over samples:
   ``delta^L = dE/dz^L`` at the output, ``delta^L = (W^{L+1})^T delta^{L+1} (.) sigma'(z^L)`` below it,
   ``dE/dW^L = delta^L (a^{L-1})^T``, ``dE/db^L = delta^L``, with sigma' and dE/dz derived by SymPy
@@ -30,7 +30,7 @@ import mpmath
 import numpy as np
 
 import difflab.numpy as dnp
-from difflab import pytree
+from difflab.engines import pytree
 from difflab.errors import InputError
 from difflab.result import SolverResult
 from difflab.solvers import activations as acts
@@ -171,7 +171,7 @@ class Network:
 
 # ------------------------------------------------------------------------------------- training
 def gradient(net: Network, params: Params, X, Y, method: str = "reverse") -> tuple[float, Params]:
-    """Loss and its gradient (same structure as ``params``) by any method of ``difflab.methods``."""
+    """Loss and its gradient (same structure as ``params``) by any method of ``difflab.methods.registry``."""
     from difflab.solvers.providers import provider
 
     X, Y = net.data(X, Y)

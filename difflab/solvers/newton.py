@@ -1,7 +1,7 @@
 """Newton's method (seeds 000 and 002): roots ``x - f/f'``, minimization ``x - g'/g''`` and, in n
 dimensions, the step ``d`` solving ``H d = -grad`` (an LU solve; the seeds' ``H^{-1} grad`` is the same
 number computed worse, so no inverse is ever formed). Derivatives come from any method of
-``difflab.methods``; the solver never asks which.
+``difflab.methods.registry``; the solver never asks which.
 
 Every way Newton's method fails is a result with ``converged=False`` and a reason in words: a zero
 derivative (the tangent never meets the axis), a singular Hessian, a derivative the method cannot give,
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from difflab import methods
 from difflab.errors import InputError
+from difflab.methods import registry as methods
 from difflab.result import Estimate, SolverResult
 
 MODES = ("root", "minimize")

@@ -1,13 +1,13 @@
 """The derivative-provider interface: how a model with array parameters gets its gradient, by any method.
 
-Functions of named variables get derivatives through ``difflab.methods`` directly. Models whose
+Functions of named variables get derivatives through ``difflab.methods.registry`` directly. Models whose
 parameters are arrays (networks, perceptrons) need the gradient with respect to a list of (W, b)
-pairs instead, so every method of ``difflab.methods.names()`` also answers one small question:
+pairs instead, so every method of ``difflab.methods.registry.names()`` also answers one small question:
 
     provider(name).value_and_grad(model, params, X, Y, masks) -> (loss, gradient shaped like params)
 
 * ``reverse``, ``forward``, every finite-difference scheme, complex step, Richardson: the model's loss
-  over ``difflab.numpy`` through ``difflab.functional.value_and_grad``;
+  over ``difflab.numpy`` through ``difflab.engines.transforms.value_and_grad``;
 * ``symbolic``: seed 003's vectorized backpropagation with SymPy-derived activation and loss
   derivatives compiled to NumPy (``Network.backprop``);
 * ``mpmath``: the same backpropagation in mpmath at 50 digits, rounded once at the end (the reference).
@@ -24,8 +24,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from difflab import functional, methods
+from difflab.engines import transforms as functional
 from difflab.errors import InputError
+from difflab.methods import registry as methods
 
 REFERENCE_DIGITS = 50
 
@@ -82,7 +83,7 @@ _PROVIDERS: dict[str, DerivativeProvider] = {
 
 
 def provider(method: str) -> DerivativeProvider:
-    """The route for a method name (one of ``difflab.methods.names()``)."""
+    """The route for a method name (one of ``difflab.methods.registry.names()``)."""
     methods.get(method)  # unknown names get the registry's message
     try:
         return _PROVIDERS[method]

@@ -1,0 +1,48 @@
+"""``difflab compare EXPR --at ... [--order 1|2] [--methods a,b] [--json]``: methods vs the reference."""
+
+from __future__ import annotations
+
+import argparse
+
+from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_function_arguments(parser)
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian")
+    parser.add_argument("--methods", metavar="A,B", help="methods to run (default: all)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from difflab.measure.comparison import compare
+
+    f = function_from_args(args)
+    names = [m.strip() for m in args.methods.split(",")] if args.methods else None
+    result = compare(f, f.point(args.at), methods=names, order=args.order)
+    key = "gradient" if args.order == 1 else "hessian"
+    data = {"variables": list(result.variables),
+            "point": dict(zip(result.variables, result.point, strict=True)),
+            "reference": {key: result.reference.tolist()},
+            "methods": {r.method: {key: r.estimate.value.tolist(), "max_rel_error": r.max_rel_error,
+                                   "error_estimate": None if r.estimate.error_estimate is None
+                                   else float(r.estimate.error_estimate.max()),
+                                   "worst": None if r.worst is None else
+                                   {"index": list(r.worst.index), "value": r.worst.value,
+                                    "reference": r.worst.reference},
+                                   "honest": r.honest, "evaluations": r.estimate.nfev,
+                                   "seconds": r.estimate.seconds, "status": r.estimate.status}
+                        for r in result.rows}}
+    rows = []
+    for r in result.rows:
+        worst = "" if r.worst is None else f"{list(r.worst.index)}"
+        est = "-" if r.estimate.error_estimate is None else fmt(float(r.estimate.error_estimate.max()), 2)
+        honest = {True: "yes", False: "NO", None: "-"}[r.honest]
+        rows.append([r.method, fmt(r.max_rel_error, 3), worst, est, honest, r.estimate.nfev,
+                     f"{r.estimate.seconds * 1e3:.2f}", r.estimate.status])
+    point = ", ".join(f"{k}={fmt(v)}" for k, v in data["point"].items())
+    text = "\n".join([f"f = {result.function}   at {point}",
+                      f"reference ({key}, mpmath): {[fmt(v, 17) for v in result.reference.ravel()]}", "",
+                      table(["method", "max rel err", "worst", "est. abs err", "honest", "evals", "ms",
+                             "status"], rows)])
+    emit(args, data, text)
+    return 0

@@ -1,0 +1,51 @@
+"""``difflab report EXPR --at ... [--at ...] -o FILE.html|FILE.md [--order 1|2] [--methods a,b] [--json]``.
+
+Every method against the reference (one table per point, and a summary over several), the error-vs-step
+sweep with its plot, notes on singular points and kinks, and the generated code of the compiled
+derivative. HTML embeds the plots; Markdown writes ``FILE_sweepK.png`` beside itself and links them.
+The command prints what it wrote (with ``--json``: ``{"files": [...], "points": N, "summary": [...]}``);
+progress goes to stderr unless ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from difflab.cli.commands.sweep import progress_printer
+from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_function_arguments(parser, repeat_at=True)
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="report file: .html (self-contained) or .md (plots saved beside it)")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1,
+                        help="1: gradient, 2: gradient and Hessian (tables and sweeps)")
+    parser.add_argument("--methods", metavar="A,B", help="methods to compare (default: all)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from difflab.reports.data import build_report, report_format, write_report
+    from difflab.reports.plot import require_matplotlib
+
+    report_format(args.output)  # a bad file name is refused before any work
+    require_matplotlib()
+    f = function_from_args(args)
+    points = [f.point(at) for at in args.at]
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
+    say = progress_printer(args, True)
+    data = build_report(f, points, methods=methods, order=args.order, progress=say)
+    files = write_report(data, args.output)
+    summary = [{"method": s.method, "order": s.order, "worst_rel_error": s.worst_rel_error,
+                "worst_point": s.worst_point + 1, "honest": s.honest, "estimated": s.estimated,
+                "evaluations": s.evaluations, "seconds": s.seconds, "failures": s.failures}
+               for s in data.summary]
+    status = [p.status for p in data.points]
+    rows = [[s["method"], "gradient" if s["order"] == 1 else "Hessian", fmt(s["worst_rel_error"], 2),
+             s["worst_point"], f"{s['honest']}/{s['estimated']}"] for s in summary]
+    text = "\n".join([f"report written: {', '.join(str(p) for p in files)}", "",
+                      table(["method", "derivative", "worst rel err", "at point", "honest"], rows),
+                      *[f"point {k + 1}: {s}" for k, s in enumerate(status) if s != "ok"]])
+    emit(args, {"files": [str(p) for p in files], "points": len(data.points), "status": status,
+                "summary": summary}, text)
+    return 0 if all(s == "ok" for s in status) else 1

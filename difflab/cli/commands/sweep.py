@@ -1,0 +1,98 @@
+"""``difflab sweep EXPR --at ... [--at ...] [--schemes a,b] [--order 1|2] [--per-decade N] [--json]``.
+
+Error against the mpmath reference over relative steps 1e-1..1e-16 for every finite-difference scheme,
+with the optimal step found, where the fitted truncation and roundoff lines cross, and the theoretical
+step. One point: one JSON object; several (``--at`` repeated): ``{"variables": [...], "points": [...]}``.
+Progress goes to stderr on long runs (several points, many variables), never with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+
+from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+
+LONG_WORK = 10  # variables from which one sweep counts as long work (progress is shown)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_function_arguments(parser, repeat_at=True)
+    parser.add_argument("--schemes", metavar="A,B", help="schemes to sweep (default: forward, backward, "
+                        "central, five-point, complex-step, richardson)")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian")
+    parser.add_argument("--per-decade", type=int, default=4, metavar="N",
+                        help="steps per factor of ten between 1e-1 and 1e-16 (default 4)")
+
+
+def progress_printer(args: argparse.Namespace, long: bool) -> Callable[[str], None] | None:
+    """A stderr printer for long work, or None (short work, or --json, which must stay quiet)."""
+    if getattr(args, "json", False) or not long:
+        return None
+    return lambda text: print(f"difflab: {text}", file=sys.stderr, flush=True)
+
+
+def sweep_json(result) -> dict:
+    """One sweep as plain JSON-ready data (shared with ``difflab report``)."""
+    data = {"variables": list(result.variables),
+            "point": dict(zip(result.variables, result.point, strict=True)),
+            "order": result.order, "status": result.status, "notes": list(result.notes),
+            "reference": None if result.reference is None else result.reference.tolist(), "schemes": {}}
+    for s in result.schemes:
+        data["schemes"][s.scheme] = {
+            "steps": s.steps.tolist(), "rel_error": s.rel_error.tolist(), "abs_error": s.abs_error.tolist(),
+            "error_estimate": s.estimate.tolist(), "evaluations_per_step": s.nfev,
+            "truncation_power": s.truncation_power, "roundoff_power": s.roundoff_power,
+            "best_step": s.best_step, "best_error": s.best_error, "good_range": list(s.good_range),
+            "model_step": s.model_step, "theory_step": s.theory_step, "default_step_error": s.default_error,
+            "verdict": s.verdict, "notes": list(s.notes)}
+    return data
+
+
+def sweep_text(result) -> str:
+    """The readable form: optima per scheme, then the error per decade of step as a grid."""
+    point = ", ".join(f"{k}={fmt(v)}" for k, v in zip(result.variables, result.point, strict=True))
+    what = "gradient" if result.order == 1 else "Hessian"
+    lines = [f"f = {result.function}   at {point}   ({what}; worst relative error over the entries)"]
+    if result.status != "ok":
+        return "\n".join([*lines, result.status])
+    rows = [[s.scheme, f"h^{s.truncation_power}", fmt(s.best_step, 2), fmt(s.best_error, 2),
+             "-" if s.model_step is None else fmt(s.model_step, 2), fmt(s.theory_step, 2),
+             fmt(s.default_error, 2)] for s in result.schemes]
+    lines += ["", table(["scheme", "trunc", "best step", "error there", "model step", "theory step",
+                         "error at theory"], rows), ""]
+    lines += [f"{s.scheme}: {s.verdict}" for s in result.schemes]
+    if result.schemes:
+        steps = result.schemes[0].steps
+        grid = [[fmt(h, 1)] + [fmt(s.rel_error[k], 1) for s in result.schemes]
+                for k, h in enumerate(steps) if abs(math.log10(h) - round(math.log10(h))) < 1e-9]
+        lines += ["", "relative error at each decade of step (steps are relative to max(|x_i|, 1)):", "",
+                  table(["step", *[s.scheme for s in result.schemes]], grid)]
+    notes = list(result.notes) + sorted({n for s in result.schemes for n in s.notes})
+    if notes:
+        lines += ["", *[f"note: {n}" for n in notes]]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from difflab.measure.step_sweep import default_steps, sweep
+
+    f = function_from_args(args)
+    points = [f.point(at) for at in args.at]
+    schemes = [s.strip() for s in args.schemes.split(",") if s.strip()] if args.schemes else None
+    steps = default_steps(args.per_decade)
+    say = progress_printer(args, len(points) > 1 or f.n >= LONG_WORK or args.per_decade > 10)
+    results = []
+    for k, x in enumerate(points):
+        if say and len(points) > 1:
+            say(f"point {k + 1} of {len(points)}")
+        results.append(sweep(f, x, schemes=schemes, steps=steps, order=args.order, progress=say))
+    if len(results) == 1:
+        data = sweep_json(results[0])
+    else:
+        data = {"variables": list(f.variables), "points": [sweep_json(r) for r in results]}
+    emit(args, data, "\n\n".join(sweep_text(r) for r in results))
+    # Exit 1 when a point has no sweep (a pole, outside the domain): the status says why.
+    return 0 if all(r.status == "ok" for r in results) else 1

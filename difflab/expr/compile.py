@@ -1,0 +1,299 @@
+"""Turning SymPy expressions into callables: NumPy (fast), difflab.numpy (for the AD engines), mpmath.
+
+This is the only module that calls ``lambdify``. Why one place: the generated source is kept (``--verbose``
+shows it), integer inputs are cast to float once, constant derivatives are broadcast to the input shape,
+and the mapping of difflab's fused SymPy functions (sigmoid, softplus, ...) to their stable NumPy and
+mpmath twins is made from the rule table in one spot.
+
+``to_ops`` does not generate source: it flattens the expression DAG into a list of instructions once
+(shared subexpressions become one instruction, i.e. common-subexpression elimination for free) and runs
+them on whatever the inputs are -- floats, arrays, dual numbers or tape nodes -- through
+``difflab.numpy``. No engine needs to know SymPy.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+
+import numpy as np
+import sympy
+
+from difflab.primitives.kernels import fold
+from difflab.primitives.table import expression_functions
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Where variable ``index`` is within ``radius`` of ``center``, the outputs come from ``evaluate``.
+
+    ``evaluate(h)`` receives ``h = v - center`` (1-D, only the masked entries; the center is kept as a
+    double-double ``center + center_lo`` so ``h`` is exact near an irrational point like pi) and returns
+    the outputs in the same layout as the compiled function (a list when ``outputs`` > 0). ``radius`` 0
+    means the exact point only. Why masks: the ordinary formula is evaluated only where no branch
+    applies, so the 0/0 at the point is never computed and nothing is evaluated twice (unlike
+    ``numpy.select`` over every branch).
+    """
+
+    index: int
+    center: float
+    radius: float
+    evaluate: Callable[[np.ndarray], object]
+    description: str
+    center_lo: float = 0.0
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled NumPy function of the variables and the source lambdify generated for it."""
+
+    fn: Callable[..., object]
+    source: str
+    outputs: int           # 0 for a scalar expression, else the length of the list compiled
+    branches: tuple[Branch, ...] = ()
+
+    def __call__(self, *args):
+        arrays = [_as_float(a) for a in args]
+        shape = np.broadcast_shapes(*(np.shape(a) for a in arrays)) if arrays else ()
+        if self.branches:
+            masked = self._masked(arrays, shape)
+            if masked is not None:
+                return masked
+        with np.errstate(all="ignore"):
+            out = self.fn(*arrays)
+        if self.outputs:
+            return [_broadcast(o, shape) for o in out]
+        return _broadcast(out, shape)
+
+    def with_branches(self, branches: Sequence[Branch]) -> Compiled:
+        """The same function with masked branches (shown in ``source`` as comments)."""
+        if not branches:
+            return self
+        notes = "".join(f"# branch: {b.description}\n" for b in branches)
+        return replace(self, branches=tuple(branches), source=notes + self.source)
+
+    def _masked(self, arrays: list, shape: tuple):
+        """Evaluate with the branches; None when no input falls in any branch (the common case)."""
+        flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+        masks = []
+        hit = None
+        for b in self.branches:
+            v = flat[b.index]
+            if b.radius == 0:  # the exact point only (an irrational point is never a double)
+                if b.center_lo:
+                    continue
+                m = v == b.center
+            elif v.dtype.kind == "c":
+                m = np.abs(v - b.center) < b.radius
+            else:  # two comparisons on the inputs: no float temporaries for the common all-outside case
+                m = (v > b.center - b.radius) & (v < b.center + b.radius)
+            masks.append((b, m))
+            hit = m if hit is None else hit | m
+        if hit is None or not hit.any():
+            return None
+        dtype = np.result_type(*flat, np.float64)
+        count = self.outputs or 1
+        outs = [np.empty(hit.shape, dtype=dtype) for _ in range(count)]
+        rest = ~hit
+        if rest.any():
+            with np.errstate(all="ignore"):
+                got = self.fn(*[a[rest] for a in flat])
+            self._store(outs, rest, got)
+        taken = np.zeros_like(hit)
+        for b, m in masks:
+            m = m & ~taken
+            if m.any():
+                h = (flat[b.index][m] - b.center) - b.center_lo
+                with np.errstate(all="ignore"):
+                    self._store(outs, m, b.evaluate(h))
+                taken |= m
+        outs = [o.reshape(shape) if o.ndim else o for o in outs]
+        outs = [o if o.ndim else o[()] for o in outs]
+        return outs if self.outputs else outs[0]
+
+    def _store(self, outs: list, mask: np.ndarray, got) -> None:
+        got = got if self.outputs else [got]
+        for o, g in zip(outs, got, strict=True):
+            o[mask] = np.broadcast_to(np.asarray(g), (int(mask.sum()),))
+
+
+def _as_float(a):
+    """Integers and bools become float64 (integer powers and divisions must not wrap or floor)."""
+    arr = np.asarray(a)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    return arr if arr.ndim else arr[()]
+
+
+def _broadcast(value, shape):
+    value = np.asarray(value)
+    if value.shape == tuple(shape):
+        return value if value.ndim else value[()]
+    return np.broadcast_to(value, shape).copy()
+
+
+@cache
+def _custom_names() -> dict[str, object]:
+    """SymPy class name -> rule, for the rule rows whose SymPy twin is a difflab-defined class."""
+    out = {}
+    for rule in expression_functions().values():
+        head = rule.sympy(*[sympy.Symbol(f"_a{i}") for i in range(rule.arity)])
+        if isinstance(head, sympy.Function) and getattr(head.func, "__module__", "").startswith("difflab"):
+            out[head.func.__name__] = rule
+    return out
+
+
+def _numpy_modules() -> list:
+    """Custom rows first, then the rule kernels that continue |x|, max, min analytically (complex step)."""
+    from difflab.expr.stable import NUMERIC_HEADS
+    from difflab.primitives.kernels import lambdify_numpy
+
+    numeric = {head: getattr(np, name) for head, name in NUMERIC_HEADS.items()}
+    numeric["DiracDelta"] = _dirac
+    custom = {name: rule.numpy for name, rule in _custom_names().items()}
+    return [custom | lambdify_numpy() | numeric, "numpy"]
+
+
+def _dirac(x, k=0):
+    """d/dx of a step (the Hessian of abs or relu): 0 off the kink, undefined -- nan -- on it."""
+    x = np.asarray(x)
+    return np.where(x == 0, np.nan, np.zeros(x.shape, dtype=np.result_type(x, float)))
+
+
+def _dirac_mp(x, k=0):
+    """mpmath twin of ``_dirac`` (SymPy's mpmath printer has none): 0 off the kink, nan on it."""
+    return 0 * x if x != 0 else x * float("nan")
+
+
+def _mpmath_modules() -> list:
+    custom = {name: rule.mpmath for name, rule in _custom_names().items()}
+    return [custom | {"DiracDelta": _dirac_mp}, "mpmath"]
+
+
+def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
+             cse: bool = True) -> Compiled:
+    """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
+    from difflab.expr.stable import numeric_form
+
+    many = isinstance(expr, list | tuple)
+    body = [numeric_form(e) for e in expr] if many else numeric_form(expr)
+    fn = sympy.lambdify(list(symbols), body, modules=_numpy_modules(), cse=cse)
+    return Compiled(fn, _source(fn), len(expr) if many else 0)
+
+
+def to_mpmath(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> Callable:
+    """Compile to an mpmath function; the caller sets ``mpmath.mp.dps`` (see reference.py)."""
+    many = isinstance(expr, list | tuple)
+    return sympy.lambdify(list(symbols), list(expr) if many else expr, modules=_mpmath_modules(), cse=True)
+
+
+def _source(fn: Callable) -> str:
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return "<source unavailable>"
+
+
+# ---------------------------------------------------------------------------------------------------
+# to_ops: the expression as a straight-line program over difflab.numpy
+
+
+@dataclass(frozen=True)
+class OpsProgram:
+    """Straight-line program: ``steps[k] = (callable, argument slots)``; slots < n are the inputs."""
+
+    n: int
+    constants: tuple[tuple[int, float], ...]
+    steps: tuple[tuple[Callable, tuple[int, ...]], ...]
+    result: int
+
+    def __call__(self, *args):
+        values: list = list(args) + [None] * (len(self.constants) + len(self.steps))
+        for slot, c in self.constants:
+            values[slot] = c
+        base = self.n + len(self.constants)
+        for k, (fn, slots) in enumerate(self.steps):
+            values[base + k] = fn(*[values[s] for s in slots])
+        return values[self.result]
+
+
+def to_ops(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> OpsProgram:
+    """Flatten ``expr`` into a program over difflab.numpy (runs on floats, arrays, duals, tape nodes).
+
+    The expression is first put in stable form (``stable.rewrite``: softplus, sigmoid, log_sigmoid for
+    their overflowing compositions; ``log1p``/``expm1``), so the AD engines differentiate the stable
+    formula and ``log(1 + exp(x))`` has derivative 1, not nan, at x = 1000.
+    """
+    import difflab.numpy as dnp
+    from difflab.expr.stable import numeric_form, rewrite
+
+    expr = numeric_form(rewrite(expr)) if isinstance(expr, sympy.Expr) else expr
+
+    table = _ops_table(dnp)
+    slots: dict[sympy.Basic, int] = {s: i for i, s in enumerate(symbols)}
+    constants: list[tuple[sympy.Basic, float]] = []
+    steps: list[tuple[Callable, tuple[int, ...], sympy.Basic]] = []
+
+    numbers = sorted({a for a in sympy.preorder_traversal(expr) if a.is_number and not a.free_symbols},
+                     key=sympy.default_sort_key)
+    for number in numbers:
+        constants.append((number, float(number.evalf(20))))
+
+    def visit(node: sympy.Basic) -> int:
+        if node in slots:
+            return slots[node]
+        if node.is_number:
+            raise AssertionError("numbers are placed in constants")
+        args = [visit(a) for a in node.args]
+        fn = _op_for(node, table)
+        slots[node] = len(symbols) + len(constants) + len(steps)
+        steps.append((fn, tuple(args), node))
+        return slots[node]
+
+    for c, _ in constants:
+        slots[c] = len(symbols) + constants.index((c, _))
+    if expr.is_number:
+        result = slots[expr]
+    else:
+        for free in expr.free_symbols - set(symbols):
+            raise ValueError(f"symbol {free} is not among the variables")
+        result = visit(expr)
+    const_slots = tuple((len(symbols) + i, v) for i, (_, v) in enumerate(constants))
+    return OpsProgram(len(symbols), const_slots, tuple((f, a) for f, a, _ in steps), result)
+
+
+def _op_for(node: sympy.Basic, table: dict) -> Callable:
+    """The difflab.numpy operation for one SymPy node (n-ary Add/Mul/Max/Min are folded pairwise)."""
+    head = node.func
+    if head in table:
+        return table[head]
+    name = getattr(head, "__name__", str(head))
+    if name in table:
+        return table[name]
+    raise ValueError(f"no difflab.numpy operation for SymPy function '{name}'")
+
+
+@cache
+def _ops_table(dnp) -> dict:
+    """SymPy head -> difflab.numpy callable; elementary heads from the rule table's own SymPy twins."""
+    table: dict = {
+        sympy.Add: fold(lambda a, b: a + b),
+        sympy.Mul: fold(lambda a, b: a * b),
+        sympy.Pow: lambda a, b: a ** b,
+    }
+    x, y = sympy.symbols("_x _y")
+    for name, rule in expression_functions().items():
+        syms = [x, y][: rule.arity]
+        built = rule.sympy(*syms)
+        head = built.func
+        fn = getattr(dnp, name, None)
+        # Only rows whose twin is a single SymPy head applied to the arguments (log1p's twin log(1+x) is not)
+        if fn is None or head in (sympy.Add, sympy.Mul, sympy.Pow) or set(built.args) != set(syms):
+            continue
+        table.setdefault(head, fold(fn) if rule.arity == 2 else fn)
+    from difflab.expr.stable import NUMERIC_HEADS
+
+    table.update({head: getattr(dnp, name) for head, name in NUMERIC_HEADS.items()})
+    return table

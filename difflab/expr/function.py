@@ -1,0 +1,218 @@
+"""``Function``: one validated function that every method differentiates, and all input validation.
+
+A Function is built once from expression text (through the safe parser), a SymPy expression, or a Python
+callable over ``difflab.numpy``. A callable is traced into a SymPy expression when it is plain scalar
+code (``difflab.numpy`` dispatches on SymPy objects), so symbolic derivatives and the mpmath reference
+work for it too; code that cannot be traced stays an opaque callable and only the numeric methods and
+the AD engines apply.
+
+Validation of points lives here and only here, with exact messages (tests assert them).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy
+
+from difflab.errors import DifflabError, InputError
+from difflab.expr.parse import parse_expr_safe
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Function:
+    """A scalar function of named real variables, ready for every differentiation method."""
+
+    def __init__(self, source: str | sympy.Expr | Callable[..., Any],
+                 variables: Sequence[str] | str | None = None,
+                 let: Mapping[str, str] | None = None):
+        self._callable: Callable[..., Any] | None = None
+        if isinstance(source, str):
+            self.text = source.strip()
+            self.expr: sympy.Expr | None = parse_expr_safe(source, let)
+        elif isinstance(source, sympy.Basic):
+            self.expr = source
+            self.text = str(self.expr)
+        elif callable(source):
+            self._callable = source
+            self.expr = None
+            self.text = getattr(source, "__name__", "function")
+        else:
+            raise InputError(f"a Function needs expression text, a SymPy expression or a callable, "
+                             f"not {type(source).__name__}")
+        self.variables = self._variables(variables)
+        self.symbols = tuple(self._symbol(v) for v in self.variables)
+        self.n = len(self.variables)
+        if self._callable is not None:
+            self.expr = _trace(self._callable, self.symbols)
+        if self.expr is not None:
+            self._check_expression()
+
+    # -- construction helpers ------------------------------------------------------------------
+    def _variables(self, variables: Sequence[str] | str | None) -> tuple[str, ...]:
+        if isinstance(variables, str):
+            variables = [v.strip() for v in variables.split(",") if v.strip()]
+        if variables is None:
+            if self.expr is not None:
+                names = sorted(s.name for s in self.expr.free_symbols)
+            else:
+                names = list(inspect.signature(self._callable).parameters)
+            if not names:
+                raise InputError("the function has no variables; give variables=[...] explicitly")
+            return tuple(names)
+        names = tuple(str(v) for v in variables)
+        for name in names:
+            if not _IDENTIFIER.fullmatch(name):
+                raise InputError(f"'{name}' is not a valid variable name")
+        if len(set(names)) != len(names):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(f"variables are repeated: {', '.join(repeated)}")
+        if not names:
+            raise InputError("the function has no variables; give variables=[...] explicitly")
+        return names
+
+    def _symbol(self, name: str) -> sympy.Symbol:
+        if self.expr is not None:
+            for s in self.expr.free_symbols:
+                if s.name == name:
+                    return s
+        return sympy.Symbol(name, real=True)
+
+    def _check_expression(self) -> None:
+        extra = sorted(s.name for s in self.expr.free_symbols if s not in self.symbols)
+        if extra:
+            raise InputError(f"the expression uses {', '.join(repr(e) for e in extra)}, which "
+                             f"{'is' if len(extra) == 1 else 'are'} not among the variables "
+                             f"({', '.join(self.variables)})")
+
+    def __repr__(self) -> str:
+        return f"Function({self.text!r}, variables={list(self.variables)})"
+
+    # -- evaluation ------------------------------------------------------------------------------
+    @property
+    def has_expression(self) -> bool:
+        return self.expr is not None
+
+    @cached_property
+    def compiled(self):
+        """The compiled NumPy value function (through ``singular``-aware compilation when available)."""
+        from difflab.methods.symbolic import compile_value
+
+        return compile_value(self)
+
+    def numpy(self, *args):
+        """Vectorized value: one argument per variable, broadcast together."""
+        if self.expr is None:
+            return self._callable(*args)
+        return self.compiled(*args)
+
+    def batch(self, X: np.ndarray) -> np.ndarray:
+        """Values at the rows of ``X`` (shape (m, n)); complex ``X`` is allowed for the complex step."""
+        X = np.asarray(X)
+        if self.expr is None:
+            return np.asarray([self._callable(*row) for row in X])
+        return np.asarray(self.compiled(*[X[:, i] for i in range(self.n)]))
+
+    @cached_property
+    def _ops(self) -> Callable[..., Any]:
+        if self._callable is not None:
+            return self._callable
+        from difflab.expr.compile import to_ops
+
+        return to_ops(self.expr, self.symbols)
+
+    def ops(self, v):
+        """The function over ``difflab.numpy`` taking one vector ``v`` (array, dual or tape node)."""
+        return self._ops(*[v[i] for i in range(self.n)])
+
+    def value(self, x) -> float:
+        point = self.point(x)
+        return float(np.real(self.numpy(*point)))
+
+    # -- validation ------------------------------------------------------------------------------
+    def point(self, x: Any) -> np.ndarray:
+        """Validate a point (dict, sequence, scalar when n == 1, or text "x=1,y=2") -> float array (n,)."""
+        return parse_point(x, self.variables)
+
+
+def parse_point(x: Any, variables: Sequence[str]) -> np.ndarray:
+    """The one place where points are validated; every message here is asserted by a test."""
+    names = ", ".join(variables)
+    n = len(variables)
+    if isinstance(x, str):
+        x = _point_text(x, variables)
+    if isinstance(x, Mapping):
+        for key in x:
+            if key not in variables:
+                raise InputError(f"unknown variable '{key}' (variables: {names})")
+        missing = [v for v in variables if v not in x]
+        if missing:
+            raise InputError(f"missing value for variable '{missing[0]}' (variables: {names})")
+        values = [(v, x[v]) for v in variables]
+    else:
+        if isinstance(x, numbers.Number) or (isinstance(x, np.ndarray) and x.ndim == 0):
+            x = [x]
+        try:
+            seq = list(np.asarray(x, dtype=object).ravel()) if isinstance(x, np.ndarray) else list(x)
+        except TypeError:
+            raise InputError(f"a point must be numbers for {names}, not {type(x).__name__}") from None
+        if len(seq) != n:
+            raise InputError(f"expected {n} value{'s' * (n != 1)} ({names}), got {len(seq)}")
+        values = list(zip(variables, seq, strict=True))
+    out = np.empty(n)
+    for i, (name, value) in enumerate(values):
+        out[i] = _number(name, value)
+    return out
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | str | np.generic):
+        raise InputError(f"value for '{name}' is not a number: {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"value for '{name}' is not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise InputError(f"value for '{name}' is not finite: {value!r}")
+    return number
+
+
+def _point_text(text: str, variables: Sequence[str]) -> dict[str, str] | list[str]:
+    """Parse "x=1,y=-2" (or "1,-2" in variable order) without evaluating anything."""
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    if not parts:
+        raise InputError(f"empty point; give values like {'='.join([variables[0], '1.0'])}")
+    if all("=" not in p for p in parts):
+        return parts
+    out: dict[str, str] = {}
+    for part in parts:
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"cannot read '{part}' in the point; write name=value, e.g. x=1.5")
+        if key in out:
+            raise InputError(f"variable '{key}' is given twice in the point")
+        out[key] = value.strip()
+    return out
+
+
+def _trace(fn: Callable[..., Any], symbols: Sequence[sympy.Symbol]) -> sympy.Expr | None:
+    """Run a callable on SymPy symbols through difflab.numpy; None when the code is not traceable."""
+    try:
+        out = fn(*symbols)
+    except (DifflabError, TypeError, ValueError, AttributeError, IndexError, NotImplementedError,
+            AssertionError, ZeroDivisionError, RecursionError):
+        return None
+    if isinstance(out, sympy.Expr) and not isinstance(out, sympy.logic.boolalg.Boolean):
+        return out
+    if isinstance(out, numbers.Real):
+        return sympy.Float(out)
+    return None

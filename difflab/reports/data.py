@@ -1,0 +1,229 @@
+"""Error-analysis reports: every method against the reference, the step sweep, plots, notes and code.
+
+``build_report`` does all the numerical work -- ``compare`` (an ``ErrorTable`` per point and order),
+``sweep`` (a ``SweepResult`` per point), the point notes, a summary over the points -- and returns
+pure data (``ReportData``). The renderers (``report_html``, ``report_markdown``) and the plot
+(``report_plot``) only format and draw that data: no numerics there, so what a report shows is
+exactly what the tables and sweeps measured, and the same data can be rendered twice.
+
+``report(f, at, path)`` builds and writes: ``.html`` embeds each plot as a data URI (one
+self-contained file to mail around), ``.md`` saves the PNGs beside the file and links them.
+"""
+
+from __future__ import annotations
+
+import numbers
+import pathlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from difflab.errors import DifflabError, InputError
+from difflab.measure.step_sweep import SweepResult
+from difflab.result import ErrorTable
+
+NEEDS_EXPRESSION = ("a report measures every method against the mpmath reference, which needs an expression; "
+                    "this Python function could not be traced into one (it uses control flow or array "
+                    "operations): pass expression text, or compare methods with dl.gradient")
+FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
+
+
+@dataclass(frozen=True)
+class ReportPoint:
+    """Everything measured at one point. ``tables`` and ``sweeps`` hold the gradient's and, for order 2,
+    the Hessian's; ``status`` is "ok" or why nothing could be measured (a pole, outside the domain)."""
+
+    point: tuple[float, ...]
+    tables: tuple[ErrorTable, ...]
+    sweeps: tuple[SweepResult, ...]
+    notes: tuple[str, ...]
+    status: str = "ok"
+
+    @property
+    def sweep(self) -> SweepResult | None:
+        """The gradient's sweep (None when there is none)."""
+        return self.sweeps[0] if self.sweeps else None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One method over all points: its worst relative error (and where), honesty, cost."""
+
+    method: str
+    order: int
+    worst_rel_error: float
+    worst_point: int                 # index into ReportData.points
+    honest: int                      # points where the estimate covered the actual error
+    estimated: int                   # points where the method gave an estimate at all
+    points: int
+    evaluations: int
+    seconds: float
+    failures: int                    # points where the status was not "ok"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """A whole report as data: the function, the points, the summary and the generated code."""
+
+    function: str
+    variables: tuple[str, ...]
+    order: int
+    points: tuple[ReportPoint, ...]
+    summary: tuple[SummaryRow, ...]
+    code: tuple[tuple[str, str], ...]   # (title, source) of each compiled derivative
+    notes: tuple[str, ...] = ()
+
+
+def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:
+    """One note per distinct status (naming every method that has it) and per dishonest estimate.
+
+    A status already said by a point note (the singularity analysis words a kink once for all
+    methods) is not repeated.
+    """
+    what = "gradient" if table.order == 1 else "Hessian"
+    by_status: dict[str, list[str]] = {}
+    out = []
+    for r in table.rows:
+        if r.estimate.status != "ok":
+            by_status.setdefault(r.estimate.status, []).append(r.method)
+        elif r.honest is False:
+            out.append(f"{r.method} ({what}): its error estimate "
+                       f"{float(r.estimate.error_estimate.max()):.2g} is below its actual error "
+                       f"{float(r.abs_error.max()):.2g} (not honest)")
+    for status, names in by_status.items():
+        if not any(status in k for k in known):
+            out.insert(0, f"{', '.join(names)} ({what}): {status}")
+    return out
+
+
+def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
+    from difflab.measure.comparison import compare
+    from difflab.measure.step_sweep import sweep
+    from difflab.methods.reference import ReferenceUnavailable
+    from difflab.singular.diagnose import point_notes
+
+    notes = list(point_notes(f, x))
+    tables = []
+    try:
+        for k in range(1, order + 1):
+            if progress:
+                progress(f"compare: {'gradient' if k == 1 else 'Hessian'} by every method")
+            tables.append(compare(f, x, methods=methods, order=k))
+    except ReferenceUnavailable as err:
+        return ReportPoint(tuple(float(v) for v in x), tuple(tables), (), tuple(notes), str(err))
+    for t in tables:
+        notes += _row_notes(t, notes)
+    sweeps = tuple(sweep(f, x, order=k, progress=progress) for k in range(1, order + 1)) if sweep_it else ()
+    for result in sweeps:
+        notes += [n for n in [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]
+                  if n not in notes]
+    return ReportPoint(tuple(float(v) for v in x), tuple(tables), sweeps, tuple(notes))
+
+
+def _summary(points: Sequence[ReportPoint]) -> tuple[SummaryRow, ...]:
+    acc: dict[tuple[str, int], dict[str, Any]] = {}
+    for i, p in enumerate(points):
+        for table in p.tables:
+            for r in table.rows:
+                a = acc.setdefault((r.method, table.order), {"worst": -1.0, "at": i, "honest": 0, "est": 0,
+                                                             "n": 0, "nfev": 0, "sec": 0.0, "fail": 0})
+                if r.max_rel_error > a["worst"]:
+                    a["worst"], a["at"] = r.max_rel_error, i
+                a["honest"] += r.honest is True
+                a["est"] += r.honest is not None
+                a["n"] += 1
+                a["nfev"] += r.estimate.nfev
+                a["sec"] += r.estimate.seconds
+                a["fail"] += r.estimate.status != "ok"
+    return tuple(SummaryRow(m, k, a["worst"], a["at"], a["honest"], a["est"], a["n"], a["nfev"], a["sec"],
+                            a["fail"]) for (m, k), a in acc.items())
+
+
+def _code(f, order: int) -> tuple[tuple[str, str], ...]:
+    from difflab.methods.symbolic import generated_source
+
+    out = []
+    for k in range(1, order + 1):
+        what = "gradient" if k == 1 else "Hessian (upper triangle, row by row)"
+        try:
+            out.append((f"compiled {what}", generated_source(f, k)))
+        except DifflabError as err:
+            out.append((f"compiled {what}", f"# not available: {err}"))
+    return tuple(out)
+
+
+def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None = None, order: int = 1,
+                 sweep: bool = True, progress: Callable[[str], None] | None = None) -> ReportData:
+    """Measure everything a report shows, at one point or several (``at`` a list of points).
+
+    ``order`` 2 adds the Hessian's table and sweep. ``progress`` (a printer to stderr, say) is told
+    what is running.
+    """
+    from difflab.methods.registry import as_function
+
+    f = as_function(f)
+    if order not in (1, 2):
+        raise InputError(f"order must be 1 (gradient) or 2 (Hessian); got {order!r}")
+    if not f.has_expression:
+        raise InputError(NEEDS_EXPRESSION)
+    many = isinstance(at, list | tuple) and len(at) > 0 and not isinstance(at[0], numbers.Real)
+    xs = [f.point(a) for a in (at if many else [at])]
+    points = []
+    for k, x in enumerate(xs):
+        if progress and len(xs) > 1:
+            progress(f"point {k + 1} of {len(xs)}")
+        points.append(_point(f, x, methods, order, sweep, progress))
+    return ReportData(f.text, f.variables, order, tuple(points), _summary(points), _code(f, order))
+
+
+def report_format(path: str | pathlib.Path) -> str:
+    """'html' or 'markdown' from the file name (refused otherwise); the folder must exist.
+
+    Checked before any work, so a typo costs nothing.
+    """
+    path = pathlib.Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(f"report file must end in .html or .md; got '{path.name}'")
+    if not path.parent.is_dir():
+        raise InputError(f"folder '{path.parent}' does not exist")
+    return FORMATS[path.suffix.lower()]
+
+
+def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Path]:
+    """Render ``data`` to ``path`` (HTML or Markdown by suffix); returns every file written."""
+    from difflab.reports.html import render_html
+    from difflab.reports.markdown import render_markdown
+    from difflab.reports.plot import sweep_png
+
+    path = pathlib.Path(path)
+    kind = report_format(path)
+    images = [[sweep_png(r) if r.schemes else None for r in p.sweeps] for p in data.points]
+    if kind == "html":
+        path.write_text(render_html(data, images), encoding="utf-8")
+        return [path]
+    written = [path]
+    names: list[list[str | None]] = []
+    for k, pngs in enumerate(images):
+        names.append([])
+        for r, png in zip(data.points[k].sweeps, pngs, strict=True):
+            if png is None:
+                names[-1].append(None)
+                continue
+            image = path.with_name(f"{path.stem}_sweep{k + 1}{'' if r.order == 1 else '_hessian'}.png")
+            image.write_bytes(png)
+            written.append(image)
+            names[-1].append(image.name)
+    path.write_text(render_markdown(data, names), encoding="utf-8")
+    return written
+
+
+def report(f: Any, at: Sequence[Any] | Any, path: str | pathlib.Path, methods: Sequence[str] | None = None,
+           order: int = 1, progress: Callable[[str], None] | None = None) -> ReportData:
+    """Build the report of ``f`` at ``at`` (one point or a list) and write it to ``path``."""
+    report_format(path)  # refuse a bad file name before the work, not after
+    from difflab.reports.plot import require_matplotlib
+
+    require_matplotlib()
+    data = build_report(f, at, methods=methods, order=order, progress=progress)
+    write_report(data, path)
+    return data

@@ -1,0 +1,289 @@
+"""Words about special points: limits, series branches, poles, kinks and domain edges.
+
+``notes_at(f, x)`` says what is special at ``x`` (``difflab diff`` prints it; its JSON carries it) and
+``annotate(estimate, f, x, what)`` puts the same words on a method's Estimate, with a status that is not
+"ok" where the derivative does not exist (a kink, a pole, an edge of the domain).
+
+Convention at a kink. Asked anyway for the derivative of abs(x), max(x, 0) (relu) or max(x, 0.01x) (leaky
+relu) at 0, difflab's methods answer (tested in tests/test_singular_points.py):
+
+* symbolic, forward, reverse, fd-central, fd-five-point, richardson: the *average* of the two one-sided
+  derivatives -- sign(0) = 0 for abs, Heaviside(0) = 1/2 for relu, 0.505 for the leaky relu;
+* fd-forward and complex-step: the right-hand derivative (1); fd-backward: the left-hand one.
+
+Peers disagree (JAX: abs'(0) = 1, relu'(0) = 0; PyTorch: abs'(0) = 0, relu'(0) = 0), which is why the
+status says "not differentiable" and gives both sides instead of pretending one number is right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import mpmath
+import numpy as np
+import sympy
+
+from difflab.expr.budget import Budget
+from difflab.singular.analysis import EPS, analyze, point_at, real_zeros
+
+if TYPE_CHECKING:
+    from difflab.expr.function import Function
+    from difflab.result import Estimate
+
+CONVENTION = ("asked anyway, symbolic, forward, reverse, fd-central, fd-five-point and richardson return the "
+              "average of the two sides; fd-forward and complex-step the right side, fd-backward the left")
+
+
+@dataclass(frozen=True)
+class Special:
+    """A kink (f' jumps), a kink of f' (f'' jumps) or an edge of the domain, found lazily."""
+
+    center: sympy.Expr
+    kind: str                         # kink | kink2 | edge
+    text: str
+    status: str | None                # the Estimate status there (None: leave it)
+    hessian_only: bool = False
+
+    @property
+    def value(self) -> float:
+        return float(self.center)
+
+
+def _s(v: sympy.Expr) -> str:
+    """An exact limit in words: -oo -> -inf, 1/3 stays 1/3."""
+    return {sympy.oo: "+inf", -sympy.oo: "-inf", sympy.zoo: "inf (sign depends on the side)"}.get(v, str(v))
+
+
+def _specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
+    cached = f.__dict__.get("_singular_specials")
+    if cached is None:
+        try:
+            cached = _find_specials(f)
+        except Exception as err:  # noqa: BLE001 -- kinks and edges are words; their failure must not break f
+            analyze(f).skipped.append(f"kinks and domain edges were not analysed ({type(err).__name__})")
+            cached = ()
+        f.__dict__["_singular_specials"] = cached
+    return cached
+
+
+def _find_specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
+    """(kind, point) candidates: zeros of abs/max/min/sign arguments and of log/sqrt arguments. Cheap
+    (``solveset`` only); the limits that classify a candidate run when a point lands on it."""
+    an = analyze(f)
+    if f.expr is None or f.n != 1:
+        return ()
+    from difflab.methods.symbolic import stable_expr
+
+    expr, x = stable_expr(f), f.symbols[0]
+    kinks, edges = [], []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Abs | sympy.sign | sympy.Heaviside):
+            kinks.append(node.args[0])
+        elif isinstance(node, sympy.Max | sympy.Min):
+            kinks.extend(a - b for a in node.args for b in node.args if a != b)
+        elif isinstance(node, sympy.log) or (isinstance(node, sympy.Pow) and node.exp.is_number
+                                             and not node.exp.is_integer):
+            edges.append(node.args[0])
+    if not kinks and not edges:
+        return ()
+    budget, skipped = Budget(), an.skipped
+    known = {p.value for p in an.points}
+    out: list[tuple[str, sympy.Expr]] = []
+    seen: set[float] = set()
+    for kind, args in (("kink", kinks), ("edge", edges)):
+        for arg in args:
+            if not arg.has(x):
+                continue
+            for z in real_zeros(arg, x, budget, skipped):
+                if float(z) not in seen and float(z) not in known:
+                    seen.add(float(z))
+                    out.append((kind, z))
+    return tuple(out)
+
+
+def _classified(f: Function, kind: str, z: sympy.Expr) -> Special | None:
+    """The words at one kink/edge candidate, worked out (limits) only when a point lands on it."""
+    cache = f.__dict__.setdefault("_singular_special_words", {})
+    if (kind, z) not in cache:
+        from difflab.methods.symbolic import stable_expr
+
+        expr, x = stable_expr(f), f.symbols[0]
+        try:
+            cache[kind, z] = (_kink if kind == "kink" else _edge)(expr, x, z, Budget())
+        except Exception as err:  # noqa: BLE001 -- OverBudget, SymPy's NotImplementedError, ...: said, not raised
+            analyze(f).skipped.append(f"the {kind} at {x}={z} was not classified ({type(err).__name__})")
+            cache[kind, z] = None
+    return cache[kind, z]
+
+
+def _kink(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> Special | None:
+    d1 = sympy.diff(expr, x)
+    left, right = budget.run(sympy.limit, d1, x, z, "-"), budget.run(sympy.limit, d1, x, z, "+")
+    if left != right:
+        words = (f"not differentiable at {x}={z} (a kink): the one-sided derivatives are {_s(left)} from "
+                 f"the left and {_s(right)} from the right")
+        return Special(z, "kink", f"{words}; {CONVENTION}", words)
+    d2 = sympy.diff(d1, x)
+    left2, right2 = budget.run(sympy.limit, d2, x, z, "-"), budget.run(sympy.limit, d2, x, z, "+")
+    if left2 != right2:
+        words = (f"f' has a kink at {x}={z}: f'' is {_s(left2)} from the left and {_s(right2)} from the "
+                 f"right, so the Hessian does not exist there (f' = {_s(left)} is fine)")
+        return Special(z, "kink2", words, words, hessian_only=True)
+    return None
+
+
+def _edge(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> Special | None:
+    from difflab.expr.compile import to_mpmath
+
+    fn = to_mpmath(expr, [x])
+    inside = {}
+    with mpmath.workdps(30):
+        for side, sign in (("left", -1), ("right", 1)):
+            t = z.evalf(40)._to_mpmath(mpmath.mp.prec) + sign * mpmath.mpf(10) ** -10 * max(1, abs(float(z)))
+            try:
+                v = mpmath.mpmathify(fn(t))
+                inside[side] = not (isinstance(v, mpmath.mpc) and abs(v.imag) > 1e-20 * max(1, abs(v.real)))
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                inside[side] = False
+    if all(inside.values()):
+        return None  # real on both sides: not an edge (e.g. sqrt(x**2)); a kink or pole is found elsewhere
+    parts, worst = [], None
+    d1 = sympy.diff(expr, x)
+    for side, direction in (("left", "-"), ("right", "+")):
+        if not inside[side]:
+            parts.append(f"to the {side} f is not real (outside the domain)")
+            continue
+        lim = budget.run(sympy.limit, expr, x, z, direction)
+        dlim = budget.run(sympy.limit, d1, x, z, direction)
+        parts.append(f"from the {side}: f -> {_s(lim)} (a one-sided limit), f' -> {_s(dlim)}")
+        worst = dlim
+    text = f"{x}={z} is an edge of the domain: " + "; ".join(parts)
+    status = text if worst is None or not worst.is_finite else None
+    return Special(z, "edge", text, status if status else text)
+
+
+def _limit_text(c: sympy.Expr) -> str:
+    """An exact limit as SymPy prints it; a 30-digit one as a short closed form when one is recognised
+    (-1/3, pi**3/3), else as its double."""
+    if not c.is_Float:
+        return _s(c)
+    guess = sympy.nsimplify(c, [sympy.pi], tolerance=1e-25, rational=False)
+    text = str(guess)
+    return text if len(text) <= 24 and not guess.is_Float else repr(float(c))
+
+
+def _at(center: float, x: float) -> bool:
+    return abs(x - center) <= 4 * EPS * max(1.0, abs(center))
+
+
+def _point_words(f: Function, v: float) -> tuple[list[str], str | None]:
+    """Notes and, where the derivative does not exist, a status, for the analysed denominator zeros."""
+    p, exact = point_at(f, v)
+    if p is None:
+        return [], None
+    name = f"{f.variables[0]}={p.center}"
+    lim = [_limit_text(c) for c in p.limits]
+    if p.kind == "removable" and exact:
+        return [f"{name} is a removable singularity (the formula is 0/0 there): f = {lim[0]}, f' = {lim[1]}, "
+                f"f'' = {lim[2]} are the limits ({p.detail})"], None
+    if p.kind == "removable":
+        r = max(p.radius.values())
+        source = f"the cancelled form {p.factored}" if p.factored is not None else "its Taylor series branch"
+        return [f"{f.variables[0]}={v!r} is within {r:.3g} of the removable singularity at {name}: value and "
+                f"derivatives come from {source}, where the formula would lose digits to cancellation"], None
+    if p.kind in ("pole", "jump") and exact:
+        what = "pole" if p.kind == "pole" else "jump (f is not continuous)"
+        sides = (f": f -> {_s(p.sides[0])} from the left and {_s(p.sides[1])} from the right"
+                 if p.sides else "")
+        words = f"{what} at {name}{sides}; no finite derivative there"
+        return [words], words
+    if p.kind == "nonsmooth" and exact:
+        words = f"{name}: f = {lim[0]} is the limit (0/0 in the formula); f is not smooth there"
+        return [words], words
+    if p.kind == "unresolved" and exact:
+        words = f"{name} is a zero of a denominator that could not be classified ({p.detail})"
+        return [words], words
+    return [], None
+
+
+def stable_note(f: Function) -> list[str]:
+    """Says when the compiled formula is a stability rewrite of the written one (``stable.rewrite``)."""
+    if f.expr is None:
+        return []
+    from difflab.methods.symbolic import stable_expr
+
+    expr = stable_expr(f)
+    if expr == f.expr:
+        return []
+    return [f"computed in stable form: {expr} (the written formula overflows or cancels for large arguments)"]
+
+
+def notes_at(f: Function, x) -> list[str]:
+    """Notes for ``f`` at ``x`` (empty when nothing is special there)."""
+    return _words(f, x, "gradient")[0]
+
+
+def _words(f: Function, x, what: str) -> tuple[list[str], str | None]:
+    if f.expr is None:
+        return [], None
+    point = np.asarray(f.point(x), dtype=float)
+    if f.n != 1:
+        return _multivariate(f, point), None
+    v = float(point[0])
+    notes, status = _point_words(f, v)
+    for kind, z in _specials(f):
+        sp = _classified(f, kind, z) if _at(float(z), v) else None
+        if sp is not None:
+            notes.append(sp.text)
+            if sp.status and (what == "Hessian" or not sp.hessian_only):
+                status = status or sp.status
+    return notes, status
+
+
+def _multivariate(f: Function, point: np.ndarray) -> list[str]:
+    an = analyze(f)
+    if not an.denominators:
+        return []
+    fns = f.__dict__.get("_singular_denominators")
+    if fns is None:
+        from difflab.expr.compile import to_numpy
+
+        fns = f.__dict__["_singular_denominators"] = [(d, to_numpy(d, f.symbols)) for d in an.denominators]
+    out = []
+    for d, fn in fns:
+        if float(np.real(fn(*point))) == 0.0:
+            out.append(f"the denominator {d} is zero at this point (0/0 or a pole); difflab resolves "
+                       f"removable singularities automatically for functions of one variable")
+    return out
+
+
+def _quiet(f: Function) -> bool:
+    """True when f has no denominator, kink or domain edge at all (cached per Function)."""
+    quiet = f.__dict__.get("_singular_quiet")
+    if quiet is None:
+        if f.expr is None:
+            quiet = True
+        else:
+            an = analyze(f)
+            quiet = not an.points and not an.denominators and (f.n != 1 or not _specials(f))
+        f.__dict__["_singular_quiet"] = quiet
+    return quiet
+
+
+def annotate(est: Estimate, f: Function, x, what: str) -> Estimate:
+    """``est`` with the notes at ``x`` and, where the derivative does not exist, a status saying so."""
+    if _quiet(f):
+        return est  # the common case: nothing special anywhere, one dict lookup per call
+    try:
+        notes, status = _words(f, x, what)
+    except Exception:  # noqa: BLE001 -- words are an extra; a failure here must not lose the estimate
+        return est
+    if not notes and status is None:
+        return est
+    p, exact = point_at(f, float(np.asarray(f.point(x))[0])) if f.n == 1 else (None, False)
+    if status is None and p is not None and p.kind == "removable" and exact and not est.ok:
+        status = (f"this method evaluates the formula, which is 0/0 at the removable singularity "
+                  f"{f.variables[0]}={p.center}; the symbolic method gives the limit")
+    return replace(est, notes=tuple(est.notes) + tuple(n for n in notes if n not in est.notes),
+                   status=status or est.status)

@@ -1,0 +1,132 @@
+"""The ``difflab fuzz`` runner: every named property, N examples each, shrunk failures, worker processes.
+
+Each property's examples are split into fixed chunks (``CHUNK`` examples, each chunk with its own seed
+derived from the run's seed, the property name and the chunk number), so a run is reproducible and
+gives the same answer with any number of workers: ``--workers`` only decides how many chunks run at
+once.  Within a chunk Hypothesis drives the search; on a failure it stops, shrinks, and replays the
+minimal failing case last, which is the one recorded (the check wrapper keeps the latest failure).
+
+``passed`` counts examples that held before any failure; ``failed`` counts chunks that found a
+failure (each reports one shrunk counterexample, and two chunks may shrink to the same one: failures
+are deduplicated by property, expression and point).
+
+>>> from difflab.testing.fuzz_runner import run_fuzz
+>>> report = run_fuzz(examples=3, seed=1, properties=["exact-gradients-agree"])
+>>> report["examples"], report["properties"]["exact-gradients-agree"]["failed"], report["failures"]
+(3, 0, [])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from typing import Any
+
+from difflab.errors import InputError
+
+CHUNK = 50
+
+
+def _chunks(examples: int, seed: int, names: Sequence[str]) -> list[tuple[str, int, int, int]]:
+    """(property, chunk index, examples, seed) for every chunk of every property."""
+    tasks = []
+    for name in names:
+        for k, start in enumerate(range(0, examples, CHUNK)):
+            chunk_seed = zlib.crc32(f"{seed}:{name}:{k}".encode())
+            tasks.append((name, k, min(CHUNK, examples - start), chunk_seed))
+    return tasks
+
+
+def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
+    """One property for ``examples`` examples under Hypothesis with a fixed seed (runs in a worker)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    from difflab.testing.properties import PROPERTIES, PropertyFailure
+
+    prop = PROPERTIES[name]
+    state: dict[str, Any] = {"passed": 0, "failure": None}
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+              verbosity=Verbosity.quiet, phases=(Phase.explicit, Phase.generate, Phase.shrink))
+    @given(prop.strategy())
+    def check(case):
+        try:
+            prop.run_check(case)
+        except PropertyFailure as failure:
+            state["failure"] = {"property": name, "case": repr(case), **failure.record}
+            raise
+        if state["failure"] is None:
+            state["passed"] += 1
+
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            check()
+        except PropertyFailure:
+            pass
+        except Exception as err:  # noqa: BLE001 -- e.g. Hypothesis' FlakyFailure: a failure that did not replay
+            if state["failure"] is None:
+                raise
+            state["failure"]["note"] = f"the failure did not replay consistently ({type(err).__name__})"
+    return {"property": name, "passed": state["passed"], "failure": state["failure"],
+            "seconds": time.perf_counter() - start}
+
+
+def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: Sequence[str] | None = None,
+             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the properties and return ``{"examples", "seed", "properties": {name: {...}}, "failures"}``."""
+    from difflab.testing.properties import PROPERTIES
+
+    names = list(properties) if properties else list(PROPERTIES)
+    unknown = [n for n in names if n not in PROPERTIES]
+    if unknown:
+        raise InputError(f"unknown property '{unknown[0]}'; choose from: {', '.join(PROPERTIES)}")
+    if examples < 1:
+        raise InputError(f"--examples must be at least 1, got {examples}")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    tasks = _chunks(examples, seed, names)
+    results: list[dict[str, Any]] = []
+    start = time.perf_counter()
+
+    def done(result: dict[str, Any]) -> None:
+        results.append(result)
+        if progress:
+            verdict = "FAILED" if result["failure"] else "ok"
+            progress(f"[{len(results)}/{len(tasks)}] {result['property']}: {result['passed']} passed, "
+                     f"{verdict} ({result['seconds']:.1f} s; {time.perf_counter() - start:.0f} s elapsed)")
+
+    if workers == 1:
+        for name, _, n, s in tasks:
+            done(run_chunk(name, n, s))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(run_chunk, name, n, s) for name, _, n, s in tasks]
+            for future in as_completed(futures):
+                done(future.result())
+    return _summary(examples, seed, names, results, time.perf_counter() - start)
+
+
+def _summary(examples: int, seed: int, names: Sequence[str], results: list[dict[str, Any]],
+             seconds: float) -> dict[str, Any]:
+    table = {name: {"passed": 0, "failed": 0} for name in names}
+    failures, seen = [], set()
+    for r in results:
+        table[r["property"]]["passed"] += r["passed"]
+        if r["failure"]:
+            table[r["property"]]["failed"] += 1
+            key = (r["property"], r["failure"].get("expression"), str(r["failure"].get("point")))
+            if key not in seen:
+                seen.add(key)
+                failures.append(r["failure"])
+    failures.sort(key=lambda f: (f["property"], len(f.get("expression") or "")))
+    return {"examples": examples, "seed": seed, "properties": table, "failures": failures,
+            "seconds": seconds}
