@@ -21,7 +21,7 @@ from difflab.solvers import (
     train,
 )
 
-SOLVERS = pathlib.Path(__file__).parent.parent / "difflab" / "solvers"
+SOLVERS = pathlib.Path(__file__).parents[2] / "difflab" / "solvers"
 THREE_PLUS = ("symbolic", "reverse", "forward", "fd-central")
 
 

@@ -39,7 +39,7 @@ def test_every_shipped_example_is_listed():
 def test_examples_ship_as_package_data():
     files = importlib.resources.files("difflab") / "derivations"
     assert sorted(p.name for p in files.iterdir() if p.name.endswith(".toml")) == sorted(EXPECTED)
-    pyproject = pathlib.Path(__file__).parents[1] / "pyproject.toml"
+    pyproject = pathlib.Path(__file__).parents[2] / "pyproject.toml"
     assert 'difflab = ["derivations/*.toml"]' in pyproject.read_text()
 
 
