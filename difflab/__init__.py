@@ -30,8 +30,8 @@ __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", 
 
 # Re-exports from modules that load SymPy-free engines or optional parts on first use.
 _LAZY = {
-    "grad": ("difflab.engines.transforms", "grad"),
-    "value_and_grad": ("difflab.engines.transforms", "value_and_grad"),
+    "grad": ("difflab.methods.transforms", "grad"),
+    "value_and_grad": ("difflab.methods.transforms", "value_and_grad"),
     "newton": ("difflab.solvers.newton", "newton"),
 }
 

@@ -16,16 +16,59 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import sympy
 
 from difflab.errors import DifflabError, InputError
+from difflab.expr.compile import to_numpy, to_ops
 from difflab.expr.parse import parse_expr_safe
+from difflab.expr.stable import rewrite
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+NEEDS_EXPRESSION = ("the symbolic method needs an expression; this Python function could not be traced "
+                    "into one (it uses control flow or array operations): use 'forward', 'reverse' or a "
+                    "finite-difference method")
+
+
+@dataclass
+class FunctionCaches:
+    """Everything worked out once per Function, declared here so no module adds attributes to it.
+
+    Each field names the module that fills it. They are caches only: clearing them changes no result.
+    """
+
+    stable: sympy.Expr | None = None            # Function.stable: the stable form (stable.rewrite)
+    derivatives: dict[str, Any] = field(default_factory=dict)   # expr.derivatives: gradient, Hessian rows
+    compiled: dict[tuple[int, str], Any] = field(default_factory=dict)  # (order, "numpy"|"mpmath") -> fn
+    ops: Callable[..., Any] | None = None      # the function over difflab.numpy (compile.to_ops)
+    analysis: Any = None                        # singular.analysis: removable points and poles
+    specials: tuple | None = None               # singular.notes: kink and domain-edge candidates
+    special_words: dict[tuple[str, Any], Any] = field(default_factory=dict)  # singular.notes: their words
+    denominators: list | None = None            # singular.notes: compiled denominators (several variables)
+    quiet: bool | None = None                   # singular.notes: nothing special anywhere
+
+
+ValueCompiler = Callable[["Function"], Callable[..., Any]]
+
+
+def _plain_value(f: Function) -> Callable[..., Any]:
+    """The stable form compiled without singularity branches (until ``methods.symbolic`` installs its own)."""
+    return to_numpy(f.stable, f.symbols)
+
+
+_value_compiler: list[ValueCompiler] = [_plain_value]
+
+
+def install_value_compiler(build: ValueCompiler) -> None:
+    """Let a higher layer supply how ``Function.numpy`` is compiled (``methods.symbolic``: with the masked
+    branches of ``singular`` at removable points). Why a hook and not an import: the singularity analysis
+    stands above Function in the layers; Function must not import it."""
+    _value_compiler[0] = build
 
 
 class Function:
@@ -35,6 +78,7 @@ class Function:
                  variables: Sequence[str] | str | None = None,
                  let: Mapping[str, str] | None = None):
         self._callable: Callable[..., Any] | None = None
+        self.caches = FunctionCaches()
         if isinstance(source, str):
             self.text = source.strip()
             self.expr: sympy.Expr | None = parse_expr_safe(source, let)
@@ -101,12 +145,23 @@ class Function:
     def has_expression(self) -> bool:
         return self.expr is not None
 
-    @cached_property
-    def compiled(self):
-        """The compiled NumPy value function (through ``singular``-aware compilation when available)."""
-        from difflab.methods.symbolic import compile_value
+    @property
+    def stable(self) -> sympy.Expr:
+        """The expression in stable form (``stable.rewrite``): what is compiled and differentiated."""
+        if self.caches.stable is None:
+            if self.expr is None:
+                raise InputError(NEEDS_EXPRESSION)
+            self.caches.stable = rewrite(self.expr)
+        return self.caches.stable
 
-        return compile_value(self)
+    @property
+    def compiled(self):
+        """The compiled NumPy value function (with ``singular``'s branches once ``methods.symbolic`` is
+        loaded, which ``import difflab`` does); compiled once and cached."""
+        fn = self.caches.compiled.get((0, "numpy"))
+        if fn is None:
+            fn = self.caches.compiled[0, "numpy"] = _value_compiler[0](self)
+        return fn
 
     def numpy(self, *args):
         """Vectorized value: one argument per variable, broadcast together."""
@@ -121,13 +176,13 @@ class Function:
             return np.asarray([self._callable(*row) for row in X])
         return np.asarray(self.compiled(*[X[:, i] for i in range(self.n)]))
 
-    @cached_property
+    @property
     def _ops(self) -> Callable[..., Any]:
         if self._callable is not None:
             return self._callable
-        from difflab.expr.compile import to_ops
-
-        return to_ops(self.expr, self.symbols)
+        if self.caches.ops is None:
+            self.caches.ops = to_ops(self.expr, self.symbols)
+        return self.caches.ops
 
     def ops(self, v):
         """The function over ``difflab.numpy`` taking one vector ``v`` (array, dual or tape node)."""

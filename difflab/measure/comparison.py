@@ -54,7 +54,9 @@ def row_for(estimate: Estimate, reference: np.ndarray) -> MethodRow:
 
 
 def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 1) -> ErrorTable:
-    """Run ``methods`` (default: all but the reference) at ``at`` and measure them against mpmath."""
+    """Run ``methods`` (default: all but the reference) at ``at`` and measure them against mpmath.
+
+    The point is validated once, here; the methods get the validated array (``Method.gradient_at``)."""
     f = registry.as_function(f)
     x = f.point(at)
     names = list(methods) if methods else [m for m in DEFAULT_METHODS if m in registry.names()]
@@ -65,7 +67,7 @@ def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 
     rows = []
     for name in names:
         method = registry.get(name)
-        estimate = method.gradient(f, x) if order == 1 else method.hessian(f, x)
+        estimate = method.gradient_at(f, x) if order == 1 else method.hessian_at(f, x)
         rows.append(row_for(estimate, reference))
-    value = f.value(x) if f.has_expression else None
+    value = float(np.real(f.numpy(*x))) if f.has_expression else None
     return ErrorTable(f.text, f.variables, tuple(float(v) for v in x), order, reference, tuple(rows), value)

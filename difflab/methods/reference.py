@@ -11,16 +11,14 @@ which is reported, never hidden).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import mpmath
 
 from difflab.errors import DifflabError
 from difflab.expr.compile import to_mpmath
-from difflab.methods.symbolic import derivative_exprs
-
-if TYPE_CHECKING:
-    from difflab.expr.function import Function
+from difflab.expr.derivatives import derivative_exprs
+from difflab.expr.function import Function
+from difflab.singular.analysis import limits_at
 
 DEFAULT_DPS = 50
 MAX_DPS = 6400
@@ -31,8 +29,8 @@ class ReferenceUnavailable(DifflabError):
 
 
 def _mp_fn(f: Function, order: int) -> Callable:
-    cache = f.__dict__.setdefault("_symbolic_cache", {})
-    key = f"mpmath_{order}"
+    cache = f.caches.compiled
+    key = (order, "mpmath")
     if key not in cache:
         exprs = derivative_exprs(f, order)
         flat = [exprs] if order == 0 else (exprs if order == 1 else [e for row in exprs for e in row])
@@ -98,8 +96,6 @@ def evaluate(f: Function, x: Sequence[float], order: int, dps: int = DEFAULT_DPS
         if previous is not None and current is not None and _agree(previous, current, dps, level // 2):
             return current
         previous = current
-    from difflab.singular.analysis import limits_at  # a removable singularity: the truth is the limit
-
     limits = limits_at(f, x, order, dps)
     if limits is not None:
         return limits

@@ -1,74 +1,101 @@
-"""One interface for every differentiation method, and the registry that names them.
+"""THE registry: one name per method, and every route that name stands for.
 
 Every method answers ``gradient(f, x)`` and ``hessian(f, x)`` with an ``Estimate``; comparison, reports and
-solvers only ever see that shape, so they never branch on the method. Adding a method is registering
-one object here.
+solvers only ever see that shape, so they never branch on the method. The same record holds the
+method's array route (``dl.grad``), its model route (the solvers' derivative providers) and the slots
+for Jacobians and order-k derivatives. So ``fd-central`` is ``fd-central`` everywhere -- in
+``dl.gradient``, ``dl.grad``, the CLI, the providers and the reports; its finite-difference scheme
+("central") is an argument of the engine, not a second name.  Adding a method is registering one record.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from difflab.errors import InputError
 from difflab.expr.function import Function
+from difflab.methods import routes
 from difflab.methods.reference import ReferenceUnavailable
+from difflab.methods.routes import ArrayRoute, FunctionRoute, Model, ModelRoute, Routed
 from difflab.result import Estimate
-from difflab.singular.diagnose import annotate
+from difflab.singular.notes import annotate
 
-EPS = np.finfo(float).eps
+REFERENCE_DIGITS = 50
 
 
 @dataclass(frozen=True)
 class Method:
-    """A named way to differentiate. ``exact``: no truncation error, only rounding."""
+    """A named way to differentiate. ``exact``: no truncation error, only rounding.
+
+    ``array``: value-and-gradient of a Python function of an array or pytree (None: the method needs an
+    expression); ``model``: loss and gradient of a model with array parameters; ``jacobian`` and
+    ``derivatives`` (order k, one variable): routes for vector-valued functions and higher orders,
+    None until a method provides them.
+    """
 
     name: str
     exact: bool
     description: str
-    _gradient: Callable[[Function, np.ndarray], tuple[np.ndarray, Any, int]]
-    _hessian: Callable[[Function, np.ndarray], tuple[np.ndarray, Any, int]]
+    _gradient: FunctionRoute
+    _hessian: FunctionRoute
+    array: ArrayRoute | None = None
+    model: ModelRoute | None = None
+    jacobian: FunctionRoute | None = None
+    derivatives: FunctionRoute | None = None
 
     def gradient(self, f: Function, x: Any) -> Estimate:
-        return self._run(self._gradient, f, x, "gradient")
+        f = as_function(f)
+        return self.gradient_at(f, f.point(x))
 
     def hessian(self, f: Function, x: Any) -> Estimate:
-        return self._run(self._hessian, f, x, "Hessian")
-
-    def _run(self, fn, f: Function, x: Any, what: str) -> Estimate:
         f = as_function(f)
-        point = f.point(x)
-        start = time.perf_counter()
-        shape = (f.n, f.n) if what == "Hessian" else (f.n,)
-        with np.errstate(all="ignore"):
-            try:
-                value, error, nfev, *status = fn(f, point)
-            except ReferenceUnavailable as err:
-                value, error, nfev, status = np.full(shape, np.nan), None, 0, [str(err)]
-            seconds = time.perf_counter() - start  # the method's time; the domain check below is ours
-            fx = f.value(point)
-        value = np.asarray(value, dtype=float).reshape(shape)
-        status_text = status[0] if status else "ok"
-        ok = status_text == "ok" and np.isfinite(fx) and np.all(np.isfinite(value))
-        pairs = zip(f.variables, point, strict=True)
-        where = "" if ok else ", ".join(f"{n}={float(v):.17g}" for n, v in pairs)
-        if status_text == "ok" and not np.isfinite(fx):
-            # Why check f itself: a derivative formula can be finite where f is not (d/dx log(x) at x=-1).
-            status_text = (f"f is not finite at {where} (f = {fx}): outside the domain or at a pole; "
-                           f"the {what} there means nothing")
-        elif status_text == "ok" and not np.all(np.isfinite(value)):
+        return self.hessian_at(f, f.point(x))
+
+    def gradient_at(self, f: Function, point: np.ndarray) -> Estimate:
+        """The gradient at a point already validated by ``f.point`` (``compare`` validates once)."""
+        return _estimate(self, self._gradient, f, point, "gradient")
+
+    def hessian_at(self, f: Function, point: np.ndarray) -> Estimate:
+        return _estimate(self, self._hessian, f, point, "Hessian")
+
+
+def _routed(out: Routed | tuple) -> Routed:
+    """A route's answer; a plain ``(value, error, nfev[, status])`` tuple is accepted from user routes."""
+    return out if isinstance(out, Routed) else Routed(*out)
+
+
+def _estimate(method: Method, route: FunctionRoute, f: Function, point: np.ndarray, what: str) -> Estimate:
+    shape = (f.n, f.n) if what == "Hessian" else (f.n,)
+    start = time.perf_counter()
+    with np.errstate(all="ignore"):
+        try:
+            out = _routed(route(f, point))
+        except ReferenceUnavailable as err:
+            out = Routed(np.full(shape, np.nan), None, 0, str(err))
+        seconds = time.perf_counter() - start  # the method's time; the domain check below is ours
+        # Why check f itself: a derivative formula can be finite where f is not (d/dx log(x) at x=-1).
+        # f(x) from the route when it has one (AD engines); else the compiled f, shared by all methods.
+        fx = out.fx if out.fx is not None and np.isfinite(out.fx) else float(np.real(f.numpy(*point)))
+    value = np.asarray(out.value, dtype=float).reshape(shape)
+    status = out.status
+    if status == "ok" and not (np.isfinite(fx) and np.all(np.isfinite(value))):
+        where = ", ".join(f"{n}={float(v):.17g}" for n, v in zip(f.variables, point, strict=True))
+        if not np.isfinite(fx):
+            status = (f"f is not finite at {where} (f = {fx}): outside the domain or at a pole; "
+                      f"the {what} there means nothing")
+        else:
             bad = int(np.flatnonzero(~np.isfinite(value.ravel()))[0])
-            status_text = (f"the {what} is not finite at {where} (entry {bad}: "
-                           f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
-        if error is not None:
-            error = np.broadcast_to(np.asarray(error, dtype=float), value.shape).copy()
-        estimate = Estimate(value, error, int(nfev), self.name, status_text, (), seconds)
-        return annotate(estimate, f, point, what)  # notes/status at removable points, poles, kinks
+            status = (f"the {what} is not finite at {where} (entry {bad}: "
+                      f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
+    error = out.error
+    if error is not None:
+        error = np.broadcast_to(np.asarray(error, dtype=float), value.shape).copy()
+    estimate = Estimate(value, error, int(out.nfev), method.name, status, (), seconds)
+    return annotate(estimate, f, point, what)  # notes/status at removable points, poles, kinks
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -104,94 +131,62 @@ def hessian(f: Any, x: Any, method: str = "symbolic") -> Estimate:
     return get(method).hessian(as_function(f), x)
 
 
-def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
-    """Error bound of an exact formula evaluated in double precision: a few ulps of the value."""
-    return scale * EPS * np.abs(value)
+# -- derivative providers: the model route of a method, as the solvers hold it ----------------------
+
+class DerivativeProvider(Protocol):
+    name: str
+    exact: bool
+
+    def value_and_grad(self, model: Model, params: Any, X: np.ndarray, Y: np.ndarray,
+                       masks: Any) -> tuple[float, Any]: ...
 
 
-# -- symbolic ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Provider:
+    """A method's model route with its name. Solvers hold one and call it; they never look at its name."""
 
-def _symbolic_gradient(f: Function, x: np.ndarray):
-    from difflab.methods.symbolic import compile_gradient
+    name: str
+    exact: bool
+    route: ModelRoute
 
-    value = np.array(compile_gradient(f)(*x), dtype=float)
-    return value, _rounding(value), 1
-
-
-def _symbolic_hessian(f: Function, x: np.ndarray):
-    from difflab.methods.symbolic import compile_hessian
-
-    upper = compile_hessian(f)(*x)
-    n = f.n
-    H = np.empty((n, n))
-    k = 0
-    for i in range(n):
-        for j in range(i, n):
-            H[i, j] = H[j, i] = upper[k]
-            k += 1
-    return H, _rounding(H), 1
+    def value_and_grad(self, model: Model, params: Any, X: np.ndarray, Y: np.ndarray,
+                       masks: Any) -> tuple[float, Any]:
+        return self.route(model, params, X, Y, masks)
 
 
-# -- mpmath reference ---------------------------------------------------------------------------------
-
-def _mpmath_gradient(f: Function, x: np.ndarray):
-    from difflab.methods.reference import reference_gradient
-
-    value = np.array([float(v) for v in reference_gradient(f, x)])
-    return value, 0.5 * EPS * np.abs(value), 0
-
-
-def _mpmath_hessian(f: Function, x: np.ndarray):
-    from difflab.methods.reference import reference_hessian
-
-    value = np.array([[float(v) for v in row] for row in reference_hessian(f, x)])
-    return value, 0.5 * EPS * np.abs(value), 0
+def provider(method: str) -> DerivativeProvider:
+    """The route for a model with array parameters (networks, perceptrons) by the named method."""
+    m = get(method)  # unknown names get the registry's message
+    if m.model is None:
+        raise InputError(f"method '{method}' has no derivative provider for array-parameter models")
+    return Provider(m.name, m.exact, m.model)
 
 
-# -- automatic differentiation -------------------------------------------------------------------------
+# -- the methods ------------------------------------------------------------------------------------
 
-def _ad(engine: str, call: Callable[[Any, Function, np.ndarray], Any]):
-    """An AD engine's derivative as a method body; engines load on first use (no SymPy inside them)."""
-    def run(f: Function, x: np.ndarray):
-        value = np.asarray(call(import_module(f"difflab.engines.{engine}"), f, x), dtype=float)
-        return value, _rounding(value, 16.0), 1
-    return run
-
-
-_forward_gradient = _ad("forward", lambda m, f, x: m.gradient(f.ops, x)[1])
-_forward_hessian = _ad("forward", lambda m, f, x: m.hessian(f.ops, x)[2])
-_reverse_gradient = _ad("reverse", lambda m, f, x: m.value_and_grad(f.ops)(x)[1])
-_reverse_hessian = _ad("reverse", lambda m, f, x: m.hessian(f.ops, x)[2])
-
-
-# -- finite differences --------------------------------------------------------------------------------
-
-def _fd(scheme: str, order: int):
-    def run(f: Function, x: np.ndarray):
-        from difflab.engines import finite_diff
-        fd = finite_diff.gradient if order == 1 else finite_diff.hessian
-        result = fd(f.batch, x, scheme)
-        return result.value, result.error, result.nfev, result.status
-
-    return run
+def _engine(name: str, exact: bool, description: str, gradient_route: FunctionRoute,
+            hessian_route: FunctionRoute, array: ArrayRoute) -> Method:
+    """A method that differentiates Python code too: its model route is its array route on the loss."""
+    return register(Method(name, exact, description, gradient_route, hessian_route, array,
+                           routes.loss_route(array)))
 
 
 register(Method("symbolic", True, "SymPy derivative compiled to NumPy (lambdify with CSE)",
-                _symbolic_gradient, _symbolic_hessian))
-register(Method("forward", True, "forward-mode AD (dual numbers over arrays)",
-                _forward_gradient, _forward_hessian))
-register(Method("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
-                _reverse_gradient, _reverse_hessian))
-for _scheme, _description in [
-    ("forward", "forward difference, O(h)"),
-    ("backward", "backward difference, O(h)"),
-    ("central", "central difference, O(h^2)"),
-    ("five-point", "five-point central difference, O(h^4)"),
+                routes.symbolic_gradient, routes.symbolic_hessian,
+                model=routes.backprop_route(None)))
+_engine("forward", True, "forward-mode AD (dual numbers over arrays)",
+        routes.forward_gradient, routes.forward_hessian, routes.forward_array)
+_engine("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
+        routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array)
+for _name, _scheme, _description in [
+    ("fd-forward", "forward", "forward difference, O(h)"),
+    ("fd-backward", "backward", "backward difference, O(h)"),
+    ("fd-central", "central", "central difference, O(h^2)"),
+    ("fd-five-point", "five-point", "five-point central difference, O(h^4)"),
+    ("complex-step", "complex-step", "complex step Im f(x+ih)/h (no subtractive cancellation)"),
+    ("richardson", "richardson", "Richardson extrapolation of central differences"),
 ]:
-    register(Method(f"fd-{_scheme}", False, _description, _fd(_scheme, 1), _fd(_scheme, 2)))
-register(Method("complex-step", False, "complex step Im f(x+ih)/h (no subtractive cancellation)",
-                _fd("complex-step", 1), _fd("complex-step", 2)))
-register(Method("richardson", False, "Richardson extrapolation of central differences",
-                _fd("richardson", 1), _fd("richardson", 2)))
+    _engine(_name, False, _description, *routes.fd_routes(_scheme), routes.fd_array(_scheme, _name))
 register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",
-                _mpmath_gradient, _mpmath_hessian))
+                routes.mpmath_gradient, routes.mpmath_hessian,
+                model=routes.backprop_route(REFERENCE_DIGITS)))

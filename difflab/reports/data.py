@@ -100,7 +100,7 @@ def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
     from difflab.measure.comparison import compare
     from difflab.measure.step_sweep import sweep
     from difflab.methods.reference import ReferenceUnavailable
-    from difflab.singular.diagnose import point_notes
+    from difflab.singular.notes import point_notes
 
     notes = list(point_notes(f, x))
     tables = []

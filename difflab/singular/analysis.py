@@ -25,26 +25,23 @@ Function's compiled value, gradient and Hessian (``symbolic.compile_*``, i.e. ``
 Cost for ordinary functions: nothing -- the analysis runs only for one-variable expressions with a
 denominator, once per Function (cached), and only the masks are evaluated per call.
 
-Kinks, domain edges and the words for ``difflab diff`` live in ``singular_notes``.
+Kinks, domain edges and the words for ``difflab diff`` live in ``singular.notes``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
 import sympy
 
 from difflab.expr.budget import Budget, OverBudget
-from difflab.expr.compile import Branch, to_numpy
+from difflab.expr.compile import Branch, to_mpmath, to_numpy
+from difflab.expr.function import Function
 from difflab.singular.local import kink_arguments, localize
-from difflab.singular.series import horner, poly_coefficients, truncation_radius
-
-if TYPE_CHECKING:
-    from difflab.expr.function import Function
+from difflab.singular.series import horner, poly_coefficients, taylor, truncation_radius
 
 N_TERMS = 24          # Taylor terms kept in a branch (of f; f' keeps N_TERMS - 1, f'' N_TERMS - 2)
 TAIL = 3              # further terms computed only to estimate the truncation error
@@ -67,6 +64,7 @@ class Point:
     detail: str = ""
     radius: dict[int, float] = field(default_factory=dict)   # branch radius per derivative order
     circle: float = math.inf                   # the coefficients were verified on this circle
+    exact_limits: bool = False                 # limits_at tried the exact 3-term series once
 
     @property
     def value(self) -> float:
@@ -97,22 +95,19 @@ def denominators(expr: sympy.Expr) -> list[sympy.Expr]:
 
 def analyze(f: Function) -> Analysis:
     """The cached analysis of ``f`` (cheap and empty unless f has one variable and a denominator)."""
-    cached = f.__dict__.get("_singular_analysis")
-    if cached is None:
+    if f.caches.analysis is None:
         try:
-            cached = _analyze(f)
+            f.caches.analysis = _analyze(f)
         except Exception as err:  # noqa: BLE001 -- the plain formula is still compiled; the failure is said
-            cached = Analysis(skipped=[f"the singularity analysis failed ({type(err).__name__}: {err})"])
-        f.__dict__["_singular_analysis"] = cached
-    return cached
+            why = f"the singularity analysis failed ({type(err).__name__}: {err})"
+            f.caches.analysis = Analysis(skipped=[why])
+    return f.caches.analysis
 
 
 def _analyze(f: Function) -> Analysis:
-    from difflab.methods.symbolic import stable_expr
-
     if f.expr is None:
         return Analysis()
-    expr = stable_expr(f)
+    expr = f.stable
     dens = denominators(expr)
     if f.n != 1 or not dens:
         return Analysis(denominators=tuple(dens))
@@ -240,8 +235,6 @@ def _probe_pole(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr) -> tuple | Non
     side. Anything else (removable, a jump, log-like growth, complex values) returns None and is left
     to the two-sided limit.
     """
-    from difflab.expr.compile import to_mpmath
-
     fn = to_mpmath(expr, [x])
     out = []
     with mpmath.workdps(60):
@@ -273,9 +266,6 @@ _NOT_ANALYTIC = (sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.Heaviside, s
 
 def _taylor(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget, rho0: float) -> tuple | None:
     """Coefficients c_0..c_{N_TERMS+TAIL-1} of f(c + h) (mpmath, ~25+ digits), or None if not analytic."""
-    from difflab.expr.compile import to_mpmath
-    from difflab.singular.series import taylor
-
     if expr.has(*_NOT_ANALYTIC):
         return None
     fn = to_mpmath(expr, [x])
@@ -359,7 +349,7 @@ def limits_at(f: Function, x, order: int, dps: int) -> list[mpmath.mpf] | None:
     if p is None or not exact or p.kind != "removable":
         return None
     an = analyze(f)
-    if p.factored is None and not p.__dict__.get("exact_limits"):
+    if p.factored is None and not p.exact_limits:
         try:
             s = an.budget.run(sympy.series, an.expr.subs(an.symbol, p.center + _H), _H, 0, 3).removeO()
             c = [s.coeff(_H, k) for k in range(3)]
@@ -367,13 +357,6 @@ def limits_at(f: Function, x, order: int, dps: int) -> list[mpmath.mpf] | None:
                 p.limits = (c[0], c[1], 2 * c[2])
         except (OverBudget, NotImplementedError, ValueError, TypeError):
             pass
-        p.__dict__["exact_limits"] = True
+        p.exact_limits = True
     with mpmath.workdps(dps + 10):
         return [mpmath.mpf(p.limits[order].evalf(dps + 10))]
-
-
-def notes_at(f: Function, x) -> list[str]:
-    """Words for ``difflab diff`` and the methods' Estimates (see ``singular_notes``)."""
-    from difflab.singular.notes import notes_at as words
-
-    return words(f, x)

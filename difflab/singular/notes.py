@@ -1,6 +1,7 @@
 """Words about special points: limits, series branches, poles, kinks and domain edges.
 
-``notes_at(f, x)`` says what is special at ``x`` (``difflab diff`` prints it; its JSON carries it) and
+``notes_at(f, x)`` says what is special at ``x`` (``point_notes`` adds the stable-form note: ``difflab
+diff`` prints them; its JSON carries them) and
 ``annotate(estimate, f, x, what)`` puts the same words on a method's Estimate, with a status that is not
 "ok" where the derivative does not exist (a kink, a pole, an edge of the domain).
 
@@ -17,19 +18,18 @@ status says "not differentiable" and gives both sides instead of pretending one 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
 import sympy
 
 from difflab.expr.budget import Budget
+from difflab.expr.compile import to_mpmath, to_numpy
+from difflab.expr.function import Function
+from difflab.result import Estimate
 from difflab.singular.analysis import EPS, analyze, point_at, real_zeros
-
-if TYPE_CHECKING:
-    from difflab.expr.function import Function
-    from difflab.result import Estimate
 
 CONVENTION = ("asked anyway, symbolic, forward, reverse, fd-central, fd-five-point and richardson return the "
               "average of the two sides; fd-forward and complex-step the right side, fd-backward the left")
@@ -56,15 +56,13 @@ def _s(v: sympy.Expr) -> str:
 
 
 def _specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
-    cached = f.__dict__.get("_singular_specials")
-    if cached is None:
+    if f.caches.specials is None:
         try:
-            cached = _find_specials(f)
+            f.caches.specials = _find_specials(f)
         except Exception as err:  # noqa: BLE001 -- kinks and edges are words; their failure must not break f
             analyze(f).skipped.append(f"kinks and domain edges were not analysed ({type(err).__name__})")
-            cached = ()
-        f.__dict__["_singular_specials"] = cached
-    return cached
+            f.caches.specials = ()
+    return f.caches.specials
 
 
 def _find_specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
@@ -73,9 +71,7 @@ def _find_specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
     an = analyze(f)
     if f.expr is None or f.n != 1:
         return ()
-    from difflab.methods.symbolic import stable_expr
-
-    expr, x = stable_expr(f), f.symbols[0]
+    expr, x = f.stable, f.symbols[0]
     kinks, edges = [], []
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, sympy.Abs | sympy.sign | sympy.Heaviside):
@@ -104,11 +100,9 @@ def _find_specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
 
 def _classified(f: Function, kind: str, z: sympy.Expr) -> Special | None:
     """The words at one kink/edge candidate, worked out (limits) only when a point lands on it."""
-    cache = f.__dict__.setdefault("_singular_special_words", {})
+    cache = f.caches.special_words
     if (kind, z) not in cache:
-        from difflab.methods.symbolic import stable_expr
-
-        expr, x = stable_expr(f), f.symbols[0]
+        expr, x = f.stable, f.symbols[0]
         try:
             cache[kind, z] = (_kink if kind == "kink" else _edge)(expr, x, z, Budget())
         except Exception as err:  # noqa: BLE001 -- OverBudget, SymPy's NotImplementedError, ...: said, not raised
@@ -134,8 +128,6 @@ def _kink(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> S
 
 
 def _edge(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> Special | None:
-    from difflab.expr.compile import to_mpmath
-
     fn = to_mpmath(expr, [x])
     inside = {}
     with mpmath.workdps(30):
@@ -211,9 +203,7 @@ def stable_note(f: Function) -> list[str]:
     """Says when the compiled formula is a stability rewrite of the written one (``stable.rewrite``)."""
     if f.expr is None:
         return []
-    from difflab.methods.symbolic import stable_expr
-
-    expr = stable_expr(f)
+    expr = f.stable
     if expr == f.expr:
         return []
     return [f"computed in stable form: {expr} (the written formula overflows or cancels for large arguments)"]
@@ -221,13 +211,18 @@ def stable_note(f: Function) -> list[str]:
 
 def notes_at(f: Function, x) -> list[str]:
     """Notes for ``f`` at ``x`` (empty when nothing is special there)."""
-    return _words(f, x, "gradient")[0]
+    return _words(f, f.point(x), "gradient")[0]
 
 
-def _words(f: Function, x, what: str) -> tuple[list[str], str | None]:
+def point_notes(f: Function, x) -> list[str]:
+    """``notes_at`` plus the stable-form note: everything ``difflab diff`` and reports say about ``x``."""
+    return notes_at(f, x) + stable_note(f)
+
+
+def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | None]:
+    """The notes and status at a validated point (``Function.point``)."""
     if f.expr is None:
         return [], None
-    point = np.asarray(f.point(x), dtype=float)
     if f.n != 1:
         return _multivariate(f, point), None
     v = float(point[0])
@@ -245,11 +240,9 @@ def _multivariate(f: Function, point: np.ndarray) -> list[str]:
     an = analyze(f)
     if not an.denominators:
         return []
-    fns = f.__dict__.get("_singular_denominators")
-    if fns is None:
-        from difflab.expr.compile import to_numpy
-
-        fns = f.__dict__["_singular_denominators"] = [(d, to_numpy(d, f.symbols)) for d in an.denominators]
+    if f.caches.denominators is None:
+        f.caches.denominators = [(d, to_numpy(d, f.symbols)) for d in an.denominators]
+    fns = f.caches.denominators
     out = []
     for d, fn in fns:
         if float(np.real(fn(*point))) == 0.0:
@@ -260,28 +253,28 @@ def _multivariate(f: Function, point: np.ndarray) -> list[str]:
 
 def _quiet(f: Function) -> bool:
     """True when f has no denominator, kink or domain edge at all (cached per Function)."""
-    quiet = f.__dict__.get("_singular_quiet")
-    if quiet is None:
+    if f.caches.quiet is None:
         if f.expr is None:
-            quiet = True
+            f.caches.quiet = True
         else:
             an = analyze(f)
-            quiet = not an.points and not an.denominators and (f.n != 1 or not _specials(f))
-        f.__dict__["_singular_quiet"] = quiet
-    return quiet
+            f.caches.quiet = not an.points and not an.denominators and (f.n != 1 or not _specials(f))
+    return f.caches.quiet
 
 
-def annotate(est: Estimate, f: Function, x, what: str) -> Estimate:
-    """``est`` with the notes at ``x`` and, where the derivative does not exist, a status saying so."""
+def annotate(est: Estimate, f: Function, point: Sequence[float], what: str) -> Estimate:
+    """``est`` with the notes at the validated ``point`` and, where the derivative does not exist (a kink,
+    a pole, an edge of the domain), a status saying so -- the words a bare number there needs."""
     if _quiet(f):
-        return est  # the common case: nothing special anywhere, one dict lookup per call
+        return est  # the common case: nothing special anywhere, one cached flag per call
+    point = np.asarray(point, dtype=float)
     try:
-        notes, status = _words(f, x, what)
+        notes, status = _words(f, point, what)
     except Exception:  # noqa: BLE001 -- words are an extra; a failure here must not lose the estimate
         return est
     if not notes and status is None:
         return est
-    p, exact = point_at(f, float(np.asarray(f.point(x))[0])) if f.n == 1 else (None, False)
+    p, exact = point_at(f, float(point[0])) if f.n == 1 else (None, False)
     if status is None and p is not None and p.kind == "removable" and exact and not est.ok:
         status = (f"this method evaluates the formula, which is 0/0 at the removable singularity "
                   f"{f.variables[0]}={p.center}; the symbolic method gives the limit")

@@ -3,6 +3,7 @@ Newton. Each takes a method name from ``difflab.methods.registry.names()`` and n
 
 from __future__ import annotations
 
+from difflab.methods.registry import DerivativeProvider, provider
 from difflab.solvers.gd import descend, gradient_descent
 from difflab.solvers.network import Network, curve_agreement, gradient, train, unflatten
 from difflab.solvers.newton import classify, classify_hessian, newton
@@ -13,7 +14,6 @@ from difflab.solvers.perceptron import (
                                         predict_proba,
                                         rosenblatt,
 )
-from difflab.solvers.providers import DerivativeProvider, provider
 
 __all__ = ["DerivativeProvider", "Network", "classify", "classify_hessian", "curve_agreement", "descend",
            "fit_classifier", "fit_regression", "gradient", "gradient_descent", "newton", "predict_linear",

@@ -4,10 +4,10 @@ Conventions follow seed 003: ``W^L`` has shape ``s(L) x s(L-1)`` (w_{destination
 ``z^L = W^L a^{L-1} + b^L``, ``a^L = sigma(z^L)``. Samples are the rows of ``X`` (shape (m, d)); targets
 ``Y`` have shape (m, K). The loss is the mean over samples of the per-sample loss of the output head.
 
-Two ways to the gradient, and the solver sees neither (``providers.py`` hides them):
+Two ways to the gradient, and the solver sees neither (the registry's model routes hide them):
 
 * ``loss_ops`` writes the loss over ``difflab.numpy``; reverse mode, forward mode and every
-  finite-difference scheme differentiate it through ``difflab.engines.transforms``.
+  finite-difference scheme differentiate it through their array routes (``difflab.methods.routes``).
 * ``backprop`` is seed 003's Algorithm 3, vectorized over samples:
   ``delta^L = dE/dz^L`` at the output, ``delta^L = (W^{L+1})^T delta^{L+1} (.) sigma'(z^L)`` below it,
   ``dE/dW^L = delta^L (a^{L-1})^T``, ``dE/db^L = delta^L``, with sigma' and dE/dz derived by SymPy
@@ -32,8 +32,10 @@ import numpy as np
 import difflab.numpy as dnp
 from difflab.engines import pytree
 from difflab.errors import InputError
+from difflab.methods.registry import provider
 from difflab.result import SolverResult
 from difflab.solvers import activations as acts
+from difflab.solvers.gd import descend
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 
@@ -172,8 +174,6 @@ class Network:
 # ------------------------------------------------------------------------------------- training
 def gradient(net: Network, params: Params, X, Y, method: str = "reverse") -> tuple[float, Params]:
     """Loss and its gradient (same structure as ``params``) by any method of ``difflab.methods.registry``."""
-    from difflab.solvers.providers import provider
-
     X, Y = net.data(X, Y)
     return provider(method).value_and_grad(net, net.check_params(params), X, Y, None)
 
@@ -190,9 +190,6 @@ def train(net: Network, params: Params, X, Y, method: str = "reverse", lr: float
     their loss curves can be compared entry by entry. Only the first and last parameter vectors are
     kept unless ``keep_iterates`` (a network's history of weights is steps x parameters floats).
     """
-    from difflab.solvers.gd import descend
-    from difflab.solvers.providers import provider
-
     X, Y = net.data(X, Y)
     params = net.check_params(params)
     flat, unravel = pytree.ravel(params)

@@ -119,3 +119,27 @@ def test_ops_runs_on_both_engines():
     expected = [2 * 1.5 * 0.5, 1.5**2 + math.cos(0.5)]
     for method in ("forward", "reverse"):
         assert np.allclose(dl.gradient(f, [1.5, 0.5], method=method).value, expected, rtol=1e-15, atol=0)
+
+
+def test_caches_are_declared_attributes():
+    """Issue 12: every module caches into ``Function.caches``; none adds attributes to a Function."""
+    f = dl.Function("log(1 + exp(x))/x + y")
+    before = set(vars(f))
+    for method in ("symbolic", "forward", "reverse", "fd-central", "mpmath"):
+        dl.gradient(f, [0.5, 2.0], method=method)
+        dl.hessian(f, [0.5, 2.0], method=method)
+    dl.compare(f, at=[0.25, 1.0])
+    g = dl.Function("abs(x)/sin(x)")
+    g_before = set(vars(g))
+    dl.gradient(g, [0.0])
+    assert set(vars(f)) == before and set(vars(g)) == g_before and "caches" in before
+
+
+def test_an_engine_gradient_does_not_compile_f_for_its_domain_check():
+    """Issue 12: reverse and forward report f(x) on the way, so f is not lambdified just to check it."""
+    f = dl.Function("exp(x)*sin(y)")
+    est = dl.gradient(f, [1.0, 2.0], method="reverse")
+    assert est.ok and (0, "numpy") not in f.caches.compiled
+    bad = dl.Function("log(x)")
+    est = dl.gradient(bad, [-1.0], method="reverse")
+    assert est.status.startswith("f is not finite at x=-1 (f = nan)")

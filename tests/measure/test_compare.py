@@ -88,3 +88,14 @@ def test_rel_error_definition(a, b, expected):
 def test_unknown_method_is_refused_with_the_list():
     with pytest.raises(dl.InputError, match=r"unknown method 'nope'; choose one of: symbolic, forward, reverse"):
         dl.compare(dl.Function("x"), at=[1.0], methods=["nope"])
+
+
+def test_compare_validates_the_point_once(monkeypatch):
+    """Issue 12: the point is checked once per compare, not once per method and note."""
+    from difflab.expr import function
+
+    calls = []
+    real = function.parse_point
+    monkeypatch.setattr(function, "parse_point", lambda x, variables: calls.append(x) or real(x, variables))
+    table = dl.compare(dl.Function("exp(x)*sin(y)"), at="x=1,y=2")
+    assert len(table.rows) == 9 and len(calls) == 1

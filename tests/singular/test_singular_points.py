@@ -19,6 +19,7 @@ from difflab.expr.budget import OverBudget, within
 from difflab.methods import registry as methods
 from difflab.methods import symbolic
 from difflab.singular import analysis as singular
+from difflab.singular.notes import notes_at
 
 KINKS = [("abs(x)", -1.0, 1.0), ("max(x, 0)", 0.0, 1.0), ("max(x, 0.01*x)", 0.01, 1.0)]
 # The documented convention: which side each method returns when asked anyway at a kink
@@ -30,7 +31,7 @@ LEFT = ("fd-backward",)
 @pytest.mark.parametrize("text, left, right", KINKS)
 def test_kink_is_reported_with_both_one_sided_derivatives(text, left, right):
     f = dl.Function(text)
-    notes = singular.notes_at(f, [0.0])
+    notes = notes_at(f, [0.0])
     assert len(notes) == 1 and notes[0].startswith("not differentiable at x=0 (a kink)")
     sides = sympy.nsimplify(left), sympy.nsimplify(right)
     assert f"the one-sided derivatives are {sides[0]} from the left and {sides[1]} from the right" in notes[0]
@@ -66,7 +67,7 @@ def test_kink_of_the_first_derivative_only_blocks_the_hessian():
 def test_pole_reported_with_the_sign_from_each_side(text, left, right):
     f = dl.Function(text)
     expected = f"pole at x=0: f -> {left} from the left and {right} from the right"
-    assert singular.notes_at(f, 0.0)[0].startswith(expected)
+    assert notes_at(f, 0.0)[0].startswith(expected)
     for name in ("symbolic", "forward", "fd-central", "mpmath"):
         est = dl.gradient(f, [0.0], method=name)
         assert est.status.startswith(expected), name     # never "ok" with a finite wrong number
@@ -85,14 +86,14 @@ def test_removable_point_and_pole_of_one_function():
         assert f.numpy(xs).tolist() == pytest.approx([-0.5, 1 / (xs[1] - 1), -1.0, 0.5], rel=1e-15)
         assert symbolic.compile_gradient(f)(-1.0)[0] == -0.25
         assert symbolic.compile_hessian(f)(-1.0)[0] == -0.25
-    assert "removable singularity" in singular.notes_at(f, -1.0)[0]
-    assert singular.notes_at(f, 1.0)[0].startswith("pole at x=1: f -> -inf from the left and +inf")
+    assert "removable singularity" in notes_at(f, -1.0)[0]
+    assert notes_at(f, 1.0)[0].startswith("pole at x=1: f -> -inf from the left and +inf")
 
 
 def test_jump_is_not_a_removable_point():
     """abs(x)/x: the one-sided limits differ (-1, 1); a two-sided limit is required (dir='+-')."""
     f = dl.Function("abs(x)/x")
-    note = singular.notes_at(f, 0.0)[0]
+    note = notes_at(f, 0.0)[0]
     assert note.startswith("jump (f is not continuous) at x=0: f -> -1 from the left and 1 from the right")
     assert np.isnan(f.numpy(0.0))  # no value pretended
     assert f.numpy(np.array([-2.0, 2.0])).tolist() == [-1.0, 1.0]
@@ -101,7 +102,7 @@ def test_jump_is_not_a_removable_point():
 def test_one_sided_behaviour_at_a_domain_edge():
     """x log x at 0: limit 0 from the right, derivative -> -inf; the left is outside the domain."""
     f = dl.Function("x*log(x)")
-    note = singular.notes_at(f, 0.0)[0]
+    note = notes_at(f, 0.0)[0]
     assert "to the left f is not real (outside the domain)" in note
     assert "from the right: f -> 0 (a one-sided limit), f' -> -inf" in note
     for name in ("symbolic", "forward", "fd-central"):
@@ -109,14 +110,14 @@ def test_one_sided_behaviour_at_a_domain_edge():
 
 
 def test_square_root_edge():
-    note = singular.notes_at(dl.Function("sqrt(x)"), 0.0)[0]
+    note = notes_at(dl.Function("sqrt(x)"), 0.0)[0]
     assert note.endswith("from the right: f -> 0 (a one-sided limit), f' -> +inf")
 
 
 def test_two_variables_say_a_denominator_vanishes():
     f = dl.Function("sin(x*y)/(x*y)")
-    assert "the denominator x is zero at this point" in singular.notes_at(f, [0.0, 1.0])[0]
-    assert singular.notes_at(f, [1.0, 1.0]) == []
+    assert "the denominator x is zero at this point" in notes_at(f, [0.0, 1.0])[0]
+    assert notes_at(f, [1.0, 1.0]) == []
 
 
 def test_ordinary_functions_pay_no_analysis(monkeypatch):
@@ -178,7 +179,7 @@ def test_pole_at_a_root_with_radicals_is_found_fast():
     assert [p.kind for p in an.points] == ["pole"] and not an.skipped
     root = an.points[0].value
     assert abs(root**5 + root + 1) < 1e-14
-    note = singular.notes_at(f, root)[0]
+    note = notes_at(f, root)[0]
     # x + 1 > 0 at the root (about -0.755) and x^5 + x + 1 increases through 0 there
     center = an.points[0].center
     assert note.startswith(f"pole at x={center}: f -> -inf from the left and +inf from the right")
@@ -202,4 +203,4 @@ def test_kinks_elsewhere_do_not_block_a_removable_point():
         assert f.numpy(3.5) == pytest.approx(0.5 * np.sin(3.5) / 3.5, rel=1e-15)
     (p,) = singular.analyze(f).points
     assert p.kind == "removable" and max(p.radius.values()) <= 1.5   # never across the kink at 3
-    assert singular.notes_at(f, 3.0)[0].startswith("not differentiable at x=3 (a kink)")
+    assert notes_at(f, 3.0)[0].startswith("not differentiable at x=3 (a kink)")

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from difflab.errors import InputError
 from difflab.methods import registry as methods
+from difflab.methods.registry import provider
 from difflab.solvers import activations as acts
 from difflab.solvers.network import Network, curve_agreement, gradient, train, unflatten
-from difflab.solvers.providers import provider
 
 EXACT = [m for m in methods.names() if methods.get(m).exact]
 TOL = {"fd-forward": 1e-6, "fd-backward": 1e-6, "fd-central": 1e-8, "fd-five-point": 1e-10,

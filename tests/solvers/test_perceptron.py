@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from difflab.engines import transforms as functional
 from difflab.errors import InputError
 from difflab.methods import registry as methods
+from difflab.methods import transforms as functional
 from difflab.solvers.datasets import HOUSES, SENTIMENT, SENTIMENT_PM, XOR
 from difflab.solvers.network import Network, gradient
 from difflab.solvers.perceptron import (

@@ -29,7 +29,7 @@ THREE_PLUS = ("symbolic", "reverse", "forward", "fd-central")
 def test_solvers_never_branch_on_the_method(module):
     """No comparison, match or dict lookup against a method name; no engine imported directly.
 
-    Only ``providers.py`` maps a method name to a route (default argument values are allowed)."""
+    Only the registry (``methods.registry``) maps a method name to a route (default argument values are allowed)."""
     tree = ast.parse((SOLVERS / module).read_text())
     names = set(methods.names())
     for node in ast.walk(tree):

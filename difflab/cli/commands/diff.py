@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from difflab.methods import registry as methods
-    from difflab.singular.diagnose import point_notes
+    from difflab.singular.notes import point_notes
 
     f = function_from_args(args)
     x = f.point(args.at)

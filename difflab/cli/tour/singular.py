@@ -23,7 +23,7 @@ from difflab.methods import symbolic
 from difflab.methods.reference import reference_gradient, reference_value
 from difflab.methods.registry import gradient, hessian
 from difflab.primitives.sympy_twins import FUSED
-from difflab.singular import analysis as singular
+from difflab.singular import notes
 
 TITLE = "Singular points: limits, series branches, poles, kinks, stable forms"
 
@@ -57,7 +57,7 @@ def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
     labels = ("h(2)", "h'(2)", "h''(2)")
     rows = [[name, fmt(_call(fn, 2.0)), fmt(v)] for name, fn, v in zip(labels, naive, ours, strict=True)]
     say("```\n" + table(["", "NumPy (formula)", "difflab"], rows) + "\n```")
-    for note in singular.notes_at(h, [2.0]):
+    for note in notes.notes_at(h, [2.0]):
         say(f"note: {note}")
     fwd = gradient(h, [2.0], method="forward")
     say(f"forward-mode AD evaluates the formula too: {fmt(fwd.value[0])} -- status: {fwd.status}")
@@ -88,7 +88,7 @@ def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
 
     say("\nA pole and a one-sided point are reported, never given a finite wrong number:")
     for text, at in (("1/x", 0.0), ("sin(x)/x**2", 0.0), ("x*log(x)", 0.0)):
-        say(f"  {text} at x = {fmt(at)}: {singular.notes_at(Function(text), [at])[0]}")
+        say(f"  {text} at x = {fmt(at)}: {notes.notes_at(Function(text), [at])[0]}")
 
     say("\nKinks: not differentiable, both one-sided derivatives given; what each method returns anyway:")
     names = ("symbolic", "forward", "reverse", "fd-forward", "fd-backward", "fd-central", "complex-step")
@@ -96,7 +96,7 @@ def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
     for text in ("abs(x)", "max(x, 0)", "max(x, 0.01*x)"):
         k = Function(text)
         rows.append([text] + [fmt(gradient(k, [0.0], method=m).value[0]) for m in names])
-        say(f"  {text}: {singular.notes_at(k, [0.0])[0].split(';')[0]}")
+        say(f"  {text}: {notes.notes_at(k, [0.0])[0].split(';')[0]}")
     say("```\n" + table(["f'(0)"] + list(names), rows) + "\n```")
     say("(JAX returns 1 for abs'(0), PyTorch 0; relu'(0) is 0 in both.)")
 

@@ -1,0 +1,181 @@
+"""How each method computes: the routes the registry (``methods.registry``) names.
+
+Three kinds of route, one per kind of input:
+
+* a **Function route** ``(f, point) -> Routed``: the derivative of a Function of named variables at a
+  validated point (``dl.gradient``, ``dl.hessian``, ``dl.compare``, the solvers of named variables);
+* an **array route** ``fn -> (x, *args) -> (fn(x, ...), d fn / d x)``: JAX-style, x an array or a pytree
+  of arrays (``dl.grad``, ``dl.value_and_grad``);
+* a **model route** ``(model, params, X, Y, masks) -> (loss, gradient shaped like params)``: models with
+  array parameters (networks, perceptrons) -- the engines differentiate the model's loss over
+  ``difflab.numpy`` through the method's array route; ``symbolic`` and ``mpmath`` run seed 003's
+  backpropagation (floats, or mpmath digits) through ``model.backprop``.
+
+Nothing here knows a method by name: the registry pairs names with routes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from difflab.engines import finite_diff, forward, pytree, reverse
+from difflab.expr.function import Function
+from difflab.methods.reference import reference_gradient, reference_hessian
+from difflab.methods.symbolic import compile_gradient, compile_hessian
+
+EPS = np.finfo(float).eps
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What a Function route returns. ``fx``: f at the point when the route computed it on the way (the
+    AD engines do), so the registry's domain check need not evaluate f again."""
+
+    value: Any
+    error: Any
+    nfev: int
+    status: str = "ok"
+    fx: float | None = None
+
+
+FunctionRoute = Callable[[Function, np.ndarray], "Routed | tuple"]
+ArrayRoute = Callable[[Callable], Callable]
+
+
+class Model(Protocol):
+    """A model with array parameters, as the solvers' networks and perceptrons are."""
+
+    def loss_ops(self, params: Any, X: np.ndarray, Y: np.ndarray, masks: Any = None) -> Any: ...
+
+    def backprop(self, params: Any, X: np.ndarray, Y: np.ndarray, masks: Any = None,
+                 precision: int | None = None) -> tuple[float, Any]: ...
+
+
+ModelRoute = Callable[[Model, Any, np.ndarray, np.ndarray, Any], tuple[float, Any]]
+
+
+class DerivativeWarning(UserWarning):
+    """A finite-difference gradient came back with a status other than "ok" (e.g. a nan probe)."""
+
+
+def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
+    """Error bound of an exact formula evaluated in double precision: a few ulps of the value."""
+    return scale * EPS * np.abs(value)
+
+
+def _scalar(value: Any) -> float:
+    return float(np.real(np.reshape(np.asarray(value), -1)[0]))
+
+
+# -- Function routes -------------------------------------------------------------------------------
+
+def symbolic_gradient(f: Function, x: np.ndarray) -> Routed:
+    value = np.array(compile_gradient(f)(*x), dtype=float)
+    return Routed(value, _rounding(value), 1)
+
+
+def symbolic_hessian(f: Function, x: np.ndarray) -> Routed:
+    upper = compile_hessian(f)(*x)
+    n = f.n
+    H = np.empty((n, n))
+    rows, cols = np.triu_indices(n)
+    H[rows, cols] = upper
+    H[cols, rows] = upper
+    return Routed(H, _rounding(H), 1)
+
+
+def mpmath_gradient(f: Function, x: np.ndarray) -> Routed:
+    value = np.array([float(v) for v in reference_gradient(f, x)])
+    return Routed(value, 0.5 * EPS * np.abs(value), 0)
+
+
+def mpmath_hessian(f: Function, x: np.ndarray) -> Routed:
+    value = np.array([[float(v) for v in row] for row in reference_hessian(f, x)])
+    return Routed(value, 0.5 * EPS * np.abs(value), 0)
+
+
+def _ad(result: Callable[[Function, np.ndarray], tuple]) -> FunctionRoute:
+    """An AD engine's (f(x), derivative) as a Function route; f(x) feeds the domain check."""
+    def run(f: Function, x: np.ndarray) -> Routed:
+        fx, derivative = result(f, x)
+        value = np.asarray(derivative, dtype=float)
+        return Routed(value, _rounding(value, 16.0), 1, fx=_scalar(fx))
+    return run
+
+
+forward_gradient = _ad(lambda f, x: forward.gradient(f.ops, x))
+forward_hessian = _ad(lambda f, x: forward.hessian(f.ops, x)[::2])
+reverse_gradient = _ad(lambda f, x: reverse.value_and_grad(f.ops)(x))
+reverse_hessian = _ad(lambda f, x: reverse.hessian(f.ops, x)[::2])
+
+
+def fd_routes(scheme: str) -> tuple[FunctionRoute, FunctionRoute]:
+    """Gradient and Hessian routes of one finite-difference scheme of ``engines.finite_diff``."""
+    def run(fd: Callable) -> FunctionRoute:
+        def route(f: Function, x: np.ndarray) -> Routed:
+            result = fd(f.batch, x, scheme)
+            return Routed(result.value, result.error, result.nfev, result.status)
+        return route
+    return run(finite_diff.gradient), run(finite_diff.hessian)
+
+
+# -- array routes (dl.grad) -------------------------------------------------------------------------
+
+def reverse_array(fn: Callable) -> Callable:
+    return reverse.value_and_grad(fn)
+
+
+def forward_array(fn: Callable) -> Callable:
+    def wrapped(x, *args, **kw):
+        flat, unravel = pytree.ravel(x)
+        value, g = forward.gradient(lambda v: fn(unravel(v), *args, **kw), flat)
+        return value, unravel(g)
+    return wrapped
+
+
+def fd_array(scheme: str, name: str) -> ArrayRoute:
+    """The pytree is flattened into one vector and a batched function handed to ``finite_diff``; a
+    status other than "ok" is a ``DerivativeWarning`` naming the method (``name``)."""
+    def route(fn: Callable) -> Callable:
+        def wrapped(x, *args, **kw):
+            flat, unravel = pytree.ravel(x)
+
+            def of_vector(v):
+                return fn(unravel(v), *args, **kw)
+
+            def batch(X):
+                return np.array([np.reshape(of_vector(row), ()) for row in np.asarray(X)])
+
+            result = finite_diff.gradient(batch, flat, scheme)
+            if result.status != "ok":
+                warnings.warn(f"{name}: {result.status}", DerivativeWarning, stacklevel=2)
+            return float(np.reshape(of_vector(flat), ())), unravel(np.asarray(result.value, dtype=float))
+        return wrapped
+    return route
+
+
+# -- model routes (solvers) ------------------------------------------------------------------------
+
+def loss_route(array: ArrayRoute) -> ModelRoute:
+    """The model's loss over difflab.numpy, differentiated by an array route."""
+    def route(model: Model, params: Any, X: np.ndarray, Y: np.ndarray, masks: Any) -> tuple[float, Any]:
+        vg = array(lambda p: model.loss_ops(p, X, Y, masks))
+        with warnings.catch_warnings(), np.errstate(over="ignore", under="ignore"):
+            # A finite-difference status (e.g. a probe that overflowed) shows up as a non-finite loss or
+            # gradient, which the solver reports in words; the warning itself would only repeat it.
+            warnings.simplefilter("ignore", DerivativeWarning)
+            value, grad = vg(params)
+        return float(np.real(value)), grad
+    return route
+
+
+def backprop_route(precision: int | None) -> ModelRoute:
+    """Seed 003's backpropagation: ``precision`` None runs it in floats, else in mpmath digits."""
+    def route(model: Model, params: Any, X: np.ndarray, Y: np.ndarray, masks: Any) -> tuple[float, Any]:
+        return model.backprop(params, X, Y, masks, precision=precision)
+    return route
