@@ -10,6 +10,7 @@ what makes nested differentiation (forward-over-reverse, nested duals) correct w
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -283,10 +284,26 @@ def stack(xs, axis=0):
 
 
 def dot(a, b):
-    """``numpy.dot`` for scalars, vectors and matrices (a product or a ``matmul``)."""
-    if ndim(a) == 0 or ndim(b) == 0:
+    """``numpy.dot`` with NumPy's semantics for every rank, built from differentiable pieces.
+
+    Why not just ``matmul``: for N-D operands ``dot`` sums a's last axis against b's second-to-last and
+    keeps *all* other axes (result shape ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``), while matmul
+    broadcasts the leading axes as a batch. The two agree only when b has at most two axes or a is a
+    vector; otherwise b is moved to (n, rest...) and flattened so that one 2-D matmul does the sum.
+    """
+    na, nb = ndim(a), ndim(b)
+    if na == 0 or nb == 0:
         return a * b
-    return matmul(a, b)
+    if nb <= 2 or na == 1:
+        return matmul(a, b)
+    sa, sb = shape(a), shape(b)
+    n = sa[-1]
+    if sb[-2] != n:
+        raise ValueError(f"shapes {sa} and {sb} not aligned: {n} (dim {na - 1}) != {sb[-2]} (dim {nb - 2})")
+    axes = (nb - 2, *range(nb - 2), nb - 1)  # the summed axis first, the rest in order
+    rest = sb[:-2] + sb[-1:]
+    b2 = reshape(transpose(b, axes), (n, math.prod(rest)))
+    return reshape(matmul(reshape(a, (math.prod(sa[:-1]), n)), b2), sa[:-1] + rest)
 
 
 def square(x):

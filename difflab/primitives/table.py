@@ -163,8 +163,15 @@ def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None, fwd=
 
 
 def _sigmoid_d(x, ans):
-    """sigmoid' = s(x) s(-x): the textbook s(1-s) loses all relative accuracy once s rounds to 1."""
-    return ans * dnp.sigmoid(-x)
+    """sigmoid' = s(x) s(-x): the textbook s(1-s) loses all relative accuracy once s rounds to 1.
+
+    Traced (to be differentiated again), |x| < 1 uses (1 - t^2)/4 with t = tanh(x/2): the derivative of
+    s(x) s(-x) is a difference of two nearly equal products there, 1 - t*t's is -2 t t' (exact).
+    """
+    if not isinstance(x, dnp.Box) and not isinstance(ans, dnp.Box):
+        return ans * dnp.sigmoid(-x)
+    t = dnp.tanh(0.5 * x)
+    return dnp.where(dnp.abs(x) < 1.0, 0.25 * (1.0 - t * t), ans * dnp.sigmoid(-x))
 
 
 def _sigmoid_vjp(g, ans, x, residual=None):
@@ -178,6 +185,21 @@ def _sigmoid_vjp(g, ans, x, residual=None):
         t *= g
         return t
     return g * (t * ans)
+
+
+def _tanh_d(x, ans):
+    """tanh' = sech^2 x, accurate to a few ulps for every x and differentiable again without nan.
+
+    Why not 1/cosh^2: cosh overflows past |x| ~ 710 and differentiating the rule once more gives
+    0 * inf = nan for tanh'' (which is 0 there). On traced values the rule is 1 - a*a with a = tanh x
+    for |x| < 1 (its derivative -2 a a' keeps full relative accuracy near 0) and 4 s(2x) s(-2x) (s the
+    sigmoid, exact in the tails) beyond; both branches and their derivatives are finite everywhere, so
+    the branch not taken contributes 0, never nan. Plain arrays take the one-kernel fast path.
+    """
+    if not isinstance(x, dnp.Box) and not isinstance(ans, dnp.Box):
+        return K.np_sech2(x)
+    return dnp.where(dnp.abs(x) < 1.0, 1.0 - ans * ans,
+                     4.0 * dnp.sigmoid(2.0 * x) * dnp.sigmoid(-2.0 * x))
 
 
 def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False) -> Rule:
@@ -255,7 +277,7 @@ _ROWS: list[Rule] = [
     _unary("atan", np.arctan, K.sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x)),
     _unary("sinh", np.sinh, K.sym("sinh"), mpmath.sinh, lambda x, a: dnp.cosh(x)),
     _unary("cosh", np.cosh, K.sym("cosh"), mpmath.cosh, lambda x, a: dnp.sinh(x)),
-    _unary("tanh", np.tanh, K.sym("tanh"), mpmath.tanh, lambda x, a: 1.0 / dnp.cosh(x) ** 2),
+    _unary("tanh", np.tanh, K.sym("tanh"), mpmath.tanh, _tanh_d),
     _unary("abs", K.np_abs, K.sym("Abs"), abs, lambda x, a: dnp.sign(x), domain="nonzero"),
     _unary("sigmoid", K.np_sigmoid, K.fused_sym("sigmoid"), K.mp_sigmoid, _sigmoid_d, domain="wide",
            vjp=_sigmoid_vjp, fwd=K.np_sigmoid_fwd),
