@@ -20,7 +20,7 @@ from difflab.expr.parse import parse_expr_safe
 from difflab.measure.comparison import compare, rel_error
 from difflab.measure.step_sweep import sweep
 from difflab.methods.registry import gradient, hessian
-from difflab.reports.data import report
+from difflab.reports.writer import report
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
 from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient reachable
 

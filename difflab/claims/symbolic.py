@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import sympy
 
 from difflab.expr.budget import OverBudget, within  # one time-budget mechanism for every SymPy call
+from difflab.primitives.sympy_twins import FUSED
 
 DEFAULT_BUDGET = 4.0      # seconds for one proof attempt (all strategies together)
 DIFFERENCE_BUDGET = 1.5   # seconds for presenting a wrong claim's difference
@@ -31,8 +32,6 @@ def _expand(d: sympy.Expr) -> sympy.Expr:
 
 
 def _rewrite_exp(d: sympy.Expr) -> sympy.Expr:
-    from difflab.primitives.sympy_twins import FUSED
-
     fused = [f for f in d.atoms(sympy.Function) if type(f).__name__ in FUSED]
     if fused:
         d = d.xreplace({f: f.rewrite(sympy.exp) for f in fused})

@@ -35,6 +35,7 @@ import sympy
 from difflab.claims import numeric as check_numeric
 from difflab.claims import symbolic as check_symbolic
 from difflab.errors import InputError
+from difflab.expr.function import Function
 from difflab.expr.parse import parse_expr_safe
 from difflab.result import CheckResult
 
@@ -99,8 +100,6 @@ class Context:
 
 
 def _function_expr(f, ctx: Context) -> sympy.Expr:
-    from difflab.expr.function import Function
-
     if isinstance(f, Function):
         if f.expr is None:
             raise InputError("check needs the function as an expression; this Python function could not "

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from difflab.errors import InputError
+from difflab.expr.function import Function
 
 
 def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False) -> None:
@@ -46,8 +47,6 @@ def parse_let(items: Sequence[str]) -> dict[str, str]:
 
 
 def function_from_args(args: argparse.Namespace):
-    from difflab.expr.function import Function
-
     return Function(args.expr, variables=args.vars, let=parse_let(getattr(args, "let", [])))
 
 

@@ -32,6 +32,7 @@ from difflab.engines import finite_diff as fd
 from difflab.errors import InputError
 from difflab.measure.comparison import rel_error
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient, reference_hessian
+from difflab.methods.registry import as_function
 
 EPS = fd.EPS
 # Truncation order p of each scheme's reported value: error ~ C h**p (gradient, Hessian).
@@ -245,8 +246,6 @@ def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence
     value (a pole, outside the domain) gives a result whose ``status`` says so and no schemes.
     ``progress`` (e.g. a printer to stderr) is told when each scheme starts.
     """
-    from difflab.methods.registry import as_function
-
     f = as_function(f)
     x = f.point(at)
     if order not in (1, 2):

@@ -1,31 +1,33 @@
-"""Error-analysis reports: every method against the reference, the step sweep, plots, notes and code.
+"""A report as data (the bottom of ``difflab.reports``): every method against the reference, the step
+sweep, notes and code, measured at one point or several.
 
 ``build_report`` does all the numerical work -- ``compare`` (an ``ErrorTable`` per point and order),
 ``sweep`` (a ``SweepResult`` per point), the point notes, a summary over the points -- and returns
-pure data (``ReportData``). The renderers (``report_html``, ``report_markdown``) and the plot
-(``report_plot``) only format and draw that data: no numerics there, so what a report shows is
-exactly what the tables and sweeps measured, and the same data can be rendered twice.
-
-``report(f, at, path)`` builds and writes: ``.html`` embeds each plot as a data URI (one
-self-contained file to mail around), ``.md`` saves the PNGs beside the file and links them.
+pure data (``ReportData``). ``rows``, ``html``, ``markdown`` and ``plot`` only format and draw that
+data, and ``writer`` (the top) puts the pieces into files: no numerics above this module, so what a
+report shows is exactly what the tables and sweeps measured, and the same data can be rendered twice.
 """
 
 from __future__ import annotations
 
 import numbers
-import pathlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from difflab.errors import DifflabError, InputError
+from difflab.measure.comparison import compare
 from difflab.measure.step_sweep import SweepResult
+from difflab.measure.step_sweep import sweep as sweep_of
+from difflab.methods.reference import ReferenceUnavailable
+from difflab.methods.registry import as_function
+from difflab.methods.symbolic import generated_source
 from difflab.result import ErrorTable
+from difflab.singular.notes import point_notes
 
 NEEDS_EXPRESSION = ("a report measures every method against the mpmath reference, which needs an expression; "
                     "this Python function could not be traced into one (it uses control flow or array "
                     "operations): pass expression text, or compare methods with dl.gradient")
-FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,6 @@ def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:
 
 
 def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
-    from difflab.measure.comparison import compare
-    from difflab.measure.step_sweep import sweep
-    from difflab.methods.reference import ReferenceUnavailable
-    from difflab.singular.notes import point_notes
-
     notes = list(point_notes(f, x))
     tables = []
     try:
@@ -113,7 +110,8 @@ def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
         return ReportPoint(tuple(float(v) for v in x), tuple(tables), (), tuple(notes), str(err))
     for t in tables:
         notes += _row_notes(t, notes)
-    sweeps = tuple(sweep(f, x, order=k, progress=progress) for k in range(1, order + 1)) if sweep_it else ()
+    sweeps = (tuple(sweep_of(f, x, order=k, progress=progress) for k in range(1, order + 1))
+              if sweep_it else ())
     for result in sweeps:
         notes += [n for n in [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]
                   if n not in notes]
@@ -140,8 +138,6 @@ def _summary(points: Sequence[ReportPoint]) -> tuple[SummaryRow, ...]:
 
 
 def _code(f, order: int) -> tuple[tuple[str, str], ...]:
-    from difflab.methods.symbolic import generated_source
-
     out = []
     for k in range(1, order + 1):
         what = "gradient" if k == 1 else "Hessian (upper triangle, row by row)"
@@ -159,8 +155,6 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
     ``order`` 2 adds the Hessian's table and sweep. ``progress`` (a printer to stderr, say) is told
     what is running.
     """
-    from difflab.methods.registry import as_function
-
     f = as_function(f)
     if order not in (1, 2):
         raise InputError(f"order must be 1 (gradient) or 2 (Hessian); got {order!r}")
@@ -174,56 +168,3 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
             progress(f"point {k + 1} of {len(xs)}")
         points.append(_point(f, x, methods, order, sweep, progress))
     return ReportData(f.text, f.variables, order, tuple(points), _summary(points), _code(f, order))
-
-
-def report_format(path: str | pathlib.Path) -> str:
-    """'html' or 'markdown' from the file name (refused otherwise); the folder must exist.
-
-    Checked before any work, so a typo costs nothing.
-    """
-    path = pathlib.Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise InputError(f"report file must end in .html or .md; got '{path.name}'")
-    if not path.parent.is_dir():
-        raise InputError(f"folder '{path.parent}' does not exist")
-    return FORMATS[path.suffix.lower()]
-
-
-def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Path]:
-    """Render ``data`` to ``path`` (HTML or Markdown by suffix); returns every file written."""
-    from difflab.reports.html import render_html
-    from difflab.reports.markdown import render_markdown
-    from difflab.reports.plot import sweep_png
-
-    path = pathlib.Path(path)
-    kind = report_format(path)
-    images = [[sweep_png(r) if r.schemes else None for r in p.sweeps] for p in data.points]
-    if kind == "html":
-        path.write_text(render_html(data, images), encoding="utf-8")
-        return [path]
-    written = [path]
-    names: list[list[str | None]] = []
-    for k, pngs in enumerate(images):
-        names.append([])
-        for r, png in zip(data.points[k].sweeps, pngs, strict=True):
-            if png is None:
-                names[-1].append(None)
-                continue
-            image = path.with_name(f"{path.stem}_sweep{k + 1}{'' if r.order == 1 else '_hessian'}.png")
-            image.write_bytes(png)
-            written.append(image)
-            names[-1].append(image.name)
-    path.write_text(render_markdown(data, names), encoding="utf-8")
-    return written
-
-
-def report(f: Any, at: Sequence[Any] | Any, path: str | pathlib.Path, methods: Sequence[str] | None = None,
-           order: int = 1, progress: Callable[[str], None] | None = None) -> ReportData:
-    """Build the report of ``f`` at ``at`` (one point or a list) and write it to ``path``."""
-    report_format(path)  # refuse a bad file name before the work, not after
-    from difflab.reports.plot import require_matplotlib
-
-    require_matplotlib()
-    data = build_report(f, at, methods=methods, order=order, progress=progress)
-    write_report(data, path)
-    return data

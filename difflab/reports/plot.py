@@ -30,12 +30,12 @@ class MissingExtra(DifflabError):
 def require_matplotlib():
     """matplotlib.pyplot on the Agg backend, or a clear error naming the extra to install."""
     try:
-        import matplotlib
+        import matplotlib  # deferred: matplotlib is optional (the report extra) and slow to import
     except ImportError as err:
         raise MissingExtra("reports need matplotlib for their plots: pip install 'difflab[report]' "
                            "(or pip install matplotlib)") from err
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # deferred: pyplot only after the Agg backend is chosen above
 
     return plt
 

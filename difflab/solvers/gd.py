@@ -14,6 +14,7 @@ gradient norm left). History: ``loss`` and ``grad_norm`` at every iterate.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,5 @@ def gradient_descent(f: Any, x0: Any, method: str = "symbolic", lr: float = 0.01
     result = descend(value_and_grad, start, lr=lr, momentum=momentum, max_iter=max_iter, gtol=gtol, ftol=ftol,
                      method=meth.name)
     if trouble:
-        from dataclasses import replace
-
         return replace(result, reason=f"stopped at step {result.nit}: {trouble[0]}")
     return result

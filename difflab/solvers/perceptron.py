@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
+import difflab.numpy as dnp
 from difflab.errors import InputError
 from difflab.result import SolverResult
 from difflab.solvers.network import Network, train
@@ -91,8 +92,6 @@ def predict_linear(x: np.ndarray, X) -> np.ndarray:
 
 def predict_proba(x: np.ndarray, X) -> np.ndarray:
     """``sigmoid(w.x + b)``."""
-    import difflab.numpy as dnp
-
     return np.asarray(dnp.sigmoid(predict_linear(x, X)))
 
 

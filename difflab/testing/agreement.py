@@ -34,7 +34,9 @@ from typing import Any
 import numpy as np
 
 from difflab.methods import registry
+from difflab.methods.symbolic import gradient_exprs, hessian_exprs
 from difflab.result import Estimate
+from difflab.testing.domain import rounding_scale
 
 DEFAULT_METHODS = ("symbolic", "forward", "reverse", "complex-step", "richardson")
 
@@ -61,8 +63,6 @@ def derivative_scale(f: registry.Function, x: np.ndarray, order: int) -> np.ndar
     shape = (f.n,) if order == 1 else (f.n, f.n)
     if f.expr is None:
         return np.zeros(shape)
-    from difflab.methods.symbolic import gradient_exprs, hessian_exprs
-    from difflab.testing.domain import rounding_scale
 
     exprs = gradient_exprs(f) if order == 1 else [e for row in hessian_exprs(f) for e in row]
     scale = np.array(rounding_scale(exprs, f.symbols, x)).reshape(shape)

@@ -28,6 +28,7 @@ from functools import cache
 import mpmath
 import sympy
 
+from difflab.expr.compile import to_mpmath
 from difflab.primitives.sympy_twins import FUSED
 
 WORK_DPS = 30
@@ -56,8 +57,6 @@ def _number(node: sympy.Basic) -> mpmath.mpf:
 @cache
 def _local_derivative(name: str) -> Callable:
     """d/du of a one-argument SymPy function class, as an mpmath callable (cached per class)."""
-    from difflab.expr.compile import to_mpmath
-
     u = sympy.Symbol("u", real=True)
     head = {**{n: getattr(sympy, n) for n in _MP if hasattr(sympy, n)}, **FUSED}[name]
     return to_mpmath(sympy.diff(head(u), u), [u])

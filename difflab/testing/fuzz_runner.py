@@ -44,19 +44,21 @@ def _chunks(examples: int, seed: int, names: Sequence[str]) -> list[tuple[str, i
 
 def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
     """One property for ``examples`` examples under Hypothesis with a fixed seed (runs in a worker)."""
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as hypothesis_seed
+    import hypothesis  # deferred: Hypothesis is optional (the test extra); only a fuzz run needs it
 
-    from difflab.testing.properties import PROPERTIES, PropertyFailure
+    from difflab.testing.properties import PROPERTIES, PropertyFailure  # deferred: imports Hypothesis
 
     prop = PROPERTIES[name]
     state: dict[str, Any] = {"passed": 0, "failure": None}
 
-    @hypothesis_seed(seed)
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-              verbosity=Verbosity.quiet, phases=(Phase.explicit, Phase.generate, Phase.shrink))
-    @given(prop.strategy())
+    phase = hypothesis.Phase
+
+    @hypothesis.seed(seed)
+    @hypothesis.settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+                         suppress_health_check=list(hypothesis.HealthCheck), report_multiple_bugs=False,
+                         verbosity=hypothesis.Verbosity.quiet,
+                         phases=(phase.explicit, phase.generate, phase.shrink))
+    @hypothesis.given(prop.strategy())
     def check(case):
         try:
             prop.run_check(case)
@@ -83,7 +85,7 @@ def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
 def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: Sequence[str] | None = None,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the properties and return ``{"examples", "seed", "properties": {name: {...}}, "failures"}``."""
-    from difflab.testing.properties import PROPERTIES
+    from difflab.testing.properties import PROPERTIES  # deferred: imports Hypothesis (the test extra)
 
     names = list(properties) if properties else list(PROPERTIES)
     unknown = [n for n in names if n not in PROPERTIES]

@@ -166,7 +166,9 @@ def _labels(x: Any) -> list[str]:
 
 
 def _reverse(p: _Problem, v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    # deferred: importing the reverse engine tunes glibc's heap for the whole process (engines/allocator.py)
     from difflab.engines import reverse
+
     try:
         value, g = reverse.value_and_grad(lambda tree: p.fn(tree, *p.args))(p.unravel(v))
         flat = pytree.ravel(g)[0]

@@ -16,9 +16,10 @@ from difflab.cli.entry import main
 from difflab.cli.tour import reports as tour_reports
 from difflab.errors import DifflabError, InputError
 from difflab.measure.comparison import DEFAULT_METHODS
-from difflab.reports.data import ReportData, ReportPoint, SummaryRow, build_report, report, write_report
+from difflab.reports.data import ReportData, ReportPoint, SummaryRow, build_report
 from difflab.reports.html import render_html
 from difflab.reports.markdown import render_markdown
+from difflab.reports.writer import report, write_report
 from difflab.result import ErrorTable, Estimate, MethodRow, WorstEntry
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -181,7 +182,7 @@ def test_row_notes_group_statuses_and_name_dishonest_estimates():
 def test_dl_report_and_sweep_call_the_functions_even_after_their_modules_are_imported(tmp_path):
     import difflab as dl
     import difflab.measure.step_sweep  # noqa: F401
-    import difflab.reports.data  # noqa: F401  (sets the package attribute to the module)
+    import difflab.reports.writer  # noqa: F401  (sets the package attribute to the module)
 
     data = dl.report("x**3", 2.0, tmp_path / "r.html", methods=["symbolic"])
     assert data.points[0].tables[0].reference.tolist() == [12.0]

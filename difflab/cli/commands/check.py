@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from difflab.claims.derivation import check_derivation, load_derivation
 from difflab.claims.numeric import DEFAULT_DPS, DEFAULT_POINTS
 from difflab.claims.symbolic import DEFAULT_BUDGET
+from difflab.claims.verdict import check
 from difflab.cli.output import emit, fmt, parse_let, table
 from difflab.errors import InputError
 from difflab.result import CheckResult
@@ -37,9 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.claims.derivation import check_derivation, load_derivation
-    from difflab.claims.verdict import check
-
     text = args.expr.strip()
     settings = {"points": args.points, "dps": args.dps, "budget": args.budget, "seed": args.seed}
     if text.lower().endswith(".toml"):

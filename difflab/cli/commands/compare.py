@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.measure.comparison import compare
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,8 +15,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.measure.comparison import compare
-
     f = function_from_args(args)
     names = [m.strip() for m in args.methods.split(",")] if args.methods else None
     result = compare(f, f.point(args.at), methods=names, order=args.order)

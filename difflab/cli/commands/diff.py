@@ -7,6 +7,9 @@ import argparse
 import numpy as np
 
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.methods import registry as methods
+from difflab.methods.symbolic import generated_source
+from difflab.singular.notes import point_notes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,9 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.methods import registry as methods
-    from difflab.singular.notes import point_notes
-
     f = function_from_args(args)
     x = f.point(args.at)
     method = methods.get(args.method)
@@ -48,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
     if notes:
         lines += [""] + [f"note: {n}" for n in notes]
     if args.verbose and f.has_expression and method.name == "symbolic":
-        from difflab.methods.symbolic import generated_source
-
         lines += ["", "generated code:", generated_source(f, args.order)]
     emit(args, data, "\n".join(lines))
     return 0

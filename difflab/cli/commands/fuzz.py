@@ -11,6 +11,7 @@ import os
 import sys
 
 from difflab.cli.output import emit, table
+from difflab.testing.fuzz_runner import run_fuzz
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +37,6 @@ def _failure_text(f: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.testing.fuzz_runner import run_fuzz
-
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.solvers.newton import newton
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,8 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.solvers.newton import newton
-
     f = function_from_args(args)
     x0 = f.point(args.at)
     r = newton(f, x0, method=args.method, mode=args.mode, tol=args.tol, max_iter=args.max_iter,

@@ -13,6 +13,9 @@ import argparse
 
 from difflab.cli.commands.sweep import progress_printer
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.reports.data import build_report
+from difflab.reports.plot import require_matplotlib
+from difflab.reports.writer import report_format, write_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,9 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.reports.data import build_report, report_format, write_report
-    from difflab.reports.plot import require_matplotlib
-
     report_format(args.output)  # a bad file name is refused before any work
     require_matplotlib()
     f = function_from_args(args)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.measure.step_sweep import default_steps, sweep
 
 LONG_WORK = 10  # variables from which one sweep counts as long work (progress is shown)
 
@@ -77,8 +78,6 @@ def sweep_text(result) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from difflab.measure.step_sweep import default_steps, sweep
-
     f = function_from_args(args)
     points = [f.point(at) for at in args.at]
     schemes = [s.strip() for s in args.schemes.split(",") if s.strip()] if args.schemes else None

@@ -15,6 +15,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+import difflab.numpy as dnp
+from difflab.expr.function import Function
+from difflab.methods.registry import gradient
+
 TITLE = "Automatic differentiation: the seed 2-2-1 network, three ways"
 
 X1, X2, Y = 0.8, -0.45, 1.0
@@ -24,8 +28,6 @@ VALUES = (0.3, -0.7, 0.1, 0.55, 0.25, -0.2, 1.2, -0.8, 0.05)
 
 def network_loss(w11, w21, b1, w12, w22, b2, w1, w2, b):
     """Seed 002: z1 = x1 w11 + x2 w21 + b1, a = sigmoid(z), yhat = sigmoid(a1 w1 + a2 w2 + b), log-loss."""
-    import difflab.numpy as dnp
-
     a1 = dnp.sigmoid(X1 * w11 + X2 * w21 + b1)
     a2 = dnp.sigmoid(X1 * w12 + X2 * w22 + b2)
     yhat = dnp.sigmoid(a1 * w1 + a2 * w2 + b)
@@ -44,14 +46,12 @@ def _seed_formulas() -> dict[str, float]:
 
 
 def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
-    import difflab as dl
-
-    f = dl.Function(network_loss, variables=list(NAMES))
+    f = Function(network_loss, variables=list(NAMES))
     x = np.array(VALUES)
     say(f"inputs x1={X1}, x2={X2}, label y={Y}; parameters " + ", ".join(f"{n}={v}" for n, v in zip(
         NAMES, VALUES, strict=True)))
     say(f"loss L = {f.value(x):.17g}\n")
-    estimates = {m: dl.gradient(f, x, method=m) for m in ("symbolic", "forward", "reverse")}
+    estimates = {m: gradient(f, x, method=m) for m in ("symbolic", "forward", "reverse")}
     say("| parameter | symbolic | forward | reverse | max rel diff |")
     say("|---|---|---|---|---|")
     worst = 0.0

@@ -16,9 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+import difflab.numpy as dnp
 from difflab.claims.derivation import check_derivation, examples
 from difflab.claims.verdict import check
 from difflab.cli.output import table
+from difflab.testing.gradient_check import gradcheck
 
 TITLE = "Derivations: the seed's chain rules, checked (and the wrong ones caught)"
 
@@ -111,9 +113,6 @@ def _derivations(say: Callable[[str], None]) -> list:
 
 
 def _gradcheck_demo(say: Callable[[str], None]) -> None:
-    import difflab.numpy as dnp
-    from difflab.testing.gradient_check import gradcheck
-
     def sigmoid_sum(x):
         return dnp.sum(dnp.sigmoid(x))
 

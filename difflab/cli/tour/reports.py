@@ -10,7 +10,8 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable
 
-from difflab.reports.data import build_report, write_report
+from difflab.reports.data import build_report
+from difflab.reports.writer import write_report
 
 TITLE = "Reports: every method, the step sweep and its plot, for the seed examples"
 
