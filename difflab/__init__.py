@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-# check, report, sweep, gradcheck are imported eagerly because their modules share their names: importing
-# a submodule sets the package attribute of that name to the module, hiding a lazily re-exported function
-# the first time anyone imports the module; importing it here first makes the function win for good.
+# Public names only (this module re-exports; nothing in difflab imports it). No submodule is named like a
+# function it exports (tests/test_architecture.py), so importing a submodule never hides a function here.
 from difflab.claims.verdict import check
 from difflab.errors import DifflabError, InputError, ParseError
 from difflab.expr.function import Function
@@ -32,12 +31,13 @@ __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", 
 _LAZY = {
     "grad": ("difflab.methods.transforms", "grad"),
     "value_and_grad": ("difflab.methods.transforms", "value_and_grad"),
-    "newton": ("difflab.solvers.newton", "newton"),
+    "newton": ("difflab.solvers", "newton"),
 }
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         module, attr = _LAZY[name]
+        # deferred: these load the reverse engine, which tunes glibc's heap (engines/allocator.py)
         return getattr(import_module(module), attr)
     raise AttributeError(f"module 'difflab' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """The ``difflab`` command: argument parsing and error handling only; each subcommand lives in
-``difflab/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``.
+``difflab/cli/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``.
 
 Exit codes: 0 ok / claim holds, 1 claim does not hold or solver did not converge, 2 bad input (a one-line
 message on stderr, never a traceback).
@@ -8,22 +8,22 @@ message on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
 
+from difflab.cli.commands import check, compare, diff, fuzz, newton, report, sweep, tour
 from difflab.errors import DifflabError
 
 COMMANDS = {
-    "diff": "value, gradient and Hessian of an expression at a point",
-    "check": "does a claimed derivative (or a derivation file) hold?",
-    "compare": "every method against the mpmath reference at a point",
-    "sweep": "error versus step size for every finite-difference scheme",
-    "report": "comparison + sweep + plots as HTML or Markdown",
-    "newton": "Newton's method: roots or minimization, with critical-point classification",
-    "fuzz": "property-based run: every method against every other on random expressions",
-    "tour": "the seed course's worked examples end to end, with a report",
+    "diff": (diff, "value, gradient and Hessian of an expression at a point"),
+    "check": (check, "does a claimed derivative (or a derivation file) hold?"),
+    "compare": (compare, "every method against the mpmath reference at a point"),
+    "sweep": (sweep, "error versus step size for every finite-difference scheme"),
+    "report": (report, "comparison + sweep + plots as HTML or Markdown"),
+    "newton": (newton, "Newton's method: roots or minimization, with critical-point classification"),
+    "fuzz": (fuzz, "property-based run: every method against every other on random expressions"),
+    "tour": (tour, "the seed course's worked examples end to end, with a report"),
 }
 
 
@@ -31,13 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="difflab", description="symbolic versus numeric differentiation")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, help_text in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"difflab.cli.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"difflab.cli.commands.{name}":
-                raise
-            continue
+    for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
         p.set_defaults(_module=module)

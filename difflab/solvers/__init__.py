@@ -6,7 +6,7 @@ from __future__ import annotations
 from difflab.methods.registry import DerivativeProvider, provider
 from difflab.solvers.gd import descend, gradient_descent
 from difflab.solvers.network import Network, curve_agreement, gradient, train, unflatten
-from difflab.solvers.newton import classify, classify_hessian, newton
+from difflab.solvers.newton_method import classify, classify_hessian, newton
 from difflab.solvers.perceptron import (
                                         fit_classifier,
                                         fit_regression,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from difflab.errors import InputError
 from difflab.expr.function import Function
-from difflab.solvers.newton import classify, newton
+from difflab.solvers.newton_method import classify, newton
 
 EXACT = ["symbolic", "forward", "reverse", "mpmath"]
 SEED_2D = "x**4 + 0.8*y**4 + 4*x**2 + 2*y**2 - x*y - 0.2*x**2*y"

@@ -25,7 +25,7 @@ SOLVERS = pathlib.Path(__file__).parents[2] / "difflab" / "solvers"
 THREE_PLUS = ("symbolic", "reverse", "forward", "fd-central")
 
 
-@pytest.mark.parametrize("module", ["gd.py", "newton.py", "network.py", "perceptron.py", "activations.py"])
+@pytest.mark.parametrize("module", ["gd.py", "newton_method.py", "network.py", "perceptron.py", "activations.py"])
 def test_solvers_never_branch_on_the_method(module):
     """No comparison, match or dict lookup against a method name; no engine imported directly.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
-from difflab.solvers.newton import newton
+from difflab.solvers.newton_method import newton
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """``difflab tour [-o DIR]``: the seed course's worked examples end to end, with a report.
 
-The tour is a list of sections (``difflab/tour_sections/<name>.py``, each with ``TITLE`` and
+The tour is a list of sections (``difflab/cli/tour/<name>.py``, each with ``TITLE`` and
 ``run(out_dir, say)``). Everything said is printed and also written to ``DIR/tour.md``.
 """
 
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for name in chosen:
         try:
+            # deferred: a section may need an optional extra (fuzz: Hypothesis); the others run without it
             module = importlib.import_module(f"difflab.cli.tour.{name}")
         except ModuleNotFoundError as err:
             if err.name == f"difflab.cli.tour.{name}":
