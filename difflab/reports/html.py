@@ -1,6 +1,6 @@
 """HTML rendering of a ``ReportData``: one self-contained file, plots embedded as data URIs.
 
-Formatting only (see ``report_rows``); every piece of text is escaped, since expressions and statuses
+Formatting only (see ``difflab.reports.rows``); every piece of text is escaped, since expressions and statuses
 come from users.
 """
 

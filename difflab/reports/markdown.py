@@ -1,6 +1,6 @@
 """Markdown rendering of a ``ReportData``: pipe tables, plots linked as PNG files beside the report.
 
-Formatting only (see ``report_rows``). Cells escape '|' so a status or expression cannot break a table.
+Formatting only (see ``difflab.reports.rows``). Cells escape '|' so a status or expression cannot break a table.
 """
 
 from __future__ import annotations
