@@ -1,6 +1,7 @@
 """Markdown rendering of a ``ReportData``: pipe tables, plots linked as PNG files beside the report.
 
-Formatting only (see ``difflab.reports.rows``). Cells escape '|' so a status or expression cannot break a table.
+Formatting only (see ``difflab.reports.rows``). Cells escape '|' so a status or expression cannot break
+a table.
 """
 
 from __future__ import annotations
