@@ -1,0 +1,147 @@
+"""Every differentiation method on an ``ArrayFunction``, each answering with an ``Estimate``.
+
+``symbolic`` evaluates the compiled array formula; ``forward``/``reverse`` run the AD engines over the
+original expression interpreted with ``difflab.numpy`` (not over our formula, so they are independent
+checks of it); the finite-difference schemes probe the compiled value; ``mpmath`` evaluates the array
+formula in mpmath at two precisions (30 and 60 digits, more while they disagree) as the reference. The
+variable is flattened for the numeric engines and every result is reshaped like the variable
+(gradient ``x.shape``, Jacobian ``F.shape + x.shape``, Hessian ``x.shape + x.shape``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from difflab.engines import finite_diff, forward, reverse
+from difflab.errors import InputError
+from difflab.matrix.function import ArrayFunction
+from difflab.matrix.program import evaluate, to_mpmath
+from difflab.result import Estimate
+
+EPS = float(np.finfo(float).eps)
+FD_SCHEMES = ("fd-forward", "fd-backward", "fd-central", "fd-five-point", "complex-step", "richardson")
+METHODS = ("symbolic", "forward", "reverse", *FD_SCHEMES, "mpmath")
+MAX_DPS = 480
+
+
+def rounding(value: np.ndarray) -> np.ndarray:
+    """Error bound of an exact formula in doubles: a few ulps of each entry and of the largest entry
+    (a matrix product rounds at the scale of its largest terms, so small entries get that floor)."""
+    scale = float(np.max(np.abs(value), initial=0.0)) if np.all(np.isfinite(value)) else 0.0
+    return EPS * (8.0 * np.abs(value) + 8.0 * scale)
+
+
+def estimate(f: ArrayFunction, data: Mapping[str, Any], method: str = "symbolic", order: int = 1) -> Estimate:
+    """The gradient (order 1; Jacobian for a vector expression) or Hessian (order 2) by ``method``."""
+    if method not in METHODS:
+        raise InputError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
+    if order not in (1, 2):
+        raise InputError(f"order must be 1 or 2 for an array function, got {order}")
+    env, dims = f.bind(data)
+    kind = "gradient" if order == 1 else "hessian"
+    if order == 2:
+        f.derivative("hessian") if f.node.shape == () else f._scalar_only("Hessian")
+    shape = np.shape(env[f.wrt])
+    out_shape = (tuple(np.shape(f.program("value")(env, dims)[0])) + shape) if order == 1 else shape * 2
+    start = time.perf_counter()
+    status = "ok"
+    with np.errstate(all="ignore"):
+        if method == "symbolic":
+            value = f.evaluate(kind, data)
+            error, nfev = rounding(value), 1
+        elif method in ("forward", "reverse"):
+            value, nfev = _ad(f, env, dims, method, order), 1
+            error = 2.0 * rounding(value)
+        elif method == "mpmath":
+            value, nfev = reference(f, data, order), 0
+            error = 0.5 * EPS * np.abs(value)
+        else:
+            value, error, nfev, status = _fd(f, env, dims, method, order)
+    seconds = time.perf_counter() - start
+    value = np.asarray(value, dtype=float).reshape(out_shape)
+    error = np.asarray(error, dtype=float)
+    error = error.reshape(out_shape) if error.size == value.size else np.broadcast_to(error, out_shape).copy()
+    fx = np.asarray(f.program("value")(env, dims)[0], dtype=float)
+    what = "gradient" if order == 1 else "Hessian"
+    if status == "ok" and not np.all(np.isfinite(fx)):
+        status = f"f is not finite at the data (f = {fx}): outside the domain or at a pole; the {what} " \
+                 f"there means nothing"
+    elif status == "ok" and not np.all(np.isfinite(value)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        status = f"the {what} is not finite at the data (entry {bad}: {value[bad]}): a pole, a kink or " \
+                 f"a point outside the domain"
+    return Estimate(value, error, int(nfev), method, status, (), seconds)
+
+
+def _ad(f: ArrayFunction, env: dict, dims: dict, method: str, order: int) -> np.ndarray:
+    fn = f.traced(env, dims)
+    v = np.ravel(np.asarray(env[f.wrt], dtype=float))
+    if order == 2:
+        return (reverse if method == "reverse" else forward).hessian(fn, v)[2]
+    if f.node.shape:  # a Jacobian: one pullback per output entry
+        out, pullback = reverse.vjp(fn, v)
+        size = int(np.size(out))
+        rows = [np.ravel(pullback(np.eye(size)[i].reshape(np.shape(out)))) for i in range(size)]
+        return np.array(rows)
+    if method == "reverse":
+        return np.ravel(reverse.value_and_grad(fn)(v)[1])
+    return forward.gradient(fn, v)[1]
+
+
+def _fd(f: ArrayFunction, env: dict, dims: dict, scheme: str, order: int):
+    if f.node.shape:
+        raise InputError("finite differences here take a scalar expression; use forward or reverse for "
+                         "a Jacobian")
+    shape = np.shape(env[f.wrt])
+    program = f.program("value")
+
+    def batch(X: np.ndarray) -> np.ndarray:
+        return np.array([program({**env, f.wrt: row.reshape(shape)}, dims)[0] for row in X])
+
+    x = np.ravel(np.asarray(env[f.wrt], dtype=float))
+    name = scheme.removeprefix("fd-")
+    result = (finite_diff.gradient if order == 1 else finite_diff.hessian)(batch, x, name)
+    return result.value, result.error, result.nfev, result.status
+
+
+def reference(f: ArrayFunction, data: Mapping[str, Any], order: int = 1, dps: int = 30) -> np.ndarray:
+    """The derivative formula evaluated in mpmath, precision doubled until two runs agree to 17 digits."""
+    env, dims = f.bind(data)
+    previous = None
+    while dps <= MAX_DPS:
+        with mpmath.workdps(dps):
+            value = _mp_derivative(f, env, dims, order)
+        if previous is not None and _agree(previous, value):
+            return np.array(value, dtype=float)
+        previous, dps = value, dps * 2
+    raise InputError(f"the mpmath reference did not settle by {MAX_DPS} digits")
+
+
+def _mp_derivative(f: ArrayFunction, env: dict, dims: dict, order: int) -> np.ndarray:
+    menv = {k: to_mpmath(v) for k, v in env.items()}
+    kind = "gradient" if order == 1 else "hessian"
+    node = f.derivative(kind)
+    if node is not None:
+        return np.asarray(evaluate([node], menv, dims, "mpmath")[0], dtype=object)
+    shape = np.shape(env[f.wrt])
+    size = int(np.prod(shape))
+    rows = []
+    for k in range(size):
+        basis = np.zeros(size)
+        basis[k] = 1.0
+        direction = to_mpmath(basis.reshape(shape))
+        out = evaluate([f.derivative("hvp")], {**menv, f.direction.data: direction}, dims, "mpmath")[0]
+        rows.append(np.ravel(np.asarray(out, dtype=object)))
+    return np.array(rows, dtype=object).reshape(shape + shape)
+
+
+def _agree(a: np.ndarray, b: np.ndarray) -> bool:
+    a, b = np.ravel(np.asarray(a, dtype=object)), np.ravel(np.asarray(b, dtype=object))
+    scale = max((abs(v) for v in b), default=mpmath.mpf(0))
+    return all(abs(x - y) <= mpmath.mpf(10) ** -17 * max(abs(y), scale * mpmath.mpf(10) ** -3)
+               for x, y in zip(a, b, strict=True))

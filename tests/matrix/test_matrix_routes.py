@@ -1,0 +1,129 @@
+"""Every method on an array Function, and property runs: random array expressions built from the rule
+table, their formulas against reverse mode, forward mode and finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from difflab.errors import DifflabError, InputError
+from difflab.matrix import METHODS, ArrayFunction, estimate
+from difflab.matrix.rules import ELEMENTWISE
+from difflab.primitives.table import RULES
+
+SMOOTH = [n for n in ELEMENTWISE if RULES[n].domain in ("real", "wide") and RULES[n].jvp is not None]
+
+
+def _quartic(n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    A, x = rng.standard_normal((n, n)) / np.sqrt(n), rng.standard_normal(n)
+    f = ArrayFunction("0.25*sum((A@x)**4) + 0.5*sum(x**2)", shapes={"A": "n,n", "x": "n"}, wrt="x")
+    s = A @ x
+    return f, {"A": A, "x": x}, A.T @ s**3 + x, A.T @ (3 * s[:, None] ** 2 * A) + np.eye(n)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("order", [1, 2])
+def test_every_method_is_close_and_honest(method, order):
+    f, data, g, H = _quartic()
+    est = estimate(f, data, method, order)
+    want = g if order == 1 else H
+    assert est.ok and est.method == method and est.value.shape == want.shape
+    assert np.all(np.abs(est.value - want) <= est.error_estimate + 1e-15), method
+    exact = method in ("symbolic", "forward", "reverse", "mpmath")
+    assert np.max(np.abs(est.value - want)) <= (1e-13 if exact else 1e-4) * np.max(np.abs(want))
+
+
+def test_outside_the_domain_is_said_in_words():
+    f = ArrayFunction("sum(log(x))", shapes={"x": 3}, wrt="x")
+    est = estimate(f, {"x": np.array([1.0, -2.0, 3.0])}, "symbolic")
+    assert not est.ok
+    assert est.status.startswith("f is not finite at the data (f = nan): outside the domain or at a pole")
+
+
+def test_inv_through_ad_is_refused_in_words():
+    f = ArrayFunction("sum(inv(A) @ x)", shapes={"A": (2, 2), "x": 2}, wrt="A")
+    with pytest.raises(DifflabError, match="inv has no row in the primitive table"):
+        estimate(f, {"A": np.eye(2) * 2, "x": np.ones(2)}, "reverse")
+    est = estimate(f, {"A": np.eye(2) * 2, "x": np.ones(2)}, "fd-central")
+    assert np.allclose(est.value, -0.25 * np.ones((2, 2)), atol=1e-8)  # -inv(A).T 1 x^T inv(A).T
+
+
+def test_unknown_method_and_order():
+    f, data, _, _ = _quartic()
+    with pytest.raises(InputError, match="^unknown method 'newton'; choose one of: symbolic, forward"):
+        estimate(f, data, "newton")
+    with pytest.raises(InputError, match="^order must be 1 or 2 for an array function, got 3$"):
+        estimate(f, data, "symbolic", 3)
+
+
+def test_jacobian_of_a_vector_expression_by_reverse():
+    f = ArrayFunction("sigmoid(A @ x)", shapes={"A": (3, 2), "x": 2}, wrt="x")
+    rng = np.random.default_rng(5)
+    data = {"A": rng.standard_normal((3, 2)), "x": rng.standard_normal(2)}
+    s = 1 / (1 + np.exp(-data["A"] @ data["x"]))
+    want = (s * (1 - s))[:, None] * data["A"]
+    for method in ("symbolic", "reverse"):
+        assert np.allclose(estimate(f, data, method).value, want, rtol=1e-13, atol=0)
+
+
+# ------------------------------------------------------------------------------ random expressions
+def _vector(depth: int):
+    leaf = st.sampled_from(["x", "y", "A @ x", "A.T @ y"])
+    if depth == 0:
+        return leaf
+    sub = _vector(depth - 1)
+    return st.one_of(
+        leaf,
+        st.builds(lambda u: f"A @ ({u})", sub),
+        st.builds(lambda u: f"A.T @ ({u})", sub),
+        st.builds(lambda u, v: f"({u}) + ({v})", sub, sub),
+        st.builds(lambda u, v: f"({u}) * ({v})", sub, sub),
+        st.builds(lambda u: f"c*({u})", sub),
+        st.builds(lambda u: f"({u})**2", sub),
+        st.builds(lambda u: f"diag(A)*({u})", sub),
+        st.builds(lambda u, v: f"outer({u}, y) @ ({v})", sub, sub),
+        st.builds(lambda name, u: f"{name}(({u})/4)", st.sampled_from(SMOOTH), sub),
+    )
+
+
+SCALAR = st.one_of(
+    st.builds(lambda u: f"sum({u})", _vector(3)),
+    st.builds(lambda u, v: f"({u}) @ ({v})", _vector(2), _vector(2)),
+    st.builds(lambda name, u: f"sum({name}(({u})/4))", st.sampled_from(SMOOTH), _vector(2)),
+)
+
+
+def _rel(a, b):
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-300)
+    return float(np.max(np.abs(a - b)) / scale)
+
+
+def _check(text: str) -> None:
+    f = ArrayFunction(text, shapes={"A": (3, 3), "x": 3, "y": 3}, wrt="x")
+    rng = np.random.default_rng(len(text))
+    data = {"A": rng.standard_normal((3, 3)) / 2, "x": rng.standard_normal(3), "y": rng.standard_normal(3),
+            "c": 0.8}
+    data = {k: v for k, v in data.items() if k in f.inputs}
+    g = estimate(f, data, "symbolic")
+    assert _rel(g.value, estimate(f, data, "reverse").value) < 1e-11, f.formula("gradient")
+    assert _rel(g.value, estimate(f, data, "forward").value) < 1e-11
+    fd = estimate(f, data, "fd-five-point")
+    assert np.all(np.abs(g.value - fd.value) <= 10 * fd.error_estimate + 1e-9 * np.max(np.abs(g.value)))
+    H = estimate(f, data, "symbolic", 2)
+    assert _rel(H.value, estimate(f, data, "reverse", 2).value) < 1e-10, f.formula("hessian")
+
+
+@given(SCALAR)
+@settings(max_examples=25)
+def test_random_expressions_formula_vs_reverse_vs_finite_differences(text):
+    _check(text)
+
+
+@pytest.mark.slow
+@given(SCALAR)
+@settings(max_examples=400)
+def test_random_expressions_large_run(text):
+    _check(text)
