@@ -172,13 +172,25 @@ def _mpmath_modules() -> list:
     return [custom | {"DiracDelta": _dirac_mp}, "mpmath"]
 
 
+def _inexact_big(expr: sympy.Expr) -> sympy.Expr:
+    """Exact numbers beyond 53 bits as 17-digit floats.
+
+    Why: lambdify prints ``2**1000`` as a Python int, and NumPy cannot take ``exp`` of an int that does
+    not fit 64 bits (TypeError), nor convert ``10**324`` in ``5/10**324`` (OverflowError). The double
+    nearest the exact value is what the compiled code computes with anyway.
+    """
+    big = {r: sympy.Float(r, 17) for r in expr.atoms(sympy.Rational)
+           if max(abs(int(r.p)).bit_length(), int(r.q).bit_length()) > 53}
+    return expr.xreplace(big) if big else expr
+
+
 def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
              cse: bool = True) -> Compiled:
     """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
     from difflab.expr.stable import numeric_form
 
     many = isinstance(expr, list | tuple)
-    body = [numeric_form(e) for e in expr] if many else numeric_form(expr)
+    body = [_inexact_big(numeric_form(e)) for e in expr] if many else _inexact_big(numeric_form(expr))
     fn = sympy.lambdify(list(symbols), body, modules=_numpy_modules(), cse=cse)
     return Compiled(fn, _source(fn), len(expr) if many else 0)
 

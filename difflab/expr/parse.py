@@ -13,6 +13,12 @@ Conventions (documented in the README):
   plain variables (unlike SymPy, where they are constants or functions).
 * Decimal literals are exact: ``0.8`` is the rational 4/5, so derivations check exactly.
 * ``^`` is refused with a hint to use ``**``; implicit multiplication ``2x`` is refused.
+* Constants are sized before they are built and checked after: a constant power (also a numeric factor
+  raised to a power, ``(2*x)**(10**300)``, and powers formed by ``let`` substitution) is refused before
+  SymPy computes it exactly, and every constant part must be finite, real and inside the double range,
+  because every numeric method and the compiled code work in doubles (``1e400*x`` would be inf there,
+  ``log(-1)`` is not real, ``x/0`` is undefined). Abbreviations are substituted *while parsing*, so a
+  refusal names the position in the text where the abbreviation is used.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+import mpmath
 import sympy
 
 from difflab.errors import ParseError
@@ -31,7 +38,10 @@ MAX_LENGTH = 10_000          # characters of expression text
 MAX_DEPTH = 60               # nesting of the syntax tree
 MAX_INTEGER_DIGITS = 100     # digits of an integer literal
 MAX_LITERAL_EXPONENT = 400   # |exponent| of a literal like 1e-300
-MAX_POWER_DIGITS = 400       # decimal digits of a constant power like 9**99
+MAX_POWER_DIGITS = 400       # decimal digits of a constant power like 9**99 (before computing it)
+LARGEST_LOG10 = math.log10(1.7976931348623157e308)   # doubles reach about 1.8e308 ...
+SMALLEST_LOG10 = math.log10(5e-324)                  # ... and 4.9e-324 (subnormal)
+RANGE_WORDS = "about 4.9e-324 to 1.8e308"
 
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "e": sympy.E}
 
@@ -59,35 +69,38 @@ def parse_expr_safe(text: str, let: Mapping[str, str] | None = None) -> sympy.Ex
     may use earlier-defined ones. Raises ``ParseError`` naming the position of the problem.
     """
     resolved = _resolve_let(let) if let else {}
-    expr = _Parser(text).parse()
-    return expr.subs(resolved) if resolved else expr
+    return _Parser(text, resolved).parse()
 
 
 def _resolve_let(let: Mapping[str, str]) -> dict[sympy.Symbol, sympy.Expr]:
     """Parse abbreviations so each is expressed in the base variables (cycles are an error)."""
-    parsed: dict[str, sympy.Expr] = {}
+    texts: dict[str, str] = {}
     for name, body in let.items():
         _check_let_name(name)
+        texts[name] = body
+    resolved: dict[str, sympy.Expr] = {}
+    visiting: list[str] = []
+
+    def resolve(name: str) -> sympy.Expr:
+        """Parse one definition with the abbreviations it uses already substituted (guards included)."""
+        if name in resolved:
+            return resolved[name]
+        if name in visiting:
+            raise ParseError(f"abbreviation '{visiting[0]}' refers to itself (directly or through others)")
+        visiting.append(name)
+        parser = _Parser(texts[name], {}, on_name=lambda n: resolve(n) if n in texts else None)
         try:
-            parsed[name] = _Parser(body).parse()
+            resolved[name] = parser.parse()
         except ParseError as err:
-            raise ParseError(f"in the definition of '{name}': {err.reason}", body, err.position,
+            if err.reason.startswith("abbreviation "):
+                raise
+            raise ParseError(f"in the definition of '{name}': {err.reason}", texts[name], err.position,
                              err.hint) from None
-    symbols = {name: sympy.Symbol(name, real=True) for name in parsed}
-    resolved: dict[sympy.Symbol, sympy.Expr] = {}
-    for _ in range(len(parsed) + 1):
-        changed = False
-        for name, body in parsed.items():
-            new = body.subs({symbols[k]: v for k, v in parsed.items() if k != name})
-            if new != body:
-                parsed[name] = new
-                changed = True
-        if not changed:
-            break
-    for name, body in parsed.items():
-        if symbols[name] in body.free_symbols:
-            raise ParseError(f"abbreviation '{name}' refers to itself (directly or through others)")
-        resolved[symbols[name]] = body
+        visiting.pop()
+        return resolved[name]
+
+    for name in texts:
+        resolve(name)
     return resolved
 
 
@@ -101,11 +114,15 @@ def _check_let_name(name: str) -> None:
 class _Parser:
     """One parse of one text: pre-scan for cheap errors, then walk the AST through the whitelist."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, names: Mapping[str, sympy.Expr] | None = None,
+                 on_name: Callable[[str], sympy.Expr | None] | None = None):
         if not isinstance(text, str):
             raise ParseError(f"expected expression text, got {type(text).__name__}")
         self.text = text.replace("\n", " ").replace("\t", " ").replace("\r", " ").strip()
         self.functions = expression_functions()
+        self.names = dict(names or {})
+        self.on_name = on_name
+        self.sizes: dict[sympy.Expr, float] = {}   # log10 |constant| of the constants met so far
 
     def fail(self, message: str, position: int | None = None, hint: str | None = None) -> ParseError:
         return ParseError(message, self.text, position, hint)
@@ -184,12 +201,21 @@ class _Parser:
             raise self.fail(f"number exponent beyond 1e±{MAX_LITERAL_EXPONENT}", self._pos(node))
         if source.lower().startswith(("0x", "0o", "0b")) or "j" in source.lower():
             raise self.fail("only decimal real numbers are allowed", self._pos(node))
-        return sympy.Rational(source) if ("." in source or exponent) else sympy.Integer(source)
+        number = sympy.Rational(source) if ("." in source or exponent) else sympy.Integer(source)
+        if number != 0 and not SMALLEST_LOG10 <= _log10(number) <= LARGEST_LOG10:
+            raise self.fail(f"number {source} is beyond the double-precision range ({RANGE_WORDS})",
+                            self._pos(node))
+        return number
 
     def _Name(self, node: ast.Name, depth: int) -> sympy.Expr:
         name = node.id
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in self.names:
+            return self.names[name]
+        found = self.on_name(name) if self.on_name else None
+        if found is not None:
+            return found
         if name in self.functions:
             raise self.fail(f"'{name}' is a function; call it with an argument, e.g. {name}(x)",
                             self._pos(node))
@@ -210,7 +236,7 @@ class _Parser:
             raise self.fail(message, self._operator_position(node), hint)
         if op is ast.Pow:
             return self._power(self._node(node.left, depth), self._node(node.right, depth), node)
-        return self._chain(node, depth)
+        return self._checked(self._chain(node, depth), self._operator_position(node))
 
     def _chain(self, node: ast.BinOp, depth: int) -> sympy.Expr:
         """A left-nested run of + - (or * /) as one flat sum (product).
@@ -226,6 +252,8 @@ class _Parser:
         terms = [self._node(node, depth)]
         for op, right in reversed(parts):
             value = self._node(right, depth)
+            if op is ast.Div and value == 0:
+                raise self.fail("division by zero", self._pos(right))
             terms.append({ast.Add: value, ast.Sub: -value, ast.Mult: value, ast.Div: 1 / value}[op])
         return sympy.Add(*terms) if group is _SUMS else sympy.Mul(*terms)
 
@@ -238,17 +266,60 @@ class _Parser:
         return end + (len(rest) - len(rest.lstrip(" )")))
 
     def _power(self, base: sympy.Expr, exponent: sympy.Expr, node: ast.BinOp) -> sympy.Expr:
-        """Refuse constant powers whose value would be astronomically large before SymPy computes them."""
-        if base.is_number and exponent.is_number:
-            try:
-                b, x = abs(complex(base.evalf(15))), complex(exponent.evalf(15)).real
-                digits = x * math.log10(b) if b > 0 else 0.0
-            except (TypeError, ValueError, OverflowError):
-                digits = math.inf
-            if abs(digits) > MAX_POWER_DIGITS:
-                raise self.fail(f"constant power is too large (about 10**{digits:.3g})",
-                                self._operator_position(node), "exponent towers are refused")
-        return base ** exponent
+        """Refuse, before SymPy computes it exactly, a constant power outside the double range.
+
+        Why every numeric factor of the base: SymPy distributes an integer power over a product, so
+        ``(2*x)**(10**300)`` computes ``2**(10**300)`` exactly (minutes and gigabytes) although the
+        base is not a constant. The sizes come from the factors' own (checked, in-range) logarithms, so
+        sizing costs nothing whatever the exponent is.
+        """
+        where = self._operator_position(node)
+        if not exponent.free_symbols:
+            e = self._log_size(exponent, where)
+            sign = 1.0 if exponent.is_extended_negative is not True else -1.0
+            factors = [base] if not base.free_symbols else [a for a in sympy.Mul.make_args(base)
+                                                              if not a.free_symbols]
+            for factor in factors:
+                if factor == 0:
+                    if exponent.is_extended_negative:
+                        raise self.fail("division by zero (0 raised to a negative power)", where)
+                    continue
+                digits = _scaled(self._log_size(factor, where), e, sign)
+                if digits > MAX_POWER_DIGITS or digits > LARGEST_LOG10 and not base.free_symbols:
+                    raise self.fail(f"constant power is too large (about 10**{digits:.3g})", where,
+                                    "exponent towers are refused")
+                if digits < SMALLEST_LOG10 and not base.free_symbols:
+                    raise self.fail(f"constant power is too small (about 10**{digits:.3g}; it is 0 in "
+                                    "doubles)", where, "exponent towers are refused")
+        return self._checked(base ** exponent, where)
+
+    def _log_size(self, constant: sympy.Expr, where: int) -> float:
+        """log10 |constant| of a constant sub-expression (cached; checked to be finite and real)."""
+        if constant not in self.sizes:
+            self._checked(constant, where)
+        return self.sizes.get(constant, 0.0)
+
+    def _checked(self, expr: sympy.Expr, where: int, source: str | None = None) -> sympy.Expr:
+        """``expr`` if its constant parts are finite, real and in the double range, else a ParseError."""
+        parts = [expr] if not expr.free_symbols else [a for a in expr.args if not a.free_symbols]
+        for part in parts:
+            if part in self.sizes or not isinstance(part, sympy.Expr):
+                continue
+            if part.has(sympy.zoo, sympy.oo, sympy.nan):
+                raise self.fail("the expression is undefined here (a division by zero or an infinite "
+                                "constant)", where)
+            value = _approximate(part)
+            if value is None:   # SymPy cannot evaluate it: leave it to the numeric routes
+                continue
+            if value.imag != 0:
+                said = f"{source} is {_short(part)}" if source and part is expr else _short(part)
+                raise self.fail(f"{said}, not a real number", where)
+            size = _log10(value.real)
+            if value.real != 0 and not SMALLEST_LOG10 <= size <= LARGEST_LOG10:
+                raise self.fail(f"constant {_short(part)} is about 10**{size:.4g}, beyond the "
+                                f"double-precision range ({RANGE_WORDS})", where)
+            self.sizes[part] = size
+        return expr
 
     def _Call(self, node: ast.Call, depth: int) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
@@ -266,7 +337,49 @@ class _Parser:
             raise self.fail(f"'{name}' takes {rule.arity} argument{'s' * (rule.arity != 1)}, "
                             f"got {len(node.args)}", self._pos(node))
         args = [self._node(a, depth) for a in node.args]
-        return rule.sympy(*args)
+        try:
+            built = rule.sympy(*args)
+        except (TypeError, ValueError) as err:   # e.g. max of a non-real constant
+            raise self.fail(f"'{name}' cannot take these arguments ({err})", self._pos(node)) from None
+        return self._checked(built, self._pos(node), ast.get_source_segment(self.text, node))
+
+
+def _log10(value: object) -> float:
+    """log10 |value| of a nonzero real number of any size, without converting it to a float."""
+    if isinstance(value, sympy.Rational):
+        value = mpmath.mpf(int(value.p)) / int(value.q)
+    return float(mpmath.log10(abs(mpmath.mpf(value))))
+
+
+def _scaled(log_size: float, exponent_log_size: float, sign: float) -> float:
+    """log10 |base ** exponent| from log10 |base| and log10 |exponent| (inf-safe: no overflow)."""
+    if log_size == 0:
+        return 0.0
+    magnitude = math.log10(abs(log_size)) + exponent_log_size
+    if magnitude > 300:
+        return math.copysign(math.inf, log_size * sign)
+    return sign * log_size * 10 ** exponent_log_size
+
+
+def _approximate(constant: sympy.Expr) -> mpmath.mpc | None:
+    """A 20-digit value of a constant whose parts are in range (so evaluating it is cheap), or None."""
+    if isinstance(constant, sympy.Rational):
+        return mpmath.mpc(mpmath.mpf(int(constant.p)) / int(constant.q))
+    try:
+        value = constant.evalf(20)
+        re, im = value.as_real_imag()
+        if not (re.is_Number and im.is_Number):
+            return None
+        return mpmath.mpc(mpmath.mpf(re._to_mpmath(70)), mpmath.mpf(im._to_mpmath(70)))
+    except (TypeError, ValueError, AttributeError, ArithmeticError):
+        return None
+
+
+def _short(expr: sympy.Expr) -> str:
+    text = str(expr)
+    if isinstance(expr, sympy.Rational) and len(text) > 20:
+        return mpmath.nstr(mpmath.mpf(int(expr.p)) / int(expr.q), 3)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _describe(node: ast.AST) -> str:

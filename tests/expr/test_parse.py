@@ -61,6 +61,23 @@ def test_let_chains_and_cycles():
         parse_expr_safe("u", let={"u": "v + 1", "v": "u*2"})
 
 
+def test_let_substitution_is_sized_where_the_abbreviation_is_used():
+    """``--let a=2 --let b=10**300`` made ``x*a**b`` compute 2**(10**300) (35 s, 2.5 GB, MemoryError)."""
+    with pytest.raises(ParseError) as info:
+        parse_expr_safe("x*a**b", let={"a": "2", "b": "10**300"})
+    assert str(info.value) == ("cannot parse expression at position 4: constant power is too large "
+                               "(about 10**3.01e+299) (hint: exponent towers are refused)")
+    with pytest.raises(ParseError, match=r"^cannot parse expression at position 2: in the definition of 'c': "
+                                         r"constant power is too large"):
+        parse_expr_safe("x*c", let={"c": "a**b", "a": "3", "b": "10**300"})
+
+
+def test_constants_inside_the_double_range_are_kept_exact():
+    assert parse_expr_safe("1e308*x") == sympy.Integer(10) ** 308 * x
+    assert parse_expr_safe("5e-324*x") == sympy.Rational(5, 10**324) * x
+    assert parse_expr_safe("x*sigmoid(2**1000)").args[1].args[0] == sympy.Integer(2) ** 1000
+
+
 def test_let_cannot_redefine_functions():
     with pytest.raises(ParseError, match="'exp' is a function or constant and cannot be redefined"):
         parse_expr_safe("exp", let={"exp": "x"})
@@ -106,6 +123,26 @@ REFUSED = [
     ("10**1000", "cannot parse expression at position 3: constant power is too large (about 10**1e+03) "
                  "(hint: exponent towers are refused)"),
     ("1" * 101, "cannot parse expression at position 1: number has more than 100 digits"),
+    # sized before SymPy computes them (issue 13): each of these was minutes, gigabytes or a traceback
+    ("(2*x)**(10**300)", "cannot parse expression at position 6: constant power is too large "
+                         "(about 10**3.01e+299) (hint: exponent towers are refused)"),
+    ("x*1e-400**1e400", "cannot parse expression at position 3: number 1e-400 is beyond the "
+                        "double-precision range (about 4.9e-324 to 1.8e308)"),
+    ("1e400*x", "cannot parse expression at position 1: number 1e400 is beyond the double-precision range "
+                "(about 4.9e-324 to 1.8e308)"),
+    ("*".join(["1e400"] * 11) + "*x", "cannot parse expression at position 1: number 1e400 is beyond the "
+                                      "double-precision range (about 4.9e-324 to 1.8e308)"),
+    ("1e300*1e300*x", "cannot parse expression at position 12: constant 1.0e+600 is about 10**600, beyond "
+                      "the double-precision range (about 4.9e-324 to 1.8e308)"),
+    ("0.5**2000*x", "cannot parse expression at position 4: constant power is too small (about 10**-602; it "
+                    "is 0 in doubles) (hint: exponent towers are refused)"),
+    ("exp(1000)*x", "cannot parse expression at position 1: constant exp(1000) is about 10**434.3, beyond "
+                    "the double-precision range (about 4.9e-324 to 1.8e308)"),
+    ("x/0", "cannot parse expression at position 3: division by zero"),
+    ("1/(x - x)", "cannot parse expression at position 4: division by zero"),
+    ("0**-1*x", "cannot parse expression at position 2: division by zero (0 raised to a negative power)"),
+    ("x + max(log(-1), 0)", "cannot parse expression at position 9: log(-1) is I*pi, not a real number"),
+    ("sqrt(-1) + x", "cannot parse expression at position 1: sqrt(-1) is I, not a real number"),
     ("1e999", "cannot parse expression at position 1: number exponent beyond 1e±400"),
     ("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1),
      f"cannot parse expression at position {MAX_DEPTH + 1}: parentheses nested deeper than {MAX_DEPTH}"),
