@@ -24,14 +24,21 @@ Conventions (documented in the README):
 from __future__ import annotations
 
 import ast
-import math
 import re
 from collections.abc import Callable, Mapping
 
-import mpmath
 import sympy
 
 from difflab.errors import ParseError
+from difflab.expr.sizes import (
+    LARGEST_LOG10,
+    RANGE_WORDS,
+    SMALLEST_LOG10,
+    approximate,
+    log10_abs,
+    scaled,
+    short,
+)
 from difflab.primitives.table import expression_functions
 
 MAX_LENGTH = 10_000          # characters of expression text
@@ -39,9 +46,6 @@ MAX_DEPTH = 60               # nesting of the syntax tree
 MAX_INTEGER_DIGITS = 100     # digits of an integer literal
 MAX_LITERAL_EXPONENT = 400   # |exponent| of a literal like 1e-300
 MAX_POWER_DIGITS = 400       # decimal digits of a constant power like 9**99 (before computing it)
-LARGEST_LOG10 = math.log10(1.7976931348623157e308)   # doubles reach about 1.8e308 ...
-SMALLEST_LOG10 = math.log10(5e-324)                  # ... and 4.9e-324 (subnormal)
-RANGE_WORDS = "about 4.9e-324 to 1.8e308"
 
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "e": sympy.E}
 
@@ -202,7 +206,7 @@ class _Parser:
         if source.lower().startswith(("0x", "0o", "0b")) or "j" in source.lower():
             raise self.fail("only decimal real numbers are allowed", self._pos(node))
         number = sympy.Rational(source) if ("." in source or exponent) else sympy.Integer(source)
-        if number != 0 and not SMALLEST_LOG10 <= _log10(number) <= LARGEST_LOG10:
+        if number != 0 and not SMALLEST_LOG10 <= log10_abs(number) <= LARGEST_LOG10:
             raise self.fail(f"number {source} is beyond the double-precision range ({RANGE_WORDS})",
                             self._pos(node))
         return number
@@ -284,7 +288,7 @@ class _Parser:
                     if exponent.is_extended_negative:
                         raise self.fail("division by zero (0 raised to a negative power)", where)
                     continue
-                digits = _scaled(self._log_size(factor, where), e, sign)
+                digits = scaled(self._log_size(factor, where), e, sign)
                 if digits > MAX_POWER_DIGITS or digits > LARGEST_LOG10 and not base.free_symbols:
                     raise self.fail(f"constant power is too large (about 10**{digits:.3g})", where,
                                     "exponent towers are refused")
@@ -308,15 +312,15 @@ class _Parser:
             if part.has(sympy.zoo, sympy.oo, sympy.nan):
                 raise self.fail("the expression is undefined here (a division by zero or an infinite "
                                 "constant)", where)
-            value = _approximate(part)
+            value = approximate(part)
             if value is None:   # SymPy cannot evaluate it: leave it to the numeric routes
                 continue
             if value.imag != 0:
-                said = f"{source} is {_short(part)}" if source and part is expr else _short(part)
+                said = f"{source} is {short(part)}" if source and part is expr else short(part)
                 raise self.fail(f"{said}, not a real number", where)
-            size = _log10(value.real)
+            size = log10_abs(value.real)
             if value.real != 0 and not SMALLEST_LOG10 <= size <= LARGEST_LOG10:
-                raise self.fail(f"constant {_short(part)} is about 10**{size:.4g}, beyond the "
+                raise self.fail(f"constant {short(part)} is about 10**{size:.4g}, beyond the "
                                 f"double-precision range ({RANGE_WORDS})", where)
             self.sizes[part] = size
         return expr
@@ -342,44 +346,6 @@ class _Parser:
         except (TypeError, ValueError) as err:   # e.g. max of a non-real constant
             raise self.fail(f"'{name}' cannot take these arguments ({err})", self._pos(node)) from None
         return self._checked(built, self._pos(node), ast.get_source_segment(self.text, node))
-
-
-def _log10(value: object) -> float:
-    """log10 |value| of a nonzero real number of any size, without converting it to a float."""
-    if isinstance(value, sympy.Rational):
-        value = mpmath.mpf(int(value.p)) / int(value.q)
-    return float(mpmath.log10(abs(mpmath.mpf(value))))
-
-
-def _scaled(log_size: float, exponent_log_size: float, sign: float) -> float:
-    """log10 |base ** exponent| from log10 |base| and log10 |exponent| (inf-safe: no overflow)."""
-    if log_size == 0:
-        return 0.0
-    magnitude = math.log10(abs(log_size)) + exponent_log_size
-    if magnitude > 300:
-        return math.copysign(math.inf, log_size * sign)
-    return sign * log_size * 10 ** exponent_log_size
-
-
-def _approximate(constant: sympy.Expr) -> mpmath.mpc | None:
-    """A 20-digit value of a constant whose parts are in range (so evaluating it is cheap), or None."""
-    if isinstance(constant, sympy.Rational):
-        return mpmath.mpc(mpmath.mpf(int(constant.p)) / int(constant.q))
-    try:
-        value = constant.evalf(20)
-        re, im = value.as_real_imag()
-        if not (re.is_Number and im.is_Number):
-            return None
-        return mpmath.mpc(mpmath.mpf(re._to_mpmath(70)), mpmath.mpf(im._to_mpmath(70)))
-    except (TypeError, ValueError, AttributeError, ArithmeticError):
-        return None
-
-
-def _short(expr: sympy.Expr) -> str:
-    text = str(expr)
-    if isinstance(expr, sympy.Rational) and len(text) > 20:
-        return mpmath.nstr(mpmath.mpf(int(expr.p)) / int(expr.q), 3)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _describe(node: ast.AST) -> str:
