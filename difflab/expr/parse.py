@@ -15,10 +15,10 @@ Conventions (documented in the README):
 * ``^`` is refused with a hint to use ``**``; implicit multiplication ``2x`` is refused.
 * Constants are sized before they are built and checked after: a constant power (also a numeric factor
   raised to a power, ``(2*x)**(10**300)``, and powers formed by ``let`` substitution) is refused before
-  SymPy computes it exactly, and every constant part must be finite, real and inside the double range,
-  because every numeric method and the compiled code work in doubles (``1e400*x`` would be inf there,
-  ``log(-1)`` is not real, ``x/0`` is undefined). Abbreviations are substituted *while parsing*, so a
-  refusal names the position in the text where the abbreviation is used.
+  SymPy computes it exactly; every constant part must be finite and real (``log(-1)`` is not, ``x/0``
+  is undefined) and every exact number inside the double range, because every numeric method and the
+  compiled code work in doubles (``1e400*x`` would be inf there). Abbreviations are substituted
+  *while parsing*, so a refusal names the position in the text where the abbreviation is used.
 """
 
 from __future__ import annotations
@@ -289,10 +289,10 @@ class _Parser:
                         raise self.fail("division by zero (0 raised to a negative power)", where)
                     continue
                 digits = scaled(self._log_size(factor, where), e, sign)
-                if digits > MAX_POWER_DIGITS or digits > LARGEST_LOG10 and not base.free_symbols:
+                if digits > MAX_POWER_DIGITS:
                     raise self.fail(f"constant power is too large (about 10**{digits:.3g})", where,
                                     "exponent towers are refused")
-                if digits < SMALLEST_LOG10 and not base.free_symbols:
+                if digits < -MAX_POWER_DIGITS:
                     raise self.fail(f"constant power is too small (about 10**{digits:.3g}; it is 0 in "
                                     "doubles)", where, "exponent towers are refused")
         return self._checked(base ** exponent, where)
@@ -304,7 +304,9 @@ class _Parser:
         return self.sizes.get(constant, 0.0)
 
     def _checked(self, expr: sympy.Expr, where: int, source: str | None = None) -> sympy.Expr:
-        """``expr`` if its constant parts are finite, real and in the double range, else a ParseError."""
+        """``expr`` if its constant parts are finite and real, and its exact numbers are in the double
+        range, else a ParseError. (A symbolic constant such as ``exp(-1000)`` stays: SymPy keeps it
+        unevaluated, so it costs nothing, and a claim may well rest on it.)"""
         parts = [expr] if not expr.free_symbols else [a for a in expr.args if not a.free_symbols]
         for part in parts:
             if part in self.sizes or not isinstance(part, sympy.Expr):
@@ -319,7 +321,8 @@ class _Parser:
                 said = f"{source} is {short(part)}" if source and part is expr else short(part)
                 raise self.fail(f"{said}, not a real number", where)
             size = log10_abs(value.real)
-            if value.real != 0 and not SMALLEST_LOG10 <= size <= LARGEST_LOG10:
+            if isinstance(part, sympy.Rational) and value.real != 0 \
+                    and not SMALLEST_LOG10 <= size <= LARGEST_LOG10:
                 raise self.fail(f"constant {short(part)} is about 10**{size:.4g}, beyond the "
                                 f"double-precision range ({RANGE_WORDS})", where)
             self.sizes[part] = size
