@@ -37,6 +37,7 @@ from difflab.claims import symbolic as check_symbolic
 from difflab.errors import InputError
 from difflab.expr.function import Function
 from difflab.expr.parse import parse_expr_safe
+from difflab.primitives.heads import nonsmooth_heads
 from difflab.result import CheckResult
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -238,8 +239,7 @@ def _residual(best: sympy.Expr | None, difference: sympy.Expr, truth: sympy.Expr
 def _has_kinks(*exprs: sympy.Expr) -> bool:
     """Piecewise pieces (abs, max, min, sign, Heaviside): where the numeric test is weakest, so it
     draws three times as many points and a numeric verdict says so."""
-    kinds = (sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.Heaviside, sympy.Piecewise)
-    return any(e.has(*kinds) for e in exprs)
+    return any(e.has(*nonsmooth_heads(), sympy.Piecewise) for e in exprs)
 
 
 def _wrong(difference: sympy.Expr, truth: sympy.Expr, claim: sympy.Expr, ctx: Context, cex: dict,

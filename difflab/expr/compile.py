@@ -7,8 +7,8 @@ mpmath twins is made from the rule table in one spot.
 
 ``to_ops`` does not generate source: it flattens the expression DAG into a list of instructions once
 (shared subexpressions become one instruction, i.e. common-subexpression elimination for free) and runs
-them on whatever the inputs are -- floats, arrays, dual numbers or tape nodes -- through
-``difflab.numpy``. No engine needs to know SymPy.
+them on whatever the inputs are -- floats, arrays, dual numbers or tape nodes -- through the table's
+differentiable operations (the ones ``difflab.numpy`` exports). No engine needs to know SymPy.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
 
 import numpy as np
 import sympy
 
-from difflab.primitives.kernels import fold
-from difflab.primitives.table import expression_functions
+from difflab.expr.stable import numeric_form, rewrite
+from difflab.primitives.heads import mpmath_namespace, numpy_namespace, ops_table
 
 
 @dataclass(frozen=True)
@@ -134,42 +133,14 @@ def _broadcast(value, shape):
     return np.broadcast_to(value, shape).copy()
 
 
-@cache
-def _custom_names() -> dict[str, object]:
-    """SymPy class name -> rule, for the rule rows whose SymPy twin is a difflab-defined class."""
-    out = {}
-    for rule in expression_functions().values():
-        head = rule.sympy(*[sympy.Symbol(f"_a{i}") for i in range(rule.arity)])
-        if isinstance(head, sympy.Function) and getattr(head.func, "__module__", "").startswith("difflab"):
-            out[head.func.__name__] = rule
-    return out
-
-
 def _numpy_modules() -> list:
-    """Custom rows first, then the rule kernels that continue |x|, max, min analytically (complex step)."""
-    from difflab.expr.stable import NUMERIC_HEADS
-    from difflab.primitives.kernels import lambdify_numpy
-
-    numeric = {head: getattr(np, name) for head, name in NUMERIC_HEADS.items()}
-    numeric["DiracDelta"] = _dirac
-    custom = {name: rule.numpy for name, rule in _custom_names().items()}
-    return [custom | lambdify_numpy() | numeric, "numpy"]
-
-
-def _dirac(x, k=0):
-    """d/dx of a step (the Hessian of abs or relu): 0 off the kink, undefined -- nan -- on it."""
-    x = np.asarray(x)
-    return np.where(x == 0, np.nan, np.zeros(x.shape, dtype=np.result_type(x, float)))
-
-
-def _dirac_mp(x, k=0):
-    """mpmath twin of ``_dirac`` (SymPy's mpmath printer has none): 0 off the kink, nan on it."""
-    return 0 * x if x != 0 else x * float("nan")
+    """The rows' NumPy kernels by their SymPy names (they continue |x|, max, min analytically, so
+    compiled code is complex-step friendly), then plain NumPy."""
+    return [numpy_namespace(), "numpy"]
 
 
 def _mpmath_modules() -> list:
-    custom = {name: rule.mpmath for name, rule in _custom_names().items()}
-    return [custom | {"DiracDelta": _dirac_mp}, "mpmath"]
+    return [mpmath_namespace(), "mpmath"]
 
 
 def _inexact_big(expr: sympy.Expr) -> sympy.Expr:
@@ -187,8 +158,6 @@ def _inexact_big(expr: sympy.Expr) -> sympy.Expr:
 def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
              cse: bool = True) -> Compiled:
     """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
-    from difflab.expr.stable import numeric_form
-
     many = isinstance(expr, list | tuple)
     body = [_inexact_big(numeric_form(e)) for e in expr] if many else _inexact_big(numeric_form(expr))
     fn = sympy.lambdify(list(symbols), body, modules=_numpy_modules(), cse=cse)
@@ -238,12 +207,9 @@ def to_ops(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> OpsProgram:
     their overflowing compositions; ``log1p``/``expm1``), so the AD engines differentiate the stable
     formula and ``log(1 + exp(x))`` has derivative 1, not nan, at x = 1000.
     """
-    import difflab.numpy as dnp
-    from difflab.expr.stable import numeric_form, rewrite
-
     expr = numeric_form(rewrite(expr)) if isinstance(expr, sympy.Expr) else expr
 
-    table = _ops_table(dnp)
+    table = ops_table()
     slots: dict[sympy.Basic, int] = {s: i for i, s in enumerate(symbols)}
     constants: list[tuple[sympy.Basic, float]] = []
     steps: list[tuple[Callable, tuple[int, ...], sympy.Basic]] = []
@@ -277,35 +243,9 @@ def to_ops(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> OpsProgram:
 
 
 def _op_for(node: sympy.Basic, table: dict) -> Callable:
-    """The difflab.numpy operation for one SymPy node (n-ary Add/Mul/Max/Min are folded pairwise)."""
-    head = node.func
-    if head in table:
-        return table[head]
-    name = getattr(head, "__name__", str(head))
-    if name in table:
-        return table[name]
-    raise ValueError(f"no difflab.numpy operation for SymPy function '{name}'")
-
-
-@cache
-def _ops_table(dnp) -> dict:
-    """SymPy head -> difflab.numpy callable; elementary heads from the rule table's own SymPy twins."""
-    table: dict = {
-        sympy.Add: fold(lambda a, b: a + b),
-        sympy.Mul: fold(lambda a, b: a * b),
-        sympy.Pow: lambda a, b: a ** b,
-    }
-    x, y = sympy.symbols("_x _y")
-    for name, rule in expression_functions().items():
-        syms = [x, y][: rule.arity]
-        built = rule.sympy(*syms)
-        head = built.func
-        fn = getattr(dnp, name, None)
-        # Only rows whose twin is a single SymPy head applied to the arguments (log1p's twin log(1+x) is not)
-        if fn is None or head in (sympy.Add, sympy.Mul, sympy.Pow) or set(built.args) != set(syms):
-            continue
-        table.setdefault(head, fold(fn) if rule.arity == 2 else fn)
-    from difflab.expr.stable import NUMERIC_HEADS
-
-    table.update({head: getattr(dnp, name) for head, name in NUMERIC_HEADS.items()})
-    return table
+    """The differentiable operation of one SymPy node (n-ary Add/Mul/Max/Min are folded pairwise)."""
+    fn = table.get(node.func)
+    if fn is None:
+        name = getattr(node.func, "__name__", str(node.func))
+        raise ValueError(f"no difflab.numpy operation for SymPy function '{name}'")
+    return fn

@@ -6,6 +6,7 @@ derivative rules).  The NumPy kernels are numerically stable and accept complex 
 complex step needs an analytic continuation: ``abs``, ``maximum``, ``minimum`` and ``sign`` follow the
 real part (``|x|`` continued as ``x*sign(Re x)``), so ``Im f(x + ih)/h`` still gives their derivative.
 SymPy is imported lazily inside the twins, so the engines that import the table never load SymPy.
+The mpmath twins of the fused rows live here too (``sympy_twins`` evaluates its classes with them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import mpmath
 import numpy as np
 
 
@@ -141,17 +143,9 @@ def np_untake(g, idx, shape):
 def sym(name: str) -> Callable:
     """SymPy twin resolved lazily, so engines importing this table never import SymPy."""
     def twin(*args, **kwargs):
-        import sympy
+        import sympy  # heavy: loaded only when a row meets SymPy input
 
         return getattr(sympy, name)(*args)
-    twin.__name__ = f"sympy_{name}"
-    return twin
-
-
-def fused_sym(name: str) -> Callable:
-    def twin(*args, **kwargs):
-        from difflab.primitives import sympy_twins as sympy_functions
-        return sympy_functions.FUSED[name](*args)
     twin.__name__ = f"sympy_{name}"
     return twin
 
@@ -166,18 +160,43 @@ def sym_elementwise(fn, nin):
 
 
 def mp_sigmoid(x):
-    from difflab.primitives.sympy_twins import _mp_sigmoid as f
-    return f(x)
+    """Sigmoid in mpmath; written as ``1/(1+e^-x)`` or ``e^x/(1+e^x)`` so neither side overflows."""
+    x = mpmath.mpmathify(x)
+    if x >= 0:
+        return 1 / (1 + mpmath.exp(-x))
+    ex = mpmath.exp(x)
+    return ex / (1 + ex)
 
 
 def mp_softplus(x):
-    from difflab.primitives.sympy_twins import _mp_softplus as f
-    return f(x)
+    """``log(1 + e^x)`` without overflow: ``max(x, 0) + log1p(e^-|x|)``."""
+    x = mpmath.mpmathify(x)
+    return max(x, 0) + mpmath.log1p(mpmath.exp(-abs(x)))
 
 
 def mp_log_sigmoid(x):
-    from difflab.primitives.sympy_twins import _mp_log_sigmoid as f
-    return f(x)
+    """``log(sigmoid(x)) = -softplus(-x)``."""
+    return -mp_softplus(-mpmath.mpmathify(x))
+
+
+def np_heaviside(x, h0=0.5):
+    """The unit step, 1/2 at 0 like SymPy's ``Heaviside`` (the real part decides for complex input)."""
+    return np.heaviside(np.real(x), h0)
+
+
+def mp_heaviside(x, h0=0.5):
+    return mpmath.mpf(1 if x > 0 else 0 if x < 0 else h0)
+
+
+def np_dirac(x, k=0):
+    """d/dx of a step (the Hessian of abs or relu): 0 off the kink, undefined -- nan -- on it."""
+    x = np.asarray(x)
+    return np.where(x == 0, np.nan, np.zeros(x.shape, dtype=np.result_type(x, float)))
+
+
+def mp_dirac(x, k=0):
+    """mpmath twin of ``np_dirac``: 0 off the kink, nan on it."""
+    return 0 * x if x != 0 else x * float("nan")
 
 
 def sym_where(c, a, b):
@@ -244,13 +263,3 @@ def fold(fn: Callable) -> Callable:
             out = fn(out, a)
         return out
     return folded
-
-
-def lambdify_numpy() -> dict[str, Callable]:
-    """``{SymPy printed name: NumPy kernel}`` for the rows whose kernels differ from plain NumPy.
-
-    Mapping ``Abs``/``Max``/``Min``/``sign`` (and the fused classes) onto these kernels keeps a compiled
-    expression complex-step friendly: the kernels continue |x|, max and min analytically.
-    """
-    return {"Abs": np_abs, "Max": fold(np_maximum), "Min": fold(np_minimum), "sign": np_sign,
-            "sigmoid": np_sigmoid, "softplus": np_softplus, "log_sigmoid": np_log_sigmoid}

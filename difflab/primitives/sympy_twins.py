@@ -1,4 +1,5 @@
-"""SymPy twins of the fused network primitives: ``sigmoid``, ``softplus``, ``log_sigmoid``.
+"""SymPy classes of the rows SymPy has no function for: ``sigmoid``, ``softplus``, ``log_sigmoid`` (fused
+network primitives) and the compile-only heads ``dl_log1p``, ``dl_expm1``.
 
 They are real ``sympy.Function`` classes rather than their exp/log compositions so that a symbolic
 derivative stays short and readable (``sigmoid' = sigmoid*(1 - sigmoid)``, exactly what the course notes
@@ -6,6 +7,12 @@ write) and so that ``lambdify`` prints a call by name, which is mapped onto the 
 implementation from the rule table (``{cls.__name__: implementation}``).  ``rewrite(sympy.exp)`` gives the
 composition (used to check these classes against plain SymPy), and ``evalf`` goes through mpmath at any
 precision, so the mpmath reference of an expression containing them is as precise as any other.
+
+Each class also carries its row's *stable rewrite*: ``recognize(e)`` returns the class's form of ``e``
+when ``e`` (whose arguments are already rewritten) is the naive composition at its root, else None;
+``triggers`` are the SymPy heads such a composition contains (a cheap pre-check).  ``expr.stable`` applies
+the ``stable`` layer (fused functions, exact identities) before differentiating and the ``numeric`` layer
+(log1p, expm1) only when compiling; it finds the recognisers through the table, not by name.
 """
 
 from __future__ import annotations
@@ -14,25 +21,7 @@ import mpmath
 import sympy
 from sympy.core.function import ArgumentIndexError
 
-
-def _mp_sigmoid(x):
-    """Sigmoid in mpmath; written as ``1/(1+e^-x)`` or ``e^x/(1+e^x)`` so neither side overflows."""
-    x = mpmath.mpmathify(x)
-    if x >= 0:
-        return 1 / (1 + mpmath.exp(-x))
-    ex = mpmath.exp(x)
-    return ex / (1 + ex)
-
-
-def _mp_softplus(x):
-    """``log(1 + e^x)`` without overflow: ``max(x, 0) + log1p(e^-|x|)``."""
-    x = mpmath.mpmathify(x)
-    return max(x, 0) + mpmath.log1p(mpmath.exp(-abs(x)))
-
-
-def _mp_log_sigmoid(x):
-    """``log(sigmoid(x)) = -softplus(-x)``."""
-    return -_mp_softplus(-mpmath.mpmathify(x))
+from difflab.primitives.kernels import mp_log_sigmoid, mp_sigmoid, mp_softplus
 
 
 class _Fused(sympy.Function):
@@ -40,6 +29,12 @@ class _Fused(sympy.Function):
 
     nargs = 1
     _mp = None  # the mpmath twin, set by subclasses
+    layer = "stable"
+    triggers: tuple = ()
+
+    @classmethod
+    def recognize(cls, e: sympy.Expr) -> sympy.Expr | None:  # pragma: no cover - overridden
+        return None
 
     def _eval_is_extended_real(self):
         return self.args[0].is_extended_real
@@ -67,7 +62,7 @@ class _Fused(sympy.Function):
 class sigmoid(_Fused):  # noqa: N801 -- lambdify prints the class name, which must equal the rule name
     """The logistic function ``1/(1 + e^-x)``; derivative ``sigmoid*(1 - sigmoid)``."""
 
-    _mp = staticmethod(_mp_sigmoid)
+    _mp = staticmethod(mp_sigmoid)
 
     @classmethod
     def eval(cls, x):
@@ -87,16 +82,41 @@ class sigmoid(_Fused):  # noqa: N801 -- lambdify prints the class name, which mu
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sympy.exp(-x))
 
+
+    @classmethod
+    def recognize(cls, e):
+        """``1/(1 + e^-v)``, ``e^v/(1 + e^v)`` and ``1 - sigmoid(v)`` (no cancellation near 1)."""
+        if isinstance(e, sympy.Pow) and e.exp == -1:
+            v = _one_plus_exp(e.base)
+            return None if v is None else cls(-v)
+        if isinstance(e, sympy.Mul):  # e^v/(1 + e^v): its 1/(1 + e^v) is already sigmoid(-v)
+            for factor in e.args:
+                if isinstance(factor, cls) and sympy.exp(-factor.args[0]) in e.args:
+                    v = -factor.args[0]
+                    rest = [a for a in e.args if a is not factor and a != sympy.exp(v)]
+                    return sympy.Mul(*rest) * cls(v)
+            return None
+        if isinstance(e, sympy.Add) and sympy.S.One in e.args:
+            for term in e.args:
+                if (isinstance(term, sympy.Mul) and len(term.args) == 2 and term.args[0] == -1
+                        and isinstance(term.args[1], cls)):
+                    rest = [a for a in e.args if a is not term and a != 1]
+                    return sympy.Add(*rest) + cls(-term.args[1].args[0])
+        return None
+
     def _eval_is_positive(self):
         if self.args[0].is_extended_real and self.args[0].is_finite:
             return True
         return None
 
 
+sigmoid.triggers = (sympy.exp, sigmoid)  # its patterns contain an exp, or (1 - sigmoid) sigmoid itself
+
+
 class softplus(_Fused):  # noqa: N801
     """``log(1 + e^x)`` (NumPy: ``logaddexp(0, x)``); derivative ``sigmoid(x)``."""
 
-    _mp = staticmethod(_mp_softplus)
+    _mp = staticmethod(mp_softplus)
 
     @classmethod
     def eval(cls, x):
@@ -116,6 +136,22 @@ class softplus(_Fused):  # noqa: N801
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return sympy.log(1 + sympy.exp(x))
 
+    triggers = (sympy.log,)
+
+    @classmethod
+    def recognize(cls, e):
+        """``log(1 + e^u)`` and ``log(e^a + e^b) = a + softplus(b - a)``."""
+        if not isinstance(e, sympy.log):
+            return None
+        u = e.args[0]
+        v = _one_plus_exp(u)
+        if v is not None:
+            return cls(v)
+        if isinstance(u, sympy.Add) and len(u.args) == 2 and all(isinstance(a, sympy.exp) for a in u.args):
+            a, b = (t.args[0] for t in u.args)
+            return a + cls(b - a)
+        return None
+
     def _eval_is_positive(self):
         if self.args[0].is_extended_real and self.args[0].is_finite:
             return True
@@ -125,7 +161,7 @@ class softplus(_Fused):  # noqa: N801
 class log_sigmoid(_Fused):  # noqa: N801
     """``log(sigmoid(x)) = -softplus(-x)``; derivative ``sigmoid(-x) = 1 - sigmoid(x)``."""
 
-    _mp = staticmethod(_mp_log_sigmoid)
+    _mp = staticmethod(mp_log_sigmoid)
 
     @classmethod
     def eval(cls, x):
@@ -145,9 +181,69 @@ class log_sigmoid(_Fused):  # noqa: N801
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return -sympy.log(1 + sympy.exp(-x))
 
+    triggers = (sigmoid,)
+
+    @classmethod
+    def recognize(cls, e):
+        """``log(sigmoid(u))`` (so ``-log(sigmoid(z))`` is ``softplus(-z)``, finite in the tails)."""
+        if isinstance(e, sympy.log) and isinstance(e.args[0], sigmoid):
+            return cls(e.args[0].args[0])
+        return None
+
     def _eval_is_negative(self):
         if self.args[0].is_extended_real and self.args[0].is_finite:
             return True
+        return None
+
+
+def _one_plus_exp(u: sympy.Basic) -> sympy.Expr | None:
+    """``v`` when ``u`` is ``1 + exp(v)``, else None."""
+    if isinstance(u, sympy.Add) and len(u.args) == 2 and sympy.S.One in u.args:
+        other = u.args[0] if u.args[1] == 1 else u.args[1]
+        return other.args[0] if isinstance(other, sympy.exp) else None
+    return None
+
+
+class dl_log1p(sympy.Function):  # noqa: N801 -- lambdify prints the class name; the compiler maps it
+    """``log(1 + x)`` evaluated as ``numpy.log1p`` (compile-time only: the log1p row's numeric twin)."""
+
+    nargs = 1
+    layer = "numeric"
+    triggers = (sympy.log,)
+
+    def _eval_evalf(self, prec):  # a constant dl_log1p(2) must still evaluate (to_ops folds constants)
+        if not self.args[0].is_number:
+            return None
+        return sympy.log(1 + self.args[0]).evalf(sympy.core.evalf.prec_to_dps(prec))
+
+    @classmethod
+    def recognize(cls, e):
+        if isinstance(e, sympy.log):
+            u = e.args[0]
+            if isinstance(u, sympy.Add) and sympy.S.One in u.args:
+                return cls(u - 1)
+        return None
+
+
+class dl_expm1(sympy.Function):  # noqa: N801
+    """``exp(x) - 1`` evaluated as ``numpy.expm1`` (compile-time only: the expm1 row's numeric twin)."""
+
+    nargs = 1
+    layer = "numeric"
+    triggers = (sympy.exp,)
+
+    def _eval_evalf(self, prec):
+        if not self.args[0].is_number:
+            return None
+        return (sympy.exp(self.args[0]) - 1).evalf(sympy.core.evalf.prec_to_dps(prec))
+
+    @classmethod
+    def recognize(cls, e):
+        if isinstance(e, sympy.Add) and sympy.S.NegativeOne in e.args:
+            exps = [a for a in e.args if isinstance(a, sympy.exp)]
+            if len(exps) == 1:
+                rest = [a for a in e.args if a is not exps[0] and a != -1]
+                return sympy.Add(*rest) + cls(exps[0].args[0])
         return None
 
 

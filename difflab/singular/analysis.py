@@ -40,6 +40,7 @@ import sympy
 from difflab.expr.budget import Budget, OverBudget
 from difflab.expr.compile import Branch, to_mpmath, to_numpy
 from difflab.expr.function import Function
+from difflab.primitives.heads import nonsmooth_heads
 from difflab.singular.local import kink_arguments, localize
 from difflab.singular.series import horner, poly_coefficients, taylor, truncation_radius
 
@@ -261,7 +262,7 @@ def _sides(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget):
         return None
 
 
-_NOT_ANALYTIC = (sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.Heaviside, sympy.floor, sympy.ceiling)
+_NOT_ANALYTIC = (*nonsmooth_heads(), sympy.floor, sympy.ceiling)  # rows with kinks (primitive table)
 
 
 def _taylor(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget, rho0: float) -> tuple | None:

@@ -28,6 +28,7 @@ import sympy
 from difflab.expr.budget import Budget
 from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr.function import Function
+from difflab.primitives.heads import kink_arguments
 from difflab.result import Estimate
 from difflab.singular.analysis import EPS, analyze, point_at, real_zeros
 
@@ -72,13 +73,10 @@ def _find_specials(f: Function) -> tuple[tuple[str, sympy.Expr], ...]:
     if f.expr is None or f.n != 1:
         return ()
     expr, x = f.stable, f.symbols[0]
-    kinks, edges = [], []
+    edges = []
+    kinks = kink_arguments(expr)
     for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.Abs | sympy.sign | sympy.Heaviside):
-            kinks.append(node.args[0])
-        elif isinstance(node, sympy.Max | sympy.Min):
-            kinks.extend(a - b for a in node.args for b in node.args if a != b)
-        elif isinstance(node, sympy.log) or (isinstance(node, sympy.Pow) and node.exp.is_number
+        if isinstance(node, sympy.log) or (isinstance(node, sympy.Pow) and node.exp.is_number
                                              and not node.exp.is_integer):
             edges.append(node.args[0])
     if not kinks and not edges:

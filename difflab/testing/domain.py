@@ -29,18 +29,10 @@ import mpmath
 import sympy
 
 from difflab.expr.compile import to_mpmath
-from difflab.primitives.sympy_twins import FUSED
+from difflab.primitives.heads import rule_of
+from difflab.primitives.table import DOMAINS
 
 WORK_DPS = 30
-
-_MP: dict[str, Callable] = {
-    "exp": mpmath.exp, "log": mpmath.log, "sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan,
-    "atan": mpmath.atan, "sinh": mpmath.sinh, "cosh": mpmath.cosh, "tanh": mpmath.tanh,
-    "Abs": abs, "sign": mpmath.sign,
-    "Heaviside": lambda u, h0=0.5: mpmath.mpf(1 if u > 0 else 0 if u < 0 else h0),
-    "DiracDelta": lambda u, k=0: mpmath.mpf(0) if u != 0 else mpmath.nan,
-    **{name: cls._mp for name, cls in FUSED.items()},
-}
 
 
 class Outside(Exception):
@@ -55,10 +47,9 @@ def _number(node: sympy.Basic) -> mpmath.mpf:
 
 
 @cache
-def _local_derivative(name: str) -> Callable:
+def _local_derivative(head: type) -> Callable:
     """d/du of a one-argument SymPy function class, as an mpmath callable (cached per class)."""
     u = sympy.Symbol("u", real=True)
-    head = {**{n: getattr(sympy, n) for n in _MP if hasattr(sympy, n)}, **FUSED}[name]
     return to_mpmath(sympy.diff(head(u), u), [u])
 
 
@@ -104,27 +95,33 @@ class _Walker:
                 elif node.exp.is_negative:
                     _check(abs(base) > m, f"denominator is within {m:g} of 0", node, base)
             return mpmath.power(base, expo)
-        name = type(node).__name__
+        rule = rule_of(node)
+        if rule is None or rule.mpmath is None:
+            raise Outside(f"no mpmath twin for {type(node).__name__} in the domain walker")
         if m is not None:
-            if name == "log":
-                _check(args[0] > m, f"log argument is not above {m:g}", node, args[0])
-            elif name == "tan":
-                _check(abs(mpmath.cos(args[0])) > m, f"|cos| of the tan argument is not above {m:g}",
-                       node, args[0])
-            elif name == "Abs":
-                _check(abs(args[0]) > m, f"abs argument is within {m:g} of its kink at 0", node, args[0])
-            elif name in ("Max", "Min"):
-                gap = min(abs(a - b) for i, a in enumerate(args) for b in args[i + 1:])
-                _check(gap > m, f"{name} arguments are within {m:g} of a tie (a kink)", node, gap)
-        if name in ("Max", "Min"):
-            best = (max if name == "Max" else min)(args)
-            self.branches.append(args.index(best))
-            return best
-        if name == "Abs":
-            self.branches.append(int(mpmath.sign(args[0])))
-        if name not in _MP:
-            raise Outside(f"no mpmath twin for {name} in the domain walker")
-        return _MP[name](*args)
+            self._check_domain(rule, node, args, m)
+        if rule.kinks is not None:  # which side of each kink: abs its sign, max/min the winning argument
+            if len(node.args) > 1 and rule.arity > 1:
+                best = rule.mpmath(*args)
+                self.branches.append(args.index(best))
+            else:
+                self.branches.append(int(mpmath.sign(args[0])))
+        return rule.mpmath(*args)
+
+    def _check_domain(self, rule, node: sympy.Basic, args: list, m: float) -> None:
+        """Each argument inside its domain by more than the margin (``Domain.inside``), and every kink
+        of the row farther than the margin (``Rule.kinks``): all read from the row."""
+        if rule.kinks is not None:
+            gap = min(abs(k) for k in rule.kinks(*args))
+            if len(args) > 1 and rule.arity > 1:
+                _check(gap > m, f"{type(node).__name__} arguments are within {m:g} of a tie (a kink)",
+                       node, gap)
+            _check(gap > m, f"{rule.name} argument is within {m:g} of its kink at 0", node, args[0])
+            return
+        for value, name in zip(args, rule.domains(), strict=False):
+            domain = DOMAINS[name]
+            if domain.inside is not None:
+                _check(domain.inside(value) > m, domain.words.format(name=rule.name, m=m), node, value)
 
 
 def _env(symbols: Sequence[sympy.Symbol], x: Sequence[float]) -> dict[sympy.Symbol, mpmath.mpf]:
@@ -208,9 +205,9 @@ def rounding_scale(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
                 if parts[1]:
                     out += parts[1] * abs(v * mpmath.log(abs(base))) if base != 0 else 0
                 return out
-            name = type(node).__name__
-            if len(node.args) == 1 and name in _MP and name not in ("Abs", "sign", "Heaviside", "DiracDelta"):
-                return v + parts[0] * abs(_local_derivative(name)(vals[0]))
+            rule = rule_of(node)
+            if len(node.args) == 1 and rule is not None and rule.smooth:
+                return v + parts[0] * abs(_local_derivative(node.func)(vals[0]))
             return v + max(parts)  # Abs, Max, Min: slope at most 1; steps (sign, Heaviside): constant
 
         out = []

@@ -35,7 +35,14 @@ from difflab.methods import registry
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient, reference_hessian
 from difflab.testing.agreement import derivative_scale
 from difflab.testing.domain import domain_problem, rounding_scale
-from difflab.testing.strategies import OPERATORS, SMOOTH_FUNCTIONS, FunctionAt, expressions, functions
+from difflab.testing.strategies import (
+    KINKED_FUNCTIONS,
+    OPERATORS,
+    SMOOTH_FUNCTIONS,
+    FunctionAt,
+    expressions,
+    functions,
+)
 
 RTOL = 1e-12
 FLOOR_ULPS = 4.0
@@ -236,7 +243,7 @@ class Property:
         raise problem
 
 
-FUNCTIONS = SMOOTH_FUNCTIONS + OPERATORS + ("abs", "maximum", "minimum")
+FUNCTIONS = SMOOTH_FUNCTIONS + OPERATORS + KINKED_FUNCTIONS
 """Every row callable from expression text; points keep a margin from the kinks of abs, max, min."""
 CLEARANCE = 0.1
 """Relative room around each point for the widest stencil (Richardson's Hessian reaches 7%)."""

@@ -49,13 +49,14 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from difflab.expr.function import Function
-from difflab.primitives.table import RULES, expression_functions
+from difflab.primitives.table import RULES, expression_functions, kinked_rows, smooth_rows
 from difflab.testing.domain import domain_check
 
-SMOOTH_FUNCTIONS = ("exp", "log", "sin", "cos", "sqrt", "tanh", "atan", "log1p", "expm1", "sinh", "cosh",
-                    "tan", "sigmoid", "softplus", "log_sigmoid")
-"""Rows drawn by default: smooth on their (open) domains.  ``abs``, ``max``, ``min`` have kinks: ask
-for them with ``functions=`` and ``points()`` keeps a margin from the kinks."""
+SMOOTH_FUNCTIONS = smooth_rows()
+"""Rows drawn by default: the table's expression rows that are smooth on their (open) domains."""
+KINKED_FUNCTIONS = kinked_rows()
+"""Rows with kinks (``abs``, ``max``, ``min``): ask for them with ``functions=``; ``points()`` keeps a
+margin from the kinks."""
 
 OPERATORS = ("add", "multiply", "subtract", "divide", "power", "negative")
 _CONSTANTS = tuple(sympy.Integer(k) for k in (2, 3, -1, -2)) + (sympy.Rational(1, 2), sympy.Rational(3, 2),
@@ -101,19 +102,33 @@ def _symbols(variables: Sequence[str] | str) -> tuple[sympy.Symbol, ...]:
     return tuple(sympy.Symbol(v, real=True) for v in variables)
 
 
-def _positive(draw, inner: SearchStrategy, names: tuple[str, ...]) -> sympy.Expr:
-    """A form positive for every real ``u`` (at least 1/2, or ``exp(u)``): safe under log, sqrt, division.
+def _ranged(names: tuple[str, ...], low: float, high: float) -> tuple[str, ...]:
+    """Allowed one-argument rows defined on all reals whose values lie in [low, high] (``Rule.image``)."""
+    return tuple(n for n in names if n in RULES and RULES[n].arity == 1 and RULES[n].jvp is not None
+                 and RULES[n].domain in ("real", "wide") and low <= RULES[n].image[0]
+                 and RULES[n].image[1] <= high)
 
-    Only rows the caller allowed appear: ``u**2 + c`` always, ``exp(u)``, ``cosh(u)``, ``softplus(u) + c``
-    when ``exp``, ``cosh``, ``softplus`` are among the functions."""
+
+def _positive(draw, inner: SearchStrategy, names: tuple[str, ...]) -> sympy.Expr:
+    """A form positive for every real ``u`` (at least 1/2): safe under log, sqrt, division.
+
+    ``u**2 + c`` always; ``f(u) + c`` for an allowed row whose values are never negative (``exp``,
+    ``softplus``, ...), or ``f(u)`` alone when they are at least 1/2 (``cosh``)."""
     u = draw(inner)
     c = draw(st.sampled_from((sympy.Integer(1), sympy.Rational(1, 2), sympy.Integer(2))))
-    form = draw(st.sampled_from(("square",) + tuple(n for n in ("exp", "cosh", "softplus") if n in names)))
+    form = draw(st.sampled_from(("square",) + _ranged(names, 0.0, np.inf)))
     if form == "square":
         return u ** 2 + c
-    if form == "softplus":
-        return RULES["softplus"].sympy(u) + c
-    return RULES[form].sympy(u)
+    rule = RULES[form]
+    return rule.sympy(u) if rule.image[0] >= 0.5 else rule.sympy(u) + c
+
+
+def _bounded(draw, inner: SearchStrategy, names: tuple[str, ...], scale: sympy.Expr) -> sympy.Expr:
+    """A form with ``|value| <= scale`` for every real ``u``: ``scale*u/(u**2 + 1)`` or ``scale*f(u)``
+    for an allowed row with values in [-1, 1] (``sin``, ``tanh``, ...)."""
+    u = draw(inner)
+    form = draw(st.sampled_from(("ratio",) + _ranged(names, -1.0, 1.0)))
+    return scale * (u / (u ** 2 + 1) if form == "ratio" else RULES[form].sympy(u))
 
 
 def _argument(draw, domain: str, inner: SearchStrategy, singular: bool, names: tuple[str, ...]) -> sympy.Expr:
@@ -122,10 +137,10 @@ def _argument(draw, domain: str, inner: SearchStrategy, singular: bool, names: t
         return draw(inner)
     if domain in _NEEDS_POSITIVE | _NEEDS_OFFSET:
         return _positive(draw, inner, names)
-    if domain == "cos_nonzero":  # |sin u|, |tanh u| <= 1 and |u/(u**2 + 1)| <= 1/2, all < pi/2
-        u = draw(inner)
-        form = draw(st.sampled_from(("ratio",) + tuple(n for n in ("sin", "tanh") if n in names)))
-        return u / (u ** 2 + 1) if form == "ratio" else RULES[form].sympy(u)
+    if domain == "cos_nonzero":  # |value| <= 1 < pi/2
+        return _bounded(draw, inner, names, sympy.Integer(1))
+    if domain == "unit_open":  # |value| <= 9/10 < 1
+        return _bounded(draw, inner, names, sympy.Rational(9, 10))
     raise InvalidArgument(f"no safe argument form for the domain {domain!r}")
 
 
@@ -169,6 +184,8 @@ def _node(draw, symbols, depth: int, names: tuple[str, ...], constants: bool, si
         slot = "real" if expo.is_integer and expo > 0 else "positive"
         return _argument(draw, slot, sub, singular, names) ** expo
     rule = RULES[name]
+    if rule.kinks is not None:  # any argument: points() keeps the margin from the kinks
+        return rule.sympy(*[draw(sub) for _ in rule.domains()])
     args = [_argument(draw, d, sub, singular, names) for d in rule.domains()]
     return rule.sympy(*args)
 
