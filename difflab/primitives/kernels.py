@@ -140,12 +140,17 @@ def np_untake(g, idx, shape):
     return z
 
 
+def _sympy():
+    """SymPy, imported on first use: heavy, and the engines that import this table never need it."""
+    import sympy  # heavy: loaded only when a row meets SymPy input
+
+    return sympy
+
+
 def sym(name: str) -> Callable:
     """SymPy twin resolved lazily, so engines importing this table never import SymPy."""
     def twin(*args, **kwargs):
-        import sympy  # heavy: loaded only when a row meets SymPy input
-
-        return getattr(sympy, name)(*args)
+        return getattr(_sympy(), name)(*args)
     twin.__name__ = f"sympy_{name}"
     return twin
 
@@ -200,14 +205,12 @@ def mp_dirac(x, k=0):
 
 
 def sym_where(c, a, b):
-    import sympy
-
+    sympy = _sympy()
     return sympy.Piecewise((a, c), (b, True))
 
 
 def sym_sum(x, axis=None, keepdims=False):
-    import sympy
-
+    sympy = _sympy()
     return sympy.Add(*np.asarray(x, dtype=object).ravel())
 
 
@@ -217,14 +220,12 @@ def sym_mean(x, axis=None, keepdims=False):
 
 
 def sym_lse(x, axis=None, keepdims=False):
-    import sympy
-
+    sympy = _sympy()
     return sympy.log(sympy.Add(*[sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]))
 
 
 def sym_softmax(x, axis=-1):
-    import sympy
-
+    sympy = _sympy()
     e = [sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]
     return np.array([v / sympy.Add(*e) for v in e], dtype=object)
 

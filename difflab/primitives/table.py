@@ -46,7 +46,8 @@ import numpy as np
 from difflab.primitives import arrays, elementwise
 from difflab.primitives.dispatch import Rule, register
 
-__all__ = ["DOMAINS", "RULES", "Rule", "expression_functions", "kinked_rows", "sample_domain", "smooth_rows"]
+__all__ = ["DOMAINS", "EXPRESSION_ALIASES", "RULES", "Rule", "expression_functions", "kinked_rows",
+           "sample_domain", "smooth_rows"]
 
 
 class Domain(NamedTuple):
@@ -98,6 +99,11 @@ _SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadc
 RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves))
                           for r in elementwise.ROWS + arrays.ROWS}
 register(RULES)
+
+
+EXPRESSION_ALIASES: dict[str, str] = {alias: r.name for r in RULES.values() if r.in_expressions
+                                      for alias in r.aliases}
+"""Names accepted in expression text besides the row names (read off the rows' ``aliases``)."""
 
 
 def expression_functions() -> dict[str, Rule]:
