@@ -40,7 +40,7 @@ def test_parse_errors(text, message):
 
 def test_unknown_function_lists_the_known_ones():
     with pytest.raises(ParseError, match=r"position 5: unknown function 'det' in an array expression "
-                                         r"\(hint: known functions: abs, .*trace"):
+                                         r"\(hint: known functions: .*abs, .*trace"):
         ArrayFunction("sum(det(A)*x)", shapes=SHAPES, wrt="x")
 
 
