@@ -1,0 +1,74 @@
+"""The reference follows the cancellation that happens (issue 13), checked against truths computed here
+from cancellation-free formulas (series, rewritten closed forms) at high precision."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import pytest
+
+import difflab as dl
+from difflab.expr import budget
+from difflab.methods import certified
+from difflab.methods.reference import (
+    ReferenceUnavailable,
+    reference_gradient,
+    reference_hessian,
+    reference_value,
+)
+
+
+def _one_minus_cos_over_x2_derivative(x: float) -> mpmath.mpf:
+    """d/dx (1-cos x)/x**2 from its series sum_k (-1)^k 2k x^(2k-1)/(2k+2)!: no cancellation for small x."""
+    with mpmath.workdps(60):
+        t = mpmath.mpf(x)
+        return mpmath.fsum((-1) ** k * 2 * k * t ** (2 * k - 1) / mpmath.factorial(2 * k + 2) for k in range(1, 30))
+
+
+@pytest.mark.parametrize("x", [1e-100, 1e-9, 3e-5, 0.7])
+def test_one_minus_cos_over_x_squared_beyond_two_agreeing_precisions(x):
+    """At 1e-100 the old loop returned 1e+100 (60 and 120 digits agreed on it); the truth is -8.3e-102."""
+    got = reference_gradient(dl.Function("(1-cos(x))/x**2"), [x])[0]
+    truth = _one_minus_cos_over_x2_derivative(x)
+    with mpmath.workdps(60):
+        assert abs(got - truth) <= abs(truth) * mpmath.mpf(10) ** -45
+
+
+def test_saturated_softplus_form_from_its_rewritten_closed_form():
+    """-log(1 - 1/(1+e^-z)) = z + log1p(e^-z): value and derivative 1/(1+e^-z), without cancellation."""
+    f = dl.Function("-log(1-1/(1+exp(-z)))")
+    with mpmath.workdps(60):
+        z = mpmath.mpf(800)
+        value, slope = z + mpmath.log1p(mpmath.exp(-z)), 1 / (1 + mpmath.exp(-z))
+        assert abs(reference_value(f, [800.0]) - value) <= value * mpmath.mpf(10) ** -45
+        assert abs(reference_gradient(f, [800.0])[0] - slope) <= mpmath.mpf(10) ** -45
+
+
+def test_exact_zeros_are_zero():
+    assert reference_gradient(dl.Function("exp(x) - x"), [0.0]) == [0]
+    assert reference_hessian(dl.Function("(t**2 - 4)/(t - 2)"), [2.001]) == [[0]]   # f = t + 2
+
+
+def test_an_exponent_tower_is_refused_in_words_quickly():
+    """exp(exp(exp(exp(5)))) never returned: the argument reduction needs ~10**64 digits."""
+    with pytest.raises(ReferenceUnavailable) as info:
+        reference_gradient(dl.Function("exp(exp(exp(exp(x))))"), [5.0])
+    log10 = math.exp(math.exp(5)) / math.log(10)             # log10 of exp(exp(exp(5)))
+    assert str(info.value) == ("the reference cannot evaluate at x=5.0: exp(exp(exp(x))) is about "
+                               f"10**{log10:.3g}, beyond the 10**±10000 the reference evaluates")
+
+
+def test_a_reference_stopped_at_the_budget_says_so():
+    f = dl.Function("sin(x)*exp(x)")
+    with budget.limits(seconds=0.0), pytest.raises(ReferenceUnavailable) as info:
+        reference_gradient(f, [1.0])
+    assert str(info.value).startswith("the reference was stopped at the budget at x=1.0 (")
+    assert str(info.value).endswith("); nothing is scored against it")
+
+
+def test_unresolved_cancellation_is_said_not_guessed(monkeypatch):
+    monkeypatch.setattr(certified, "MAX_BITS", 200)
+    monkeypatch.setattr(certified, "ZERO_BITS", 10**6)
+    with pytest.raises(certified.Unresolved, match=r"^after 2\d\d bits, entry 0 is .* with an error bound of "):
+        certified.evaluate([dl.Function("(1-cos(x))/x**2").expr], [dl.Function("x").symbols[0]], [1e-100], 50)
