@@ -35,6 +35,7 @@ import sympy
 from difflab.claims import numeric as check_numeric
 from difflab.claims import symbolic as check_symbolic
 from difflab.errors import InputError
+from difflab.expr.budget import check_seconds
 from difflab.expr.function import Function
 from difflab.expr.parse import parse_expr_safe
 from difflab.primitives.heads import nonsmooth_heads
@@ -57,8 +58,7 @@ class Settings:
             raise InputError(f"points must be a positive integer, got {self.points!r}")
         if not isinstance(self.dps, int) or not 20 <= self.dps <= 1000:
             raise InputError(f"dps (digits) must be an integer from 20 to 1000, got {self.dps!r}")
-        if not isinstance(self.budget, int | float) or self.budget < 0:
-            raise InputError(f"budget must be a number of seconds >= 0, got {self.budget!r}")
+        self.budget = check_seconds(self.budget)   # inf/nan would fail every proof, then "hold numerically"
 
 
 @dataclass

@@ -11,16 +11,15 @@ from typing import Any
 import numpy as np
 
 from difflab.errors import InputError
+from difflab.expr import budget
 from difflab.expr.function import Function
 
 
-def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False,
-                           at_required: bool = True) -> None:
-    """EXPR, --at, --vars, --let: how every command names a function and a point (``at_required=False``:
-    the command checks it, as ``diff`` and ``compare`` do, which take --data instead for arrays)."""
+def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False) -> None:
+    """EXPR, --at, --vars, --let: how every command names a function and a point."""
     parser.add_argument("expr", metavar="EXPR", help="expression in Python syntax, e.g. 'exp(x)*sin(y)'")
     if at:
-        parser.add_argument("--at", required=at_required, action="append" if repeat_at else _JoinPoint,
+        parser.add_argument("--at", required=True, action="append" if repeat_at else _JoinPoint,
                             metavar="POINT", help="point as name=value pairs, e.g. x=1,y=-2"
                             + (" (repeat for several points)" if repeat_at else
                                " (may be split: --at x=1 --at y=-2)"))
@@ -28,6 +27,19 @@ def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, rep
     parser.add_argument("--let", action="append", default=[], metavar="NAME=EXPR",
                         help="abbreviation used in the expression (repeatable)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_budget_arguments(parser)
+
+
+def add_budget_arguments(parser: argparse.ArgumentParser, seconds: bool = True) -> None:
+    """--budget SECONDS and --memory MB: the hard limits of every step that can run away (a SymPy limit
+    or simplification, the mpmath reference); ``cli.entry`` applies them (``expr.budget.limits``)."""
+    if seconds:
+        parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                            help=f"seconds for each bounded symbolic step (default "
+                                 f"{budget.CALL_SECONDS:g} per call, {budget.TOTAL_SECONDS:g} per analysis "
+                                 "or reference)")
+    parser.add_argument("--memory", type=float, default=None, metavar="MB", dest="memory_mb",
+                        help=f"memory cap of each bounded step in MB (default {budget.MEMORY_BYTES >> 20})")
 
 
 class _JoinPoint(argparse.Action):
@@ -49,8 +61,6 @@ def parse_let(items: Sequence[str]) -> dict[str, str]:
 
 
 def function_from_args(args: argparse.Namespace):
-    if getattr(args, "at", "") is None:
-        raise InputError("--at is required (e.g. --at x=1,y=2), or --shape NAME=DIMS for arrays")
     return Function(args.expr, variables=args.vars, let=parse_let(getattr(args, "let", [])))
 
 

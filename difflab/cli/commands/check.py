@@ -15,7 +15,7 @@ from difflab.claims.derivation import check_derivation, load_derivation
 from difflab.claims.numeric import DEFAULT_DPS, DEFAULT_POINTS
 from difflab.claims.symbolic import DEFAULT_BUDGET
 from difflab.claims.verdict import check
-from difflab.cli.output import emit, fmt, parse_let, table
+from difflab.cli.output import add_budget_arguments, emit, fmt, parse_let, table
 from difflab.errors import InputError
 from difflab.result import CheckResult
 
@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds for the symbolic proof (default {DEFAULT_BUDGET:g})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_budget_arguments(parser, seconds=False)
 
 
 def run(args: argparse.Namespace) -> int:
