@@ -5,8 +5,8 @@ Why several strategies: no single SymPy routine is both fast and complete. ``can
 rational identity in exp/sigmoid atoms (all the seed's chain-rule results) in milliseconds;
 ``expand`` catches polynomial ones; rewriting the fused functions (sigmoid, softplus) into ``exp``
 lets ``cancel`` see through them; ``simplify`` is slow but tries trigonometric and logarithmic
-rewrites. Each runs in a worker thread that the caller stops waiting for when its share of the budget
-is spent, so a runaway simplification can never hang a check (the numeric test then decides).
+rewrites. Each runs in the budget's worker process, killed when its share of the budget is spent, so
+a runaway simplification can never hang a check (the numeric test then decides).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import sympy
 
-from difflab.expr.budget import OverBudget, within  # one time-budget mechanism for every SymPy call
+from difflab.expr.budget import OverBudget, settings, within  # one hard budget for every SymPy call
 from difflab.primitives.sympy_twins import FUSED
 
 DEFAULT_BUDGET = 4.0      # seconds for one proof attempt (all strategies together)
@@ -123,7 +123,9 @@ def _short_forms(expr: sympy.Expr) -> Sequence[sympy.Expr]:
 
 def present(expr: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sympy.Expr]],
             budget: float = DIFFERENCE_BUDGET) -> str:
-    """The shortest form found of ``expr`` (abbreviated, then factored) within ``budget`` seconds."""
+    """The shortest form found of ``expr`` (abbreviated, then factored) within ``budget`` seconds (at
+    most the per-call seconds of ``--budget``)."""
+    budget = min(budget, settings()["call"])
     candidates = [expr]
     start = time.monotonic()
     try:
@@ -136,6 +138,14 @@ def present(expr: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sympy.
     return str(min(candidates, key=lambda e: (len(str(e)), sympy.count_ops(e))))
 
 
+def _ratio(truth: sympy.Expr, claim: sympy.Expr,
+           abbreviations: Sequence[tuple[sympy.Symbol, sympy.Expr]]) -> sympy.Expr:
+    """truth / claim in the abbreviations, factored (module level: the budget's warm worker takes it)."""
+    t = abbreviate(truth, abbreviations) if abbreviations else truth
+    c = abbreviate(claim, abbreviations) if abbreviations else claim
+    return sympy.factor(sympy.cancel(t / c))
+
+
 def ratio_hint(truth: sympy.Expr, claim: sympy.Expr, abbreviations: Sequence[tuple[sympy.Symbol, sympy.Expr]],
                budget: float = 1.0, labels: tuple[str, str] = ("truth", "claim")) -> str | None:
     """``truth / claim`` when it is short: "the claim misses a factor x1*yh*(1 - yh)", "uses w2 for w1".
@@ -144,14 +154,8 @@ def ratio_hint(truth: sympy.Expr, claim: sympy.Expr, abbreviations: Sequence[tup
     """
     if claim == 0 or truth == 0:
         return None
-
-    def ratio() -> sympy.Expr:
-        t = abbreviate(truth, abbreviations) if abbreviations else truth
-        c = abbreviate(claim, abbreviations) if abbreviations else claim
-        return sympy.factor(sympy.cancel(t / c))
-
     try:
-        r = within(budget, ratio)
+        r = within(min(budget, settings()["call"]), _ratio, truth, claim, abbreviations)
     except Exception:  # noqa: BLE001 -- a hint only
         return None
     text = str(r)

@@ -51,21 +51,6 @@ class _Step:
     fn: Callable
     args: tuple[Node, ...]
     template: Callable[[list[str]], str]  # operand texts -> expression text
-    needs: tuple[int, ...] = ()  # per operand: the binding level below which it is parenthesized
-    level: int = 4               # binding level of the result: 1 sum, 2 product, 3 power, 4 atom
-
-
-ADD, PROD, POW, ATOM = 1, 2, 3, 4
-
-
-def _sum_text(t: list[str]) -> str:
-    return t[0] + "".join(f" - {x[1:]}" if x.startswith("-") else f" + {x}" for x in t[1:])
-
-
-def _product_text(t: list[str]) -> str:
-    if t[0].startswith("(-") and t[0][2:-1].replace(".", "").replace("e", "").isdigit():
-        t = [t[0][1:-1]] + t[1:]  # a leading negative number needs no parentheses
-    return "-" + " * ".join(t[1:]) if t[0] == "-1" else " * ".join(t)
 
 
 def _dims_call(fn: Callable, shape: tuple) -> Callable:
@@ -79,21 +64,17 @@ def _step(node: Node) -> _Step:
         left, right = args
         if left.op == "diag" and left.args[0].ndim == 1:
             return _Step(node, _rowscale, (left.args[0], right),
-                         lambda t: f"{t[0]}[:, None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}",
-                         (ATOM, POW), PROD)
+                         lambda t: f"{t[0]}[:, None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}")
         if right.op == "diag" and right.args[0].ndim == 1:
-            return _Step(node, operator.mul, (left, right.args[0]), lambda t: f"{t[0]} * {t[1]}",
-                         (PROD, POW), PROD)
+            return _Step(node, operator.mul, (left, right.args[0]), lambda t: f"{t[0]} * {t[1]}")
         if left.op == "ones" and left.ndim == 1 and right.ndim == 2:
-            return _Step(node, _colsum, (right,), lambda t: f"{t[0]}.sum(axis=0)", (ATOM,))
-        return _Step(node, operator.matmul, args, lambda t: f"{t[0]} @ {t[1]}", (PROD, POW), PROD)
-    levels = {"add": ((PROD,) * len(args), ADD), "mul": ((POW,) * len(args), PROD),
-              "pow": ((ATOM, ATOM), POW), "transpose": ((ATOM,), ATOM)}
+            return _Step(node, _colsum, (right,), lambda t: f"{t[0]}.sum(axis=0)")
+        return _Step(node, operator.matmul, args, lambda t: f"{t[0]} @ {t[1]}")
     simple = {
-        "add": (lambda *xs: reduce(operator.add, xs), _sum_text),
-        "mul": (lambda *xs: reduce(operator.mul, xs), _product_text),
+        "add": (lambda *xs: reduce(operator.add, xs), lambda t: " + ".join(t)),
+        "mul": (lambda *xs: reduce(operator.mul, xs), lambda t: " * ".join(t)),
         "pow": (operator.pow, lambda t: f"{t[0]} ** {t[1]}"),
-        "transpose": (lambda x: x.T, lambda t: f"{t[0]}.T"),
+        "transpose": (np.transpose, lambda t: f"{t[0]}.T"),
         "sum": (lambda x: np.add.reduce(x, axis=None), lambda t: f"np.sum({_bare(t[0])})"),
         "diag": (np.diag, lambda t: f"np.diag({_bare(t[0])})"),
         "inv": (np.linalg.inv, lambda t: f"np.linalg.inv({_bare(t[0])})"),
@@ -101,7 +82,7 @@ def _step(node: Node) -> _Step:
     }
     if op in simple:
         fn, template = simple[op]
-        return _Step(node, fn, args, template, *levels.get(op, ((), ATOM)))
+        return _Step(node, fn, args, template)
     if op == "func":
         return _Step(node, PRIMITIVES[node.data].numpy, args, lambda t: f"{node.data}({_bare(t[0])})")
     shape_text = ", ".join(str(d) for d in node.shape)
@@ -112,46 +93,9 @@ def _step(node: Node) -> _Step:
     return _Step(node, _dims_call(fn, node.shape), (), lambda t, text=text: text)
 
 
-class NotBatchable(Exception):
-    """A step that depends on a batched input has no batch-safe form (a sum, diag, inv or outer of it)."""
-
-
-def _batched_step(node: Node) -> _Step:
-    """The step for a node whose value carries a leading batch axis (a stack of directions).
-
-    Every kernel addresses trailing axes only, so ``(B, h, d)`` directions run through the program the
-    way one ``(h, d)`` direction does: transposes swap the last two axes, ``A @ v`` for a vector v is
-    ``(A @ v[..., None])[..., 0]``, and row scalings use ``w[..., None]``.
-    """
-    op, args = node.op, node.args
-    if node.ndim == 0 or op in ("sum", "diag", "inv", "outer"):
-        raise NotBatchable(op)
-    if op == "transpose":
-        return _Step(node, lambda x: np.swapaxes(x, -1, -2), args, lambda t: f"{t[0]}.swapaxes(-1, -2)",
-                     (ATOM,))
-    if op == "matmul":
-        left, right = args
-        if left.op == "diag" and left.args[0].ndim == 1:
-            return _Step(node, lambda w, m: w[..., None] * m if right.ndim == 2 else w * m,
-                         (left.args[0], right),
-                         lambda t: f"{t[0]}[..., None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}",
-                         (ATOM, POW), PROD)
-        if left.op == "ones" and left.ndim == 1:
-            return _Step(node, lambda m: np.add.reduce(m, axis=-2), (right,),
-                         lambda t: f"{t[0]}.sum(axis=-2)", (ATOM,))
-        if right.ndim == 1 and right.op != "diag":
-            return _Step(node, lambda a, b: np.matmul(a, b[..., None])[..., 0], args,
-                         lambda t: f"({t[0]} @ {t[1]}[..., None])[..., 0]", (PROD, ATOM))
-    return _step(node)
-
-
 @dataclass
 class Program:
-    """Compiled formulas: ``program(env, dims)`` returns one array per root.
-
-    The steps run over a register list (inputs, then constants, then one register per step), each step
-    reading its operands by index: the per-step cost is one call, which keeps a small formula near the
-    speed of the same NumPy written by hand."""
+    """Compiled formulas: ``program(env, dims)`` returns one array per root."""
 
     names: tuple[str, ...]
     roots: tuple[Node, ...]
@@ -159,45 +103,27 @@ class Program:
     source: str
     inputs: dict[str, Node]
 
-    def __post_init__(self):
-        slot: dict[int, int] = {id(node): i for i, node in enumerate(self.inputs.values())}
-        constants = []
-        for node in [x for step in self.steps for x in step.args] + list(self.roots):
-            if node.op in ("num", "const") and id(node) not in slot:
-                slot[id(node)] = len(slot)
-                constants.append(_constant(node))
-        self._constants = constants
-        self._code = []
-        for step in self.steps:
-            slot[id(step.node)] = len(slot)
-            self._code.append((step.fn, tuple(slot[id(x)] for x in step.args), bool(step.args)))
-        self._results = [slot[id(r)] for r in self.roots]
-        self._order = list(self.inputs)
-
     def __call__(self, env: Mapping[str, np.ndarray], dims: Mapping[str, int]) -> list:
-        regs = [env[name] for name in self._order] + self._constants
+        values: dict[int, object] = {id(node): env[name] for name, node in self.inputs.items()}
         with np.errstate(all="ignore"):
-            for fn, args, has_args in self._code:
-                regs.append(fn(*[regs[i] for i in args]) if has_args else fn(dims))
-        return [regs[i] for i in self._results]
+            for step in self.steps:
+                if step.args:
+                    values[id(step.node)] = step.fn(*[_value(values, x) for x in step.args])
+                else:
+                    values[id(step.node)] = step.fn(dims)
+        return [_value(values, r) for r in self.roots]
 
 
-def _constant(node: Node):
+def _value(values: dict, node: Node):
     if node.op == "num":
         return _float(node.data)
-    return math.pi if node.data == "pi" else math.e
+    if node.op == "const":
+        return math.pi if node.data == "pi" else math.e
+    return values[id(node)]
 
 
-def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f",
-                    batched: Sequence[str] = ()) -> Program:
-    """Compile roots (formulas over the arrays ``names``) into NumPy steps and their source.
-
-    ``batched``: inputs that will carry a leading batch axis; the steps that depend on them get
-    batch-safe kernels (``NotBatchable`` when one has none)."""
-    dependent: set[int] = set()
-    for node in postorder(*roots):
-        if node.op == "sym" and node.data in batched or any(id(x) in dependent for x in node.args):
-            dependent.add(id(node))
+def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f") -> Program:
+    """Compile roots (formulas over the arrays ``names``) into NumPy steps and their source."""
     plan: dict[int, _Step] = {}
     order: list[_Step] = []
     uses: dict[int, int] = {}
@@ -211,7 +137,7 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
                 inputs[node.data] = node
             continue
         seen.add(id(node))
-        plan[id(node)] = step = _batched_step(node) if id(node) in dependent else _step(node)
+        plan[id(node)] = step = _step(node)
         stack.extend(step.args)
     for node in postorder(*roots):
         if id(node) in plan:
@@ -220,23 +146,19 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
                 uses[id(x)] = uses.get(id(x), 0) + 1
     for r in roots:
         uses[id(r)] = uses.get(id(r), 0) + 2
-    texts: dict[int, tuple[str, int]] = {}
+    texts: dict[int, str] = {}
     lines: list[str] = []
-    dims = sorted({d for step in order if not step.args for d in step.node.shape if isinstance(d, str)})
+    dims = sorted({d for step in order for d in step.node.shape if isinstance(d, str)})
     for step in order:
-        operands = []
-        for i, x in enumerate(step.args):
-            text, level = _operand_text(texts, x)
-            need = step.needs[i] if i < len(step.needs) else 0
-            operands.append(f"({text})" if level < need else text)
+        operands = [_operand_text(texts, x) for x in step.args]
         text = step.template(operands)
         if uses.get(id(step.node), 0) > 1 and step.node not in roots:
             name = f"t{len(lines)}"
-            lines.append(f"    {name} = {text}")
-            texts[id(step.node)] = (name, ATOM)
+            lines.append(f"    {name} = {_bare(text)}")
+            texts[id(step.node)] = name
         else:
-            texts[id(step.node)] = (text, step.level)
-    results = [_operand_text(texts, r)[0] for r in roots]
+            texts[id(step.node)] = f"({text})" if step.args or " " in text else text
+    results = [_bare(_operand_text(texts, r)) for r in roots]
     header = [f"def {title}({', '.join(names)}):"]
     for d in dims:
         holder = next(((n, i) for n, x in inputs.items() for i, e in enumerate(x.shape) if e == d), None)
@@ -257,14 +179,14 @@ def _bare(text: str) -> str:
     return text
 
 
-def _operand_text(texts: dict, node: Node) -> tuple[str, int]:
+def _operand_text(texts: dict, node: Node) -> str:
     if node.op == "sym":
-        return node.data, ATOM
+        return node.data
     if node.op == "num":
         value = _float(node.data)
-        return _num_text(value), ATOM if value >= 0 else PROD
+        return _num_text(value) if value >= 0 else f"({_num_text(value)})"
     if node.op == "const":
-        return f"np.{node.data}", ATOM
+        return f"np.{node.data}"
     return texts[id(node)]
 
 

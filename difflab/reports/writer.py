@@ -13,7 +13,6 @@ from typing import Any
 
 from difflab.errors import InputError
 from difflab.reports.data import ReportData, build_report
-from difflab.reports.files import check_destination, write_atomic
 from difflab.reports.html import render_html
 from difflab.reports.markdown import render_markdown
 from difflab.reports.plot import require_matplotlib, sweep_png
@@ -38,10 +37,9 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
     """Render ``data`` to ``path`` (HTML or Markdown by suffix); returns every file written."""
     path = pathlib.Path(path)
     kind = report_format(path)
-    check_destination(path)
     images = [[sweep_png(r) if r.schemes else None for r in p.sweeps] for p in data.points]
     if kind == "html":
-        write_atomic(path, render_html(data, images))
+        path.write_text(render_html(data, images), encoding="utf-8")
         return [path]
     written = [path]
     names: list[list[str | None]] = []
@@ -52,10 +50,10 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
                 names[-1].append(None)
                 continue
             image = path.with_name(f"{path.stem}_sweep{k + 1}{'' if r.order == 1 else '_hessian'}.png")
-            write_atomic(image, png)
+            image.write_bytes(png)
             written.append(image)
             names[-1].append(image.name)
-    write_atomic(path, render_markdown(data, names))  # last: the images it links are in place
+    path.write_text(render_markdown(data, names), encoding="utf-8")
     return written
 
 
