@@ -27,9 +27,10 @@ from difflab.matrix import derive
 from difflab.matrix.algebra import Node, Shape, free_names
 from difflab.matrix.parse import parse_array, parse_shape
 from difflab.matrix.printer import formula
-from difflab.matrix.program import Program, compile_program, evaluate
+from difflab.matrix.program import NotBatchable, Program, compile_program, evaluate
 
 KINDS = ("value", "gradient", "jacobian", "hessian")
+BATCH_ELEMENTS = 1 << 21  # entries per intermediate when Hessian directions run as one batch
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -63,7 +64,7 @@ class ArrayFunction(Function):
         self.n = math.prod(d for d in self.var.shape if isinstance(d, int)) if all(
             isinstance(d, int) for d in self.var.shape) else None
         self._derived: dict[str, Node | None] = {}
-        self._programs: dict[str, Program] = {}
+        self._programs: dict[str, Program | None] = {}
 
     def _choose_wrt(self, wrt: str | None) -> str:
         names = ", ".join(self.inputs)
@@ -184,16 +185,34 @@ class ArrayFunction(Function):
         return np.asarray(self.program(kind)(env, dims)[0], dtype=float)
 
     def _hessian_by_directions(self, env: dict, dims: dict) -> np.ndarray:
-        program = self.program("hessian")
+        """The Hessian as ``H[V]`` on every basis direction: all at once through the batch-safe program
+        (a leading axis of directions, in chunks of about ``BATCH_ELEMENTS`` per intermediate), or one
+        direction at a time when some step has no batch-safe form."""
         shape = tuple(np.shape(env[self.wrt]))
         size = math.prod(shape)
-        rows = np.empty((size, size))
         name = self.direction.data
-        for k in range(size):
-            basis = np.zeros(size)
-            basis[k] = 1.0
-            rows[k] = np.ravel(program({**env, name: basis.reshape(shape)}, dims)[0])
-        return rows.reshape(shape + shape)
+        directions = np.eye(size).reshape((size,) + shape)
+        program = self._batched_program()
+        if program is None:
+            program = self.program("hessian")
+            rows = [np.ravel(program({**env, name: d}, dims)[0]) for d in directions]
+            return np.array(rows).reshape(shape + shape)
+        largest = max((math.prod(d if isinstance(d, int) else dims[d] for d in step.node.shape)
+                       for step in program.steps), default=1)
+        chunk = max(1, BATCH_ELEMENTS // max(largest, 1))
+        rows = [np.asarray(program({**env, name: directions[i:i + chunk]}, dims)[0]).reshape(-1, size)
+                for i in range(0, size, chunk)]
+        return np.concatenate(rows).reshape(shape + shape)
+
+    def _batched_program(self) -> Program | None:
+        if "hessian-batched" not in self._programs:
+            try:
+                self._programs["hessian-batched"] = compile_program(
+                    [self.derivative("hvp")], list(self.inputs) + [self.direction.data], "hvp",
+                    batched=[self.direction.data])
+            except NotBatchable:
+                self._programs["hessian-batched"] = None
+        return self._programs["hessian-batched"]
 
     def traced(self, env: dict, dims: dict, roots: tuple[Node, ...] | None = None) -> Callable:
         """``v -> value`` over ``difflab.numpy`` with the variable flattened (what the AD engines take)."""
