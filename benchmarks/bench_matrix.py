@@ -95,7 +95,8 @@ def mlp(rng):
         out[np.arange(h), :, np.arange(h), :] += second
         return out
     return ("2-layer MLP wrt W (20x10)", "0.5*sum((V @ tanh(W @ X) - Y)**2)",
-            {"V": "o,h", "W": "h,d", "X": "d,k", "Y": "o,k"}, "W", {"V": V, "W": W, "X": X, "Y": Y}, grad, hess)
+            {"V": "o,h", "W": "h,d", "X": "d,k", "Y": "o,k"}, "W", {"V": V, "W": W, "X": X, "Y": Y},
+            grad, hess)
 
 
 def best_pair(fa, fb):

@@ -116,7 +116,8 @@ def _batched_step(node: Node) -> _Step:
                          (left.args[0], right),
                          lambda t: f"{t[0]}[..., None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}")
         if left.op == "ones" and left.ndim == 1:
-            return _Step(node, lambda m: np.add.reduce(m, axis=-2), (right,), lambda t: f"{t[0]}.sum(axis=-2)")
+            return _Step(node, lambda m: np.add.reduce(m, axis=-2), (right,),
+                         lambda t: f"{t[0]}.sum(axis=-2)")
         if right.ndim == 1 and right.op != "diag":
             return _Step(node, lambda a, b: np.matmul(a, b[..., None])[..., 0], args,
                          lambda t: f"({t[0]} @ {t[1]}[..., None])[..., 0]")
