@@ -15,11 +15,13 @@ from difflab.expr import budget
 from difflab.expr.function import Function
 
 
-def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False) -> None:
-    """EXPR, --at, --vars, --let: how every command names a function and a point."""
+def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False,
+                           at_required: bool = True) -> None:
+    """EXPR, --at, --vars, --let: how every command names a function and a point (``at_required=False``:
+    the command checks it, as ``diff`` and ``compare`` do, which take --data instead for arrays)."""
     parser.add_argument("expr", metavar="EXPR", help="expression in Python syntax, e.g. 'exp(x)*sin(y)'")
     if at:
-        parser.add_argument("--at", required=True, action="append" if repeat_at else _JoinPoint,
+        parser.add_argument("--at", required=at_required, action="append" if repeat_at else _JoinPoint,
                             metavar="POINT", help="point as name=value pairs, e.g. x=1,y=-2"
                             + (" (repeat for several points)" if repeat_at else
                                " (may be split: --at x=1 --at y=-2)"))
@@ -61,6 +63,8 @@ def parse_let(items: Sequence[str]) -> dict[str, str]:
 
 
 def function_from_args(args: argparse.Namespace):
+    if getattr(args, "at", "") is None:
+        raise InputError("--at is required (e.g. --at x=1,y=2), or --shape NAME=DIMS for arrays")
     return Function(args.expr, variables=args.vars, let=parse_let(getattr(args, "let", [])))
 
 

@@ -71,12 +71,37 @@ def install_value_compiler(build: ValueCompiler) -> None:
     _value_compiler[0] = build
 
 
+_array_functions: list[type] = []
+
+
+def install_array_functions(cls: type) -> None:
+    """Let ``difflab.matrix`` build the Functions declared with ``shapes=`` (arrays, array-level
+    derivatives). Why a hook and not an import: matrix calculus stands above Function in the layers."""
+    _array_functions[:] = [cls]
+
+
 class Function:
-    """A scalar function of named real variables, ready for every differentiation method."""
+    """A scalar function of named real variables, ready for every differentiation method.
+
+    With ``shapes={"A": (n, n), "x": (n,)}`` (and ``wrt="x"``) the names with a shape are arrays and the
+    Function is a ``difflab.matrix.ArrayFunction``: derivatives as array formulas, data as arrays.
+    """
+
+    def __new__(cls, *args: Any, shapes: Mapping[str, Any] | None = None, wrt: str | None = None,
+                **kwargs: Any):
+        if shapes is not None and cls is Function:
+            if not _array_functions:
+                raise InputError("Functions with shapes= need difflab.matrix (import difflab)")
+            return super().__new__(_array_functions[0])
+        return super().__new__(cls)
 
     def __init__(self, source: str | sympy.Expr | Callable[..., Any],
                  variables: Sequence[str] | str | None = None,
-                 let: Mapping[str, str] | None = None):
+                 let: Mapping[str, str] | None = None, *,
+                 shapes: Mapping[str, Any] | None = None, wrt: str | None = None):
+        if shapes is not None or wrt is not None:
+            raise InputError("wrt= goes with shapes= (the arrays' shapes); for scalar variables use "
+                             "variables=[...]")
         self._callable: Callable[..., Any] | None = None
         self.caches = FunctionCaches()
         if isinstance(source, str):

@@ -8,7 +8,10 @@ gradient, Jacobian and Hessian as array formulas (``A.T @ (A @ x)**3 + x``) with
 
 from __future__ import annotations
 
+from difflab.expr.function import install_array_functions
 from difflab.matrix.function import ArrayFunction
-from difflab.matrix.routes import METHODS, estimate, reference
+from difflab.matrix.routes import ROUTES, estimate, reference
 
-__all__ = ["METHODS", "ArrayFunction", "estimate", "reference"]
+install_array_functions(ArrayFunction)  # dl.Function(..., shapes=...) builds an ArrayFunction
+
+__all__ = ["ROUTES", "ArrayFunction", "estimate", "reference"]

@@ -21,7 +21,7 @@ import numpy as np
 
 import difflab.numpy as dnp
 from difflab.errors import InputError
-from difflab.expr.function import Function
+from difflab.expr.function import Function, FunctionCaches
 from difflab.matrix import algebra as a
 from difflab.matrix import derive
 from difflab.matrix.algebra import Node, Shape, free_names
@@ -50,6 +50,7 @@ class ArrayFunction(Function):
         for name in shapes:
             if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
                 raise InputError(f"'{name}' is not a valid array name")
+        self.caches = FunctionCaches()  # declared by Function; the scalar caches stay empty here
         self.shapes: dict[str, Shape] = {name: parse_shape(name, v) for name, v in shapes.items()}
         self.text = source.strip()
         self.node = parse_array(source, self.shapes)

@@ -51,6 +51,21 @@ class _Step:
     fn: Callable
     args: tuple[Node, ...]
     template: Callable[[list[str]], str]  # operand texts -> expression text
+    needs: tuple[int, ...] = ()  # per operand: the binding level below which it is parenthesized
+    level: int = 4               # binding level of the result: 1 sum, 2 product, 3 power, 4 atom
+
+
+ADD, PROD, POW, ATOM = 1, 2, 3, 4
+
+
+def _sum_text(t: list[str]) -> str:
+    return t[0] + "".join(f" - {x[1:]}" if x.startswith("-") else f" + {x}" for x in t[1:])
+
+
+def _product_text(t: list[str]) -> str:
+    if t[0].startswith("(-") and t[0][2:-1].replace(".", "").replace("e", "").isdigit():
+        t = [t[0][1:-1]] + t[1:]  # a leading negative number needs no parentheses
+    return "-" + " * ".join(t[1:]) if t[0] == "-1" else " * ".join(t)
 
 
 def _dims_call(fn: Callable, shape: tuple) -> Callable:
@@ -64,15 +79,19 @@ def _step(node: Node) -> _Step:
         left, right = args
         if left.op == "diag" and left.args[0].ndim == 1:
             return _Step(node, _rowscale, (left.args[0], right),
-                         lambda t: f"{t[0]}[:, None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}")
+                         lambda t: f"{t[0]}[:, None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}",
+                         (ATOM, POW), PROD)
         if right.op == "diag" and right.args[0].ndim == 1:
-            return _Step(node, operator.mul, (left, right.args[0]), lambda t: f"{t[0]} * {t[1]}")
+            return _Step(node, operator.mul, (left, right.args[0]), lambda t: f"{t[0]} * {t[1]}",
+                         (PROD, POW), PROD)
         if left.op == "ones" and left.ndim == 1 and right.ndim == 2:
-            return _Step(node, _colsum, (right,), lambda t: f"{t[0]}.sum(axis=0)")
-        return _Step(node, operator.matmul, args, lambda t: f"{t[0]} @ {t[1]}")
+            return _Step(node, _colsum, (right,), lambda t: f"{t[0]}.sum(axis=0)", (ATOM,))
+        return _Step(node, operator.matmul, args, lambda t: f"{t[0]} @ {t[1]}", (PROD, POW), PROD)
+    levels = {"add": ((PROD,) * len(args), ADD), "mul": ((POW,) * len(args), PROD),
+              "pow": ((ATOM, ATOM), POW), "transpose": ((ATOM,), ATOM)}
     simple = {
-        "add": (lambda *xs: reduce(operator.add, xs), lambda t: " + ".join(t)),
-        "mul": (lambda *xs: reduce(operator.mul, xs), lambda t: " * ".join(t)),
+        "add": (lambda *xs: reduce(operator.add, xs), _sum_text),
+        "mul": (lambda *xs: reduce(operator.mul, xs), _product_text),
         "pow": (operator.pow, lambda t: f"{t[0]} ** {t[1]}"),
         "transpose": (lambda x: x.T, lambda t: f"{t[0]}.T"),
         "sum": (lambda x: np.add.reduce(x, axis=None), lambda t: f"np.sum({_bare(t[0])})"),
@@ -82,7 +101,7 @@ def _step(node: Node) -> _Step:
     }
     if op in simple:
         fn, template = simple[op]
-        return _Step(node, fn, args, template)
+        return _Step(node, fn, args, template, *levels.get(op, ((), ATOM)))
     if op == "func":
         return _Step(node, PRIMITIVES[node.data].numpy, args, lambda t: f"{node.data}({_bare(t[0])})")
     shape_text = ", ".join(str(d) for d in node.shape)
@@ -108,19 +127,21 @@ def _batched_step(node: Node) -> _Step:
     if node.ndim == 0 or op in ("sum", "diag", "inv", "outer"):
         raise NotBatchable(op)
     if op == "transpose":
-        return _Step(node, lambda x: np.swapaxes(x, -1, -2), args, lambda t: f"{t[0]}.swapaxes(-1, -2)")
+        return _Step(node, lambda x: np.swapaxes(x, -1, -2), args, lambda t: f"{t[0]}.swapaxes(-1, -2)",
+                     (ATOM,))
     if op == "matmul":
         left, right = args
         if left.op == "diag" and left.args[0].ndim == 1:
             return _Step(node, lambda w, m: w[..., None] * m if right.ndim == 2 else w * m,
                          (left.args[0], right),
-                         lambda t: f"{t[0]}[..., None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}")
+                         lambda t: f"{t[0]}[..., None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}",
+                         (ATOM, POW), PROD)
         if left.op == "ones" and left.ndim == 1:
             return _Step(node, lambda m: np.add.reduce(m, axis=-2), (right,),
-                         lambda t: f"{t[0]}.sum(axis=-2)")
+                         lambda t: f"{t[0]}.sum(axis=-2)", (ATOM,))
         if right.ndim == 1 and right.op != "diag":
             return _Step(node, lambda a, b: np.matmul(a, b[..., None])[..., 0], args,
-                         lambda t: f"({t[0]} @ {t[1]}[..., None])[..., 0]")
+                         lambda t: f"({t[0]} @ {t[1]}[..., None])[..., 0]", (PROD, ATOM))
     return _step(node)
 
 
@@ -199,19 +220,23 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
                 uses[id(x)] = uses.get(id(x), 0) + 1
     for r in roots:
         uses[id(r)] = uses.get(id(r), 0) + 2
-    texts: dict[int, str] = {}
+    texts: dict[int, tuple[str, int]] = {}
     lines: list[str] = []
-    dims = sorted({d for step in order for d in step.node.shape if isinstance(d, str)})
+    dims = sorted({d for step in order if not step.args for d in step.node.shape if isinstance(d, str)})
     for step in order:
-        operands = [_operand_text(texts, x) for x in step.args]
+        operands = []
+        for i, x in enumerate(step.args):
+            text, level = _operand_text(texts, x)
+            need = step.needs[i] if i < len(step.needs) else 0
+            operands.append(f"({text})" if level < need else text)
         text = step.template(operands)
         if uses.get(id(step.node), 0) > 1 and step.node not in roots:
             name = f"t{len(lines)}"
-            lines.append(f"    {name} = {_bare(text)}")
-            texts[id(step.node)] = name
+            lines.append(f"    {name} = {text}")
+            texts[id(step.node)] = (name, ATOM)
         else:
-            texts[id(step.node)] = f"({text})" if step.args or " " in text else text
-    results = [_bare(_operand_text(texts, r)) for r in roots]
+            texts[id(step.node)] = (text, step.level)
+    results = [_operand_text(texts, r)[0] for r in roots]
     header = [f"def {title}({', '.join(names)}):"]
     for d in dims:
         holder = next(((n, i) for n, x in inputs.items() for i, e in enumerate(x.shape) if e == d), None)
@@ -232,14 +257,14 @@ def _bare(text: str) -> str:
     return text
 
 
-def _operand_text(texts: dict, node: Node) -> str:
+def _operand_text(texts: dict, node: Node) -> tuple[str, int]:
     if node.op == "sym":
-        return node.data
+        return node.data, ATOM
     if node.op == "num":
         value = _float(node.data)
-        return _num_text(value) if value >= 0 else f"({_num_text(value)})"
+        return _num_text(value), ATOM if value >= 0 else PROD
     if node.op == "const":
-        return f"np.{node.data}"
+        return f"np.{node.data}", ATOM
     return texts[id(node)]
 
 

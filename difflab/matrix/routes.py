@@ -11,7 +11,7 @@ variable is flattened for the numeric engines and every result is reshaped like 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mpmath
@@ -25,7 +25,6 @@ from difflab.result import Estimate
 
 EPS = float(np.finfo(float).eps)
 FD_SCHEMES = ("fd-forward", "fd-backward", "fd-central", "fd-five-point", "complex-step", "richardson")
-METHODS = ("symbolic", "forward", "reverse", *FD_SCHEMES, "mpmath")
 MAX_DPS = 480
 
 
@@ -36,32 +35,58 @@ def rounding(value: np.ndarray) -> np.ndarray:
     return EPS * (8.0 * np.abs(value) + 8.0 * scale)
 
 
-def estimate(f: ArrayFunction, data: Mapping[str, Any], method: str = "symbolic", order: int = 1) -> Estimate:
-    """The gradient (order 1; Jacobian for a vector expression) or Hessian (order 2) by ``method``."""
-    if method not in METHODS:
-        raise InputError(f"unknown method '{method}'; choose one of: {', '.join(METHODS)}")
+ShapedRoute = Callable[[ArrayFunction, dict, dict, int], tuple]
+
+
+def symbolic(f: ArrayFunction, env: dict, dims: dict, order: int) -> tuple:
+    """The compiled array formula."""
+    value = f.evaluate("gradient" if order == 1 else "hessian", env)
+    return value, rounding(value), 1, "ok"
+
+
+def ad(engine: str) -> ShapedRoute:
+    """Forward or reverse mode over the expression itself (interpreted with ``difflab.numpy``)."""
+    def route(f: ArrayFunction, env: dict, dims: dict, order: int) -> tuple:
+        value = _ad(f, env, dims, engine, order)
+        return value, 2.0 * rounding(value), 1, "ok"
+    return route
+
+
+def fd(scheme: str) -> ShapedRoute:
+    """A finite-difference scheme of ``engines.finite_diff`` on the compiled value."""
+    def route(f: ArrayFunction, env: dict, dims: dict, order: int) -> tuple:
+        return _fd(f, env, dims, scheme, order)
+    return route
+
+
+def mpmath_reference(f: ArrayFunction, env: dict, dims: dict, order: int) -> tuple:
+    value = reference(f, env, order)
+    return value, 0.5 * EPS * np.abs(value), 0, "ok"
+
+
+ROUTES: dict[str, ShapedRoute] = {"symbolic": symbolic, "forward": ad("forward"), "reverse": ad("reverse"),
+                                  **{name: fd(name.removeprefix("fd-")) for name in FD_SCHEMES},
+                                  "mpmath": mpmath_reference}
+
+
+def estimate(f: ArrayFunction, data: Mapping[str, Any], method: str = "symbolic", order: int = 1,
+             route: ShapedRoute | None = None) -> Estimate:
+    """The gradient (order 1; Jacobian for a vector expression) or Hessian (order 2) by ``method``
+    (``route``: how that method computes, as the registry pairs it; default: ``ROUTES[method]``)."""
+    if route is None:
+        if method not in ROUTES:
+            raise InputError(f"unknown method '{method}'; choose one of: {', '.join(ROUTES)}")
+        route = ROUTES[method]
     if order not in (1, 2):
         raise InputError(f"order must be 1 or 2 for an array function, got {order}")
     env, dims = f.bind(data)
-    kind = "gradient" if order == 1 else "hessian"
     if order == 2:
         f.derivative("hessian") if f.node.shape == () else f._scalar_only("Hessian")
     shape = np.shape(env[f.wrt])
     out_shape = (tuple(np.shape(f.program("value")(env, dims)[0])) + shape) if order == 1 else shape * 2
     start = time.perf_counter()
-    status = "ok"
     with np.errstate(all="ignore"):
-        if method == "symbolic":
-            value = f.evaluate(kind, data)
-            error, nfev = rounding(value), 1
-        elif method in ("forward", "reverse"):
-            value, nfev = _ad(f, env, dims, method, order), 1
-            error = 2.0 * rounding(value)
-        elif method == "mpmath":
-            value, nfev = reference(f, data, order), 0
-            error = 0.5 * EPS * np.abs(value)
-        else:
-            value, error, nfev, status = _fd(f, env, dims, method, order)
+        value, error, nfev, status = route(f, env, dims, order)
     seconds = time.perf_counter() - start
     value = np.asarray(value, dtype=float).reshape(out_shape)
     error = np.asarray(error, dtype=float)
@@ -93,7 +118,7 @@ def _ad(f: ArrayFunction, env: dict, dims: dict, method: str, order: int) -> np.
     return forward.gradient(fn, v)[1]
 
 
-def _fd(f: ArrayFunction, env: dict, dims: dict, scheme: str, order: int):
+def _fd(f: ArrayFunction, env: dict, dims: dict, name: str, order: int):
     if f.node.shape:
         raise InputError("finite differences here take a scalar expression; use forward or reverse for "
                          "a Jacobian")
@@ -104,7 +129,6 @@ def _fd(f: ArrayFunction, env: dict, dims: dict, scheme: str, order: int):
         return np.array([program({**env, f.wrt: row.reshape(shape)}, dims)[0] for row in X])
 
     x = np.ravel(np.asarray(env[f.wrt], dtype=float))
-    name = scheme.removeprefix("fd-")
     result = (finite_diff.gradient if order == 1 else finite_diff.hessian)(batch, x, name)
     return result.value, result.error, result.nfev, result.status
 

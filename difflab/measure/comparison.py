@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from difflab.matrix.function import ArrayFunction
+from difflab.matrix.routes import reference as array_reference
 from difflab.methods import registry
 from difflab.methods.reference import reference_gradient, reference_hessian
 from difflab.result import ErrorTable, Estimate, MethodRow, WorstEntry
@@ -58,8 +60,10 @@ def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 
 
     The point is validated once, here; the methods get the validated array (``Method.gradient_at``)."""
     f = registry.as_function(f)
-    x = f.point(at)
     names = list(methods) if methods else [m for m in DEFAULT_METHODS if m in registry.names()]
+    if isinstance(f, ArrayFunction):
+        return _compare_arrays(f, at, names, order)
+    x = f.point(at)
     if order == 1:
         reference = np.array([float(v) for v in reference_gradient(f, x)])
     else:
@@ -71,3 +75,14 @@ def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 
         rows.append(row_for(estimate, reference))
     value = float(np.real(f.numpy(*x))) if f.has_expression else None
     return ErrorTable(f.text, f.variables, tuple(float(v) for v in x), order, reference, tuple(rows), value)
+
+
+def _compare_arrays(f: ArrayFunction, data: Any, names: Sequence[str], order: int) -> ErrorTable:
+    """The same table for an array Function at data ``{name: array}``: the reference is its formula in
+    mpmath; ``point`` holds the variable's entries (flattened), the rows' values are shaped like it."""
+    reference = array_reference(f, data, order)
+    rows = tuple(row_for(registry.get(name).shaped_estimate(f, data, order), reference) for name in names)
+    env, dims = f.bind(data)
+    point = tuple(float(v) for v in np.ravel(env[f.wrt]))
+    value = float(f.program("value")(env, dims)[0]) if not f.node.shape else None
+    return ErrorTable(f.text, f.variables, point, order, reference, rows, value)

@@ -18,6 +18,8 @@ import numpy as np
 
 from difflab.errors import InputError
 from difflab.expr.function import Function
+from difflab.matrix import routes as shaped_routes
+from difflab.matrix.function import ArrayFunction
 from difflab.methods import routes
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.routes import ArrayRoute, FunctionRoute, Model, ModelRoute, Routed
@@ -34,7 +36,8 @@ class Method:
     ``array``: value-and-gradient of a Python function of an array or pytree (None: the method needs an
     expression); ``model``: loss and gradient of a model with array parameters; ``jacobian`` and
     ``derivatives`` (order k, one variable): routes for vector-valued functions and higher orders,
-    None until a method provides them.
+    None until a method provides them; ``shaped``: the route for array Functions (``shapes=``, data as
+    arrays, results shaped like the variable).
     """
 
     name: str
@@ -46,14 +49,25 @@ class Method:
     model: ModelRoute | None = None
     jacobian: FunctionRoute | None = None
     derivatives: FunctionRoute | None = None
+    shaped: shaped_routes.ShapedRoute | None = None
 
     def gradient(self, f: Function, x: Any) -> Estimate:
         f = as_function(f)
+        if isinstance(f, ArrayFunction):
+            return self.shaped_estimate(f, x, 1)
         return self.gradient_at(f, f.point(x))
 
     def hessian(self, f: Function, x: Any) -> Estimate:
         f = as_function(f)
+        if isinstance(f, ArrayFunction):
+            return self.shaped_estimate(f, x, 2)
         return self.hessian_at(f, f.point(x))
+
+    def shaped_estimate(self, f: ArrayFunction, data: Any, order: int) -> Estimate:
+        """Gradient (order 1) or Hessian (2) of an array Function at data ``{name: array}``."""
+        if self.shaped is None:
+            raise InputError(f"method '{self.name}' has no route for array Functions (shapes=)")
+        return shaped_routes.estimate(f, data, self.name, order, self.shaped)
 
     def gradient_at(self, f: Function, point: np.ndarray) -> Estimate:
         """The gradient at a point already validated by ``f.point`` (``compare`` validates once)."""
@@ -165,19 +179,19 @@ def provider(method: str) -> DerivativeProvider:
 # -- the methods ------------------------------------------------------------------------------------
 
 def _engine(name: str, exact: bool, description: str, gradient_route: FunctionRoute,
-            hessian_route: FunctionRoute, array: ArrayRoute) -> Method:
+            hessian_route: FunctionRoute, array: ArrayRoute, shaped: shaped_routes.ShapedRoute) -> Method:
     """A method that differentiates Python code too: its model route is its array route on the loss."""
     return register(Method(name, exact, description, gradient_route, hessian_route, array,
-                           routes.loss_route(array)))
+                           routes.loss_route(array), shaped=shaped))
 
 
 register(Method("symbolic", True, "SymPy derivative compiled to NumPy (lambdify with CSE)",
                 routes.symbolic_gradient, routes.symbolic_hessian,
-                model=routes.backprop_route(None)))
+                model=routes.backprop_route(None), shaped=shaped_routes.symbolic))
 _engine("forward", True, "forward-mode AD (dual numbers over arrays)",
-        routes.forward_gradient, routes.forward_hessian, routes.forward_array)
+        routes.forward_gradient, routes.forward_hessian, routes.forward_array, shaped_routes.ad("forward"))
 _engine("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
-        routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array)
+        routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array, shaped_routes.ad("reverse"))
 for _name, _scheme, _description in [
     ("fd-forward", "forward", "forward difference, O(h)"),
     ("fd-backward", "backward", "backward difference, O(h)"),
@@ -186,7 +200,8 @@ for _name, _scheme, _description in [
     ("complex-step", "complex-step", "complex step Im f(x+ih)/h (no subtractive cancellation)"),
     ("richardson", "richardson", "Richardson extrapolation of central differences"),
 ]:
-    _engine(_name, False, _description, *routes.fd_routes(_scheme), routes.fd_array(_scheme, _name))
+    _engine(_name, False, _description, *routes.fd_routes(_scheme), routes.fd_array(_scheme, _name),
+            shaped_routes.fd(_scheme))
 register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",
                 routes.mpmath_gradient, routes.mpmath_hessian,
-                model=routes.backprop_route(REFERENCE_DIGITS)))
+                model=routes.backprop_route(REFERENCE_DIGITS), shaped=shaped_routes.mpmath_reference))

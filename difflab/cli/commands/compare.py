@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import argparse
 
+from difflab.cli.arrays import add_array_arguments, array_function_and_data, is_array_command
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
 from difflab.measure.comparison import compare
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_function_arguments(parser)
+    add_function_arguments(parser, at_required=False)
+    add_array_arguments(parser)
     parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian")
     parser.add_argument("--methods", metavar="A,B", help="methods to run (default: all)")
 
 
 def run(args: argparse.Namespace) -> int:
-    f = function_from_args(args)
     names = [m.strip() for m in args.methods.split(",")] if args.methods else None
-    result = compare(f, f.point(args.at), methods=names, order=args.order)
+    arrays = is_array_command(args)
+    if arrays:  # --shape: the point is the variable's array from --data
+        f, at = array_function_and_data(args)
+    else:
+        f = function_from_args(args)
+        at = f.point(args.at)
+    result = compare(f, at, methods=names, order=args.order)
     key = "gradient" if args.order == 1 else "hessian"
-    data = {"variables": list(result.variables),
-            "point": dict(zip(result.variables, result.point, strict=True)),
+    point = {result.variables[0]: list(result.point)} if arrays else \
+        dict(zip(result.variables, result.point, strict=True))
+    data = {"variables": list(result.variables), "point": point,
             "reference": {key: result.reference.tolist()},
             "methods": {r.method: {key: r.estimate.value.tolist(), "max_rel_error": r.max_rel_error,
                                    "error_estimate": None if r.estimate.error_estimate is None
@@ -38,9 +46,11 @@ def run(args: argparse.Namespace) -> int:
         honest = {True: "yes", False: "NO", None: "-"}[r.honest]
         rows.append([r.method, fmt(r.max_rel_error, 3), worst, est, honest, r.estimate.nfev,
                      f"{r.estimate.seconds * 1e3:.2f}", r.estimate.status])
-    point = ", ".join(f"{k}={fmt(v)}" for k, v in data["point"].items())
+    point = f"--data {args.data.strip()}" if arrays else ", ".join(f"{k}={fmt(v)}" for k, v in point.items())
+    shown = [fmt(v, 17) for v in result.reference.ravel()[:12]]
+    shown += ["..."] if result.reference.size > 12 else []
     text = "\n".join([f"f = {result.function}   at {point}",
-                      f"reference ({key}, mpmath): {[fmt(v, 17) for v in result.reference.ravel()]}", "",
+                      f"reference ({key} {result.reference.shape}, mpmath): {shown}", "",
                       table(["method", "max rel err", "worst", "est. abs err", "honest", "evals", "ms",
                              "status"], rows)])
     emit(args, data, text)

@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from difflab.cli.arrays import add_array_arguments, is_array_command, run_diff
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
 from difflab.methods import registry as methods
 from difflab.methods.symbolic import generated_source
@@ -13,13 +14,16 @@ from difflab.singular.notes import point_notes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_function_arguments(parser)
+    add_function_arguments(parser, at_required=False)
+    add_array_arguments(parser)
     parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: also Hessian")
     parser.add_argument("--method", default="symbolic", help="differentiation method (default symbolic)")
     parser.add_argument("--verbose", action="store_true", help="show the generated code")
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_array_command(args):
+        return run_diff(args)
     f = function_from_args(args)
     x = f.point(args.at)
     method = methods.get(args.method)

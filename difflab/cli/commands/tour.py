@@ -14,7 +14,7 @@ import traceback
 
 from difflab.errors import InputError
 
-SECTIONS = ("foundation", "singular", "autodiff", "derivations", "solvers", "reports", "fuzz")
+SECTIONS = ("foundation", "singular", "autodiff", "matrix", "derivations", "solvers", "reports", "fuzz")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
