@@ -59,6 +59,9 @@ def examples() -> list[pathlib.Path]:
     return sorted(examples_dir().glob("*.toml"))
 
 
+MAX_FILE_BYTES = 1_000_000
+
+
 def load_derivation(source: str | pathlib.Path | Mapping[str, Any]) -> Derivation:
     """Read and validate a derivation (a path to a TOML file, or the same content as a mapping)."""
     if isinstance(source, Mapping):
@@ -68,12 +71,18 @@ def load_derivation(source: str | pathlib.Path | Mapping[str, Any]) -> Derivatio
         name = path.name
         if not path.is_file():
             raise InputError(f"no such derivation file: {path}")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{name} is larger than {MAX_FILE_BYTES // 1000} kB; a derivation is a few "
+                             "lines")
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
             raise InputError(f"{name} is not valid TOML: {err}") from None
         except UnicodeDecodeError:
             raise InputError(f"{name} is not a UTF-8 text file") from None
+        except RecursionError:  # tomllib recurses once per nested array or table
+            raise InputError(f"{name} is nested too deeply to read (arrays or tables inside each other)") \
+                from None
     unknown = sorted(set(data) - KEYS)
     if unknown:
         raise InputError(f"{name}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted(KEYS))})")
