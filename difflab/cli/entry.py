@@ -1,15 +1,18 @@
-"""The ``difflab`` command: argument parsing and error handling only; each subcommand lives in
+"""The ``difflab`` command: argument parsing, signals and error handling only; each subcommand lives in
 ``difflab/cli/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``.
 
-Exit codes: 0 ok / claim holds, 1 claim does not hold or solver did not converge, 2 bad input (a one-line
-message on stderr, never a traceback).
+Exit codes: 0 ok / claim holds, 1 claim does not hold or solver did not converge, 2 bad input, an
+unwritable output or a resource limit (a one-line message on stderr, never a traceback), 130 / 143
+interrupted by SIGINT / SIGTERM (one line), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from difflab.cli.commands import check, compare, diff, fuzz, newton, report, sweep, tour
@@ -26,11 +29,29 @@ COMMANDS = {
     "fuzz": (fuzz, "property-based run: every method against every other on random expressions"),
     "tour": (tour, "the seed course's worked examples end to end, with a report"),
 }
+# After a signal the unwinding (workers stopped, temporary files removed) gets this long; then the
+# process exits anyway, so a cleanup that hangs cannot keep it alive.
+UNWIND_SECONDS = 1.5
+MESSAGE_LIMIT = 400  # characters of an unexpected error's text kept on its one line
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like SIGINT's KeyboardInterrupt, so every ``finally`` and every
+    ``except KeyboardInterrupt`` cleanup (worker pools, temporary folders) runs for both."""
+
+
+class UsageError(DifflabError):
+    """A command line argparse refuses; argparse's own multi-line usage dump is replaced by one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override] -- raises instead of exiting
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="difflab", description="symbolic versus numeric differentiation")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = _Parser(prog="difflab", description="symbolic versus numeric differentiation")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -57,25 +78,95 @@ def _protect_leading_minus(argv: Sequence[str], parser: argparse.ArgumentParser)
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_protect_leading_minus(sys.argv[1:] if argv is None else argv, parser))
+def one_line(err: BaseException) -> str:
+    """An exception's text on one line, bounded (an error can quote a megabyte of input)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT - 3] + "..."
+
+
+class _Signals:
+    """SIGINT/SIGTERM raise in the main thread; a second signal is ignored while the first unwinds, and a
+    watchdog ends the process if unwinding takes longer than UNWIND_SECONDS. Restored on exit, so
+    ``main()`` called in-process (tests) leaves the caller's handlers as they were."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.saved: dict[int, object] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self.saved.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, frame) -> None:
+        if self.received is not None:
+            return  # already unwinding; the watchdog is armed
+        self.received = signum
+        code = 128 + signum
+        timer = threading.Timer(UNWIND_SECONDS, _hard_exit, args=(code,))
+        timer.daemon = True
+        timer.start()
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _hard_exit(code: int) -> None:
+    _say(_interrupted_line(code))
+    os._exit(code)
+
+
+def _interrupted_line(code: int) -> str:
+    return f"difflab: {'terminated' if code == 128 + signal.SIGTERM else 'interrupted'}"
+
+
+def _say(line: str) -> None:
     try:
-        seconds = getattr(args, "budget", None)
-        memory = getattr(args, "memory_mb", None)
-        with budget.limits(seconds=seconds if seconds != 0 else None, memory_mb=memory):
-            return int(args._module.run(args) or 0)
-    except DifflabError as err:
-        print(f"difflab {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("difflab: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader went away (``difflab tour | head``): stop quietly, as Unix tools do. Point stdout at
-        # devnull so the interpreter's final flush does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every outcome is an exit code (see the module docstring), never a traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if a in COMMANDS), None)
+    prefix = f"difflab {command}" if command else "difflab"
+    with _Signals() as signals:
+        try:
+            parser = build_parser()
+            args = parser.parse_args(_protect_leading_minus(argv, parser))
+            seconds = getattr(args, "budget", None)
+            memory = getattr(args, "memory_mb", None)
+            with budget.limits(seconds=seconds if seconds != 0 else None, memory_mb=memory):
+                return int(args._module.run(args) or 0)
+        except DifflabError as err:
+            _say(f"{prefix}: error: {one_line(err)}")
+            return 2
+        except KeyboardInterrupt as err:
+            code = 128 + (signals.received or (signal.SIGTERM if isinstance(err, Terminated) else
+                                               signal.SIGINT))
+            _say(_interrupted_line(code))
+            return code
+        except BrokenPipeError:
+            # The reader went away (``difflab tour | head``): stop quietly, as Unix tools do. Point stdout
+            # at devnull so the interpreter's final flush does not raise again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        except RecursionError:
+            _say(f"{prefix}: error: input nested too deeply (over Python's recursion limit)")
+            return 2
+        except MemoryError:
+            _say(f"{prefix}: error: out of memory (the input needs more memory than this process may use)")
+            return 2
+        except Exception as err:  # noqa: BLE001 -- the last resort: no traceback ever reaches a user
+            _say(f"{prefix}: error: unexpected {type(err).__name__}: {one_line(err)} "
+                 "(a difflab bug: please report it with the command line)")
+            return 2
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy
 
+from difflab.errors import InputError
 from difflab.expr.stable import numeric_form, rewrite
 from difflab.primitives.heads import mpmath_namespace, numpy_namespace, ops_table
 
@@ -155,11 +156,38 @@ def _inexact_big(expr: sympy.Expr) -> sympy.Expr:
     return expr.xreplace(big) if big else expr
 
 
+def _step_derivative(d: sympy.Derivative) -> sympy.Expr:
+    """d/dv sign(u) = 2 DiracDelta(u) du/dv (Heaviside: half that), then any further variables."""
+    head, (u,) = d.expr.func, d.expr.args
+    variables = [v for v, n in d.variable_count for _ in range(n)]
+    out = (2 if head is sympy.sign else 1) * sympy.DiracDelta(u) * sympy.diff(u, variables[0])
+    return sympy.diff(out, *variables[1:]) if variables[1:] else out
+
+
+def resolve_derivatives(expr: sympy.Expr) -> sympy.Expr:
+    """Evaluate the derivatives SymPy leaves unevaluated, or refuse in words before compiling.
+
+    SymPy does not differentiate sign(u) of a non-symbol u, so a kink under a power (abs(log(y))**1 at
+    order 2) left ``Derivative(sign(log(y)), y)``, which no printer compiles. Its value is a delta at the
+    kink (0 off it, undefined on it), like every other derivative of a step.
+    """
+    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Derivative):
+        return expr
+    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.sign,
+                                                                                            sympy.Heaviside))
+                        and len(e.expr.args) == 1, _step_derivative)
+    left = expr.atoms(sympy.Derivative)
+    if left:
+        raise InputError(f"SymPy cannot differentiate {sorted(map(str, left))[0]}: no derivative to compile")
+    return expr
+
+
 def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
              cse: bool = True) -> Compiled:
     """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
     many = isinstance(expr, list | tuple)
-    body = [_inexact_big(numeric_form(e)) for e in expr] if many else _inexact_big(numeric_form(expr))
+    body = ([_inexact_big(numeric_form(resolve_derivatives(e))) for e in expr] if many
+            else _inexact_big(numeric_form(resolve_derivatives(expr))))
     fn = sympy.lambdify(list(symbols), body, modules=_numpy_modules(), cse=cse)
     return Compiled(fn, _source(fn), len(expr) if many else 0)
 
@@ -167,7 +195,8 @@ def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Sy
 def to_mpmath(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> Callable:
     """Compile to an mpmath function; the caller sets ``mpmath.mp.dps`` (see reference.py)."""
     many = isinstance(expr, list | tuple)
-    return sympy.lambdify(list(symbols), list(expr) if many else expr, modules=_mpmath_modules(), cse=True)
+    body = [resolve_derivatives(e) for e in expr] if many else resolve_derivatives(expr)
+    return sympy.lambdify(list(symbols), body, modules=_mpmath_modules(), cse=True)
 
 
 def _source(fn: Callable) -> str:

@@ -140,7 +140,13 @@ class _Parser:
             raise self.fail("invalid syntax", min(pos, len(self.text) - 1)) from None
         except (RecursionError, MemoryError, ValueError):
             raise self.fail("expression is too deeply nested") from None
-        return self._node(tree.body, 0)
+        return self._defined(self._node(tree.body, 0))
+
+    def _defined(self, expr: sympy.Expr) -> sympy.Expr:
+        """Refuse an expression that is undefined everywhere (x/0 folds to zoo*x), not just at points."""
+        if isinstance(expr, sympy.Basic) and expr.has(sympy.zoo, sympy.nan):
+            raise self.fail("the expression is undefined everywhere (a division by zero or 0/0 in it)")
+        return expr
 
     def _prescan(self) -> None:
         text = self.text

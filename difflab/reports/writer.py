@@ -13,6 +13,7 @@ from typing import Any
 
 from difflab.errors import InputError
 from difflab.reports.data import ReportData, build_report
+from difflab.reports.files import check_destination, write_atomic
 from difflab.reports.html import render_html
 from difflab.reports.markdown import render_markdown
 from difflab.reports.plot import require_matplotlib, sweep_png
@@ -37,9 +38,10 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
     """Render ``data`` to ``path`` (HTML or Markdown by suffix); returns every file written."""
     path = pathlib.Path(path)
     kind = report_format(path)
+    check_destination(path)
     images = [[sweep_png(r) if r.schemes else None for r in p.sweeps] for p in data.points]
     if kind == "html":
-        path.write_text(render_html(data, images), encoding="utf-8")
+        write_atomic(path, render_html(data, images))
         return [path]
     written = [path]
     names: list[list[str | None]] = []
@@ -50,10 +52,10 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
                 names[-1].append(None)
                 continue
             image = path.with_name(f"{path.stem}_sweep{k + 1}{'' if r.order == 1 else '_hessian'}.png")
-            image.write_bytes(png)
+            write_atomic(image, png)
             written.append(image)
             names[-1].append(image.name)
-    path.write_text(render_markdown(data, names), encoding="utf-8")
+    write_atomic(path, render_markdown(data, names))  # last: the images it links are in place
     return written
 
 

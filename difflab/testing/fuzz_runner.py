@@ -19,10 +19,14 @@ are deduplicated by property, expression and point).
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import signal
 import sys
+import tempfile
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
@@ -30,6 +34,69 @@ from typing import Any
 from difflab.errors import InputError
 
 CHUNK = 50
+STORAGE_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"
+STOP_SECONDS = 0.5  # how long stopped workers get to exit before they are killed
+
+
+@contextlib.contextmanager
+def private_hypothesis_storage() -> Iterator[None]:
+    """Hypothesis keeps caches (constants found in the source, ...) in ``./.hypothesis`` even with no
+    example database; a command must write nothing outside its output, so they go to a temporary folder
+    (inherited by spawned workers through the environment) that is removed at the end."""
+    from hypothesis import configuration  # deferred: Hypothesis is optional (the test extra)
+
+    folder = tempfile.mkdtemp(prefix="difflab-hypothesis-")
+    saved = os.environ.get(STORAGE_ENV)
+    os.environ[STORAGE_ENV] = folder
+    configuration.set_hypothesis_home_dir(folder)
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(saved)
+        if saved is None:
+            os.environ.pop(STORAGE_ENV, None)
+        else:
+            os.environ[STORAGE_ENV] = saved
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _worker_init() -> None:
+    """Workers ignore SIGINT (a Ctrl-C reaches the whole process group; the parent stops them, and a
+    traceback per worker is not an answer) and die at once on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked while workers are spawned: a child inherits the mask, so a Ctrl-C to the process
+    group cannot interrupt a worker still importing (before its initializer runs) and print a traceback;
+    a SIGINT arriving meanwhile is delivered to this process when the mask is lifted."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now: queued chunks are cancelled, running ones killed (not awaited), so an
+    interrupted run leaves no process behind (nor the resource tracker their open pipes keep alive)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor's own table
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(STOP_SECONDS)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _chunks(examples: int, seed: int, names: Sequence[str]) -> list[tuple[str, int, int, int]]:
@@ -106,14 +173,22 @@ def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: S
             progress(f"[{len(results)}/{len(tasks)}] {result['property']}: {result['passed']} passed, "
                      f"{verdict} ({result['seconds']:.1f} s; {time.perf_counter() - start:.0f} s elapsed)")
 
-    if workers == 1:
-        for name, _, n, s in tasks:
-            done(run_chunk(name, n, s))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_chunk, name, n, s) for name, _, n, s in tasks]
-            for future in as_completed(futures):
-                done(future.result())
+    with private_hypothesis_storage():
+        if workers == 1:
+            for name, _, n, s in tasks:
+                done(run_chunk(name, n, s))
+        else:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                       initializer=_worker_init)
+            try:
+                with _sigint_blocked():  # workers are started here and inherit the blocked mask
+                    futures = [pool.submit(run_chunk, name, n, s) for name, _, n, s in tasks]
+                for future in as_completed(futures):
+                    done(future.result())
+            except BaseException:  # an interruption or a failed chunk: no worker may outlive the run
+                _stop_workers(pool)
+                raise
+            pool.shutdown(wait=True)
     return _summary(examples, seed, names, results, time.perf_counter() - start)
 
 

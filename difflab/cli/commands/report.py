@@ -14,6 +14,7 @@ import argparse
 from difflab.cli.commands.sweep import progress_printer
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
 from difflab.reports.data import build_report
+from difflab.reports.files import check_destination
 from difflab.reports.plot import require_matplotlib
 from difflab.reports.writer import report_format, write_report
 
@@ -28,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report_format(args.output)  # a bad file name is refused before any work
+    report_format(args.output)  # a bad file name or an unwritable destination is refused before any work
+    check_destination(args.output)
     require_matplotlib()
     f = function_from_args(args)
     points = [f.point(at) for at in args.at]
