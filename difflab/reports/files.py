@@ -34,6 +34,12 @@ def check_destination(path: str | os.PathLike) -> pathlib.Path:
     parent = path.parent
     if not parent.is_dir():
         raise OutputError(f"cannot write '{path}': folder '{parent}' does not exist")
+    try:  # a probe, so that an unwritable folder is refused before the work rather than after it
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".partial")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise OutputError(f"cannot write '{path}': {err.strerror or err}") from None
     return path
 
 
