@@ -59,8 +59,8 @@ def test_unknown_command_is_one_line(capsys):
 
 # ------------------------------------------------------- known failures answer with their own words
 @pytest.mark.parametrize(("argv", "words"), [
-    (["diff", "x/0", "--at", "x=1"], "undefined everywhere (a division by zero"),
-    (["diff", "x + max(log(-1), 0)", "--at", "x=1"], "'max' is undefined for these arguments"),
+    (["diff", "x/0", "--at", "x=1"], "division by zero"),
+    (["diff", "x + max(log(-1), 0)", "--at", "x=1"], "not a real number"),
     (["tour", "--only", ","], "--only names no section"),
 ])
 def test_refusals_name_the_problem(capsys, argv, words):
