@@ -40,7 +40,7 @@ def one_line_error(code: int, err: str, command: str) -> str:
 
 # ------------------------------------------------------------------------------ argparse on one line
 @pytest.mark.parametrize(("argv", "words"), [
-    (["diff"], "the following arguments are required: EXPR, --at"),
+    (["diff"], "the following arguments are required: EXPR"),
     (["diff", "x", "--at", "x=1", "--order", "3"], "argument --order: invalid choice: 3"),
     (["compare", "x*y", "--at", "x=1,y=2", "--order", "abc"], "argument --order: invalid int value: 'abc'"),
     (["newton", "x**2", "--at", "x=1", "--damping"], "argument --damping: expected one argument"),
