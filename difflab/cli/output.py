@@ -13,6 +13,7 @@ import numpy as np
 from difflab.errors import InputError
 from difflab.expr import budget
 from difflab.expr.function import Function
+from difflab.expr.parse import MAX_LENGTH
 
 
 def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False,
@@ -28,6 +29,8 @@ def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, rep
     parser.add_argument("--vars", metavar="NAMES", help="variable order, comma separated (default: sorted)")
     parser.add_argument("--let", action="append", default=[], metavar="NAME=EXPR",
                         help="abbreviation used in the expression (repeatable)")
+    parser.add_argument("--max-length", default=str(MAX_LENGTH), metavar="N",
+                        help=f"longest expression text accepted (default {MAX_LENGTH} characters)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_budget_arguments(parser)
 
@@ -42,6 +45,14 @@ def add_budget_arguments(parser: argparse.ArgumentParser, seconds: bool = True) 
                                  "or reference)")
     parser.add_argument("--memory", type=float, default=None, metavar="MB", dest="memory_mb",
                         help=f"memory cap of each bounded step in MB (default {budget.MEMORY_BYTES >> 20})")
+
+
+def _max_length(args: argparse.Namespace) -> int:
+    text = str(getattr(args, "max_length", MAX_LENGTH)).strip()
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise InputError(f"--max-length needs a positive whole number, not '{text}'")
+    return value
 
 
 class _JoinPoint(argparse.Action):
@@ -65,7 +76,8 @@ def parse_let(items: Sequence[str]) -> dict[str, str]:
 def function_from_args(args: argparse.Namespace):
     if getattr(args, "at", "") is None:
         raise InputError("--at is required (e.g. --at x=1,y=2), or --shape NAME=DIMS for arrays")
-    return Function(args.expr, variables=args.vars, let=parse_let(getattr(args, "let", [])))
+    return Function(args.expr, variables=args.vars, let=parse_let(getattr(args, "let", [])),
+                    max_length=_max_length(args))
 
 
 def jsonable(value: Any) -> Any:

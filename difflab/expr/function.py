@@ -24,7 +24,7 @@ import sympy
 
 from difflab.errors import DifflabError, InputError
 from difflab.expr.compile import to_numpy, to_ops
-from difflab.expr.parse import parse_expr_safe
+from difflab.expr.parse import MAX_LENGTH, parse_expr_safe
 from difflab.expr.stable import rewrite
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -97,8 +97,11 @@ class Function:
 
     def __init__(self, source: str | sympy.Expr | Callable[..., Any],
                  variables: Sequence[str] | str | None = None,
-                 let: Mapping[str, str] | None = None, *,
+                 let: Mapping[str, str] | None = None, max_length: int = MAX_LENGTH, *,
                  shapes: Mapping[str, Any] | None = None, wrt: str | None = None):
+        """``max_length``: the longest expression text accepted (10,000 characters by default, a guard
+        for untrusted text); raise it explicitly for large generated expressions. Construction is linear
+        in the size of the expression: its free symbols are collected once."""
         if shapes is not None or wrt is not None:
             raise InputError("wrt= goes with shapes= (the arrays' shapes); for scalar variables use "
                              "variables=[...]")
@@ -106,7 +109,7 @@ class Function:
         self.caches = FunctionCaches()
         if isinstance(source, str):
             self.text = source.strip()
-            self.expr: sympy.Expr | None = parse_expr_safe(source, let)
+            self.expr: sympy.Expr | None = parse_expr_safe(source, let, max_length=max_length)
         elif isinstance(source, sympy.Basic):
             self.expr = source
             self.text = str(self.expr)
@@ -117,21 +120,24 @@ class Function:
         else:
             raise InputError(f"a Function needs expression text, a SymPy expression or a callable, "
                              f"not {type(source).__name__}")
-        self.variables = self._variables(variables)
-        self.symbols = tuple(self._symbol(v) for v in self.variables)
+        free = self.expr.free_symbols if self.expr is not None else set()
+        self.variables = self._variables(variables, free)
+        by_name = {s.name: s for s in free}
+        self.symbols = tuple(by_name.get(v) or sympy.Symbol(v, real=True) for v in self.variables)
         self.n = len(self.variables)
         if self._callable is not None:
             self.expr = _trace(self._callable, self.symbols)
+            free = self.expr.free_symbols if self.expr is not None else set()
         if self.expr is not None:
-            self._check_expression()
+            self._check_expression(free)
 
     # -- construction helpers ------------------------------------------------------------------
-    def _variables(self, variables: Sequence[str] | str | None) -> tuple[str, ...]:
+    def _variables(self, variables: Sequence[str] | str | None, free: set) -> tuple[str, ...]:
         if isinstance(variables, str):
             variables = [v.strip() for v in variables.split(",") if v.strip()]
         if variables is None:
             if self.expr is not None:
-                names = sorted(s.name for s in self.expr.free_symbols)
+                names = sorted(s.name for s in free)
             else:
                 names = list(inspect.signature(self._callable).parameters)
             if not names:
@@ -148,15 +154,9 @@ class Function:
             raise InputError("the function has no variables; give variables=[...] explicitly")
         return names
 
-    def _symbol(self, name: str) -> sympy.Symbol:
-        if self.expr is not None:
-            for s in self.expr.free_symbols:
-                if s.name == name:
-                    return s
-        return sympy.Symbol(name, real=True)
-
-    def _check_expression(self) -> None:
-        extra = sorted(s.name for s in self.expr.free_symbols if s not in self.symbols)
+    def _check_expression(self, free: set) -> None:
+        known = set(self.symbols)
+        extra = sorted(s.name for s in free if s not in known)
         if extra:
             raise InputError(f"the expression uses {', '.join(repr(e) for e in extra)}, which "
                              f"{'is' if len(extra) == 1 else 'are'} not among the variables "
@@ -214,8 +214,13 @@ class Function:
         return self._ops(*[v[i] for i in range(self.n)])
 
     def value(self, x) -> float:
-        point = self.point(x)
-        return float(np.real(self.numpy(*point)))
+        return self.value_at(self.point(x))
+
+    def value_at(self, point: np.ndarray) -> float:
+        """f at a point already validated by ``point`` (no second check, no broadcasting)."""
+        if self.expr is None:
+            return float(np.real(self._callable(*point)))
+        return float(np.real(self.compiled.at(point)))
 
     # -- validation ------------------------------------------------------------------------------
     def point(self, x: Any) -> np.ndarray:
@@ -225,8 +230,10 @@ class Function:
 
 def parse_point(x: Any, variables: Sequence[str]) -> np.ndarray:
     """The one place where points are validated; every message here is asserted by a test."""
-    names = ", ".join(variables)
     n = len(variables)
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.shape == (n,) and np.isfinite(x).all():
+        return x.astype(float, copy=True)  # already numbers: the common call from code, checked at C speed
+    names = ", ".join(variables)
     if isinstance(x, str):
         x = _point_text(x, variables)
     if isinstance(x, Mapping):

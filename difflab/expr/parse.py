@@ -66,14 +66,16 @@ _OPERATOR_WORDS = {
 }
 
 
-def parse_expr_safe(text: str, let: Mapping[str, str] | None = None) -> sympy.Expr:
+def parse_expr_safe(text: str, let: Mapping[str, str] | None = None,
+                    max_length: int = MAX_LENGTH) -> sympy.Expr:
     """Parse expression text into a SymPy expression, substituting the ``let`` abbreviations.
 
     ``let`` maps a name to expression text (e.g. ``{"yh": "1/(1+exp(-(w1*x1+b)))"}``); an abbreviation
-    may use earlier-defined ones. Raises ``ParseError`` naming the position of the problem.
+    may use earlier-defined ones. Raises ``ParseError`` naming the position of the problem. Text longer
+    than ``max_length`` characters is refused (a guard for untrusted text; parsing is linear in the text).
     """
     resolved = _resolve_let(let) if let else {}
-    return _Parser(text, resolved).parse()
+    return _Parser(text, resolved, max_length=max_length).parse()
 
 
 def _resolve_let(let: Mapping[str, str]) -> dict[sympy.Symbol, sympy.Expr]:
@@ -119,9 +121,11 @@ class _Parser:
     """One parse of one text: pre-scan for cheap errors, then walk the AST through the whitelist."""
 
     def __init__(self, text: str, names: Mapping[str, sympy.Expr] | None = None,
-                 on_name: Callable[[str], sympy.Expr | None] | None = None):
+                 on_name: Callable[[str], sympy.Expr | None] | None = None, max_length: int = MAX_LENGTH):
         if not isinstance(text, str):
             raise ParseError(f"expected expression text, got {type(text).__name__}")
+        self.max_length = max_length
+        self._utf8: bytes | None = None
         self.text = text.replace("\n", " ").replace("\t", " ").replace("\r", " ").strip()
         self.functions = expression_functions()
         self.names = dict(names or {})
@@ -152,8 +156,11 @@ class _Parser:
         text = self.text
         if not text.strip():
             raise self.fail("empty expression")
-        if len(text) > MAX_LENGTH:
-            raise self.fail(f"expression is longer than {MAX_LENGTH} characters")
+        if len(text) > self.max_length:
+            raise self.fail(f"expression is longer than {self.max_length} characters",
+                            hint=None if self.max_length != MAX_LENGTH else
+                            "a longer expression can be allowed explicitly: Function(text, max_length=...) "
+                            "or --max-length")
         depth, opened = 0, []
         for i, ch in enumerate(text):
             if ch == "(":
@@ -200,8 +207,17 @@ class _Parser:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"{type(value).__name__} literals are not numbers", self._pos(node))
-        source = ast.get_source_segment(self.text, node) or repr(value)
+        source = self._segment(node) or repr(value)
         return self._number(source.replace("_", ""), node)
+
+    def _segment(self, node: ast.AST) -> str | None:
+        """The node's source text. Why not ``ast.get_source_segment``: it splits the whole text into lines
+        on every call, which makes parsing quadratic in the number of literals; the text is one line
+        here and the offsets are UTF-8 byte offsets."""
+        if self._utf8 is None:
+            self._utf8 = self.text.encode()
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        return None if start is None or end is None else self._utf8[start:end].decode()
 
     def _number(self, source: str, node: ast.AST) -> sympy.Expr:
         mantissa, _, exponent = source.lower().partition("e")
@@ -354,7 +370,7 @@ class _Parser:
             built = rule.sympy(*args)
         except (TypeError, ValueError) as err:   # e.g. max of a non-real constant
             raise self.fail(f"'{name}' cannot take these arguments ({err})", self._pos(node)) from None
-        return self._checked(built, self._pos(node), ast.get_source_segment(self.text, node))
+        return self._checked(built, self._pos(node), self._segment(node))
 
 
 def _describe(node: ast.AST) -> str:

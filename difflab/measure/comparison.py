@@ -73,7 +73,7 @@ def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 
         method = registry.get(name)
         estimate = method.gradient_at(f, x) if order == 1 else method.hessian_at(f, x)
         rows.append(row_for(estimate, reference))
-    value = float(np.real(f.numpy(*x))) if f.has_expression else None
+    value = f.value_at(x) if f.has_expression else None
     return ErrorTable(f.text, f.variables, tuple(float(v) for v in x), order, reference, tuple(rows), value)
 
 

@@ -93,7 +93,7 @@ def _estimate(method: Method, route: FunctionRoute, f: Function, point: np.ndarr
         seconds = time.perf_counter() - start  # the method's time; the domain check below is ours
         # Why check f itself: a derivative formula can be finite where f is not (d/dx log(x) at x=-1).
         # f(x) from the route when it has one (AD engines); else the compiled f, shared by all methods.
-        fx = out.fx if out.fx is not None and np.isfinite(out.fx) else float(np.real(f.numpy(*point)))
+        fx = out.fx if out.fx is not None and np.isfinite(out.fx) else f.value_at(point)
     value = np.asarray(out.value, dtype=float).reshape(shape)
     status = out.status
     if status == "ok" and not (np.isfinite(fx) and np.all(np.isfinite(value))):

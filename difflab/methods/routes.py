@@ -26,7 +26,7 @@ import numpy as np
 from difflab.engines import finite_diff, forward, pytree, reverse
 from difflab.expr.function import Function
 from difflab.methods.reference import reference_gradient, reference_hessian
-from difflab.methods.symbolic import compile_gradient, compile_hessian
+from difflab.methods.symbolic import compile_gradient, compile_hessian, with_value
 
 EPS = np.finfo(float).eps
 
@@ -75,18 +75,22 @@ def _scalar(value: Any) -> float:
 # -- Function routes -------------------------------------------------------------------------------
 
 def symbolic_gradient(f: Function, x: np.ndarray) -> Routed:
-    value = np.array(compile_gradient(f)(*x), dtype=float)
-    return Routed(value, _rounding(value), 1)
+    fused = with_value(f, 1)
+    if fused is None:
+        value = compile_gradient(f).at(x)
+        return Routed(value, _rounding(value), 1)
+    out = fused.at(x)
+    return Routed(out[1:], _rounding(out[1:]), 1, fx=float(out[0]))
 
 
 def symbolic_hessian(f: Function, x: np.ndarray) -> Routed:
-    upper = compile_hessian(f)(*x)
-    n = f.n
-    H = np.empty((n, n))
-    rows, cols = np.triu_indices(n)
-    H[rows, cols] = upper
-    H[cols, rows] = upper
-    return Routed(H, _rounding(H), 1)
+    fused = with_value(f, 2)
+    if fused is None:
+        H = compile_hessian(f).matrix(x)
+        return Routed(H, _rounding(H), 1)
+    out = fused.entries.at(x)
+    H = fused.assemble(out[1:])
+    return Routed(H, _rounding(H), 1, fx=float(out[0]))
 
 
 def mpmath_gradient(f: Function, x: np.ndarray) -> Routed:

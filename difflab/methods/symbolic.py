@@ -4,9 +4,16 @@ masked branches of ``singular`` at removable points (exact limits where the form
 The expressions themselves live in ``expr.derivatives`` (below the singularity analysis, which needs
 them); this module is above it. It imports no engine (forward/reverse): the symbolic route stands on its
 own. Loading it installs the branch-aware compiler as ``Function.numpy``'s (``import difflab`` does).
+
+The Hessian compiles only its nonzero upper-triangle entries: a sparse problem (the extended Rosenbrock
+function: 3n - 2 of n^2 entries) would otherwise generate, and return per call, n(n+1)/2 literal zeros.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
 
 from difflab.expr.compile import Compiled, to_numpy
 from difflab.expr.derivatives import (
@@ -17,37 +24,114 @@ from difflab.expr.derivatives import (
     stable_expr,
 )
 from difflab.expr.function import Function, install_value_compiler
-from difflab.singular.analysis import branches
+from difflab.singular.analysis import analyze, branches
 
-__all__ = ["compile_gradient", "compile_hessian", "compile_value", "derivative_exprs", "generated_source",
-           "gradient_exprs", "hessian_exprs", "stable_expr"]
+__all__ = ["HessianCompiled", "compile_gradient", "compile_hessian", "compile_value", "derivative_exprs",
+           "generated_source", "gradient_exprs", "hessian_exprs", "stable_expr", "with_value"]
 
 
-def _compiled(f: Function, order: int) -> Compiled:
+@dataclass(frozen=True)
+class HessianCompiled:
+    """The compiled nonzero entries ``(rows[k], cols[k])`` of the Hessian's upper triangle."""
+
+    entries: Compiled
+    rows: np.ndarray
+    cols: np.ndarray
+    n: int
+
+    @property
+    def source(self) -> str:
+        return self.entries.source
+
+    @property
+    def branches(self):
+        return self.entries.branches
+
+    def matrix(self, point: np.ndarray) -> np.ndarray:
+        """The symmetric (n, n) Hessian at one point."""
+        return self.assemble(self.entries.at(point))
+
+    def assemble(self, values: np.ndarray) -> np.ndarray:
+        """The symmetric (n, n) matrix from the compiled entries' values."""
+        H = np.zeros((self.n, self.n))
+        H[self.rows, self.cols] = values
+        H[self.cols, self.rows] = values
+        return H
+
+    def __call__(self, *args) -> list:
+        """Every upper-triangle entry in row order, broadcast over the arguments (zeros included)."""
+        values = self.entries(*args)
+        shape = np.shape(values[0])
+        upper = [np.zeros(shape)[()] for _ in range(self.n * (self.n + 1) // 2)]
+        n = self.n
+        for r, c, v in zip(self.rows.tolist(), self.cols.tolist(), values, strict=True):
+            upper[r * n - r * (r - 1) // 2 + (c - r)] = v
+        return upper
+
+
+def _compile(f: Function, order: int) -> Compiled:
     """Compile with the masked branches of ``singular`` (removable points; none for ordinary f)."""
-    cache = f.caches.compiled
-    key = (order, "numpy")
-    if key not in cache:
-        base = to_numpy(compile_exprs(f, order), f.symbols)
-        cache[key] = base.with_branches(branches(f, order, base.outputs))
-    return cache[key]
+    base = to_numpy(compile_exprs(f, order), f.symbols)
+    return base.with_branches(branches(f, order, base.outputs))
 
 
 def compile_value(f: Function) -> Compiled:
-    return _compiled(f, 0)
+    cache = f.caches.compiled
+    if (0, "numpy") not in cache:
+        cache[0, "numpy"] = _compile(f, 0)
+    return cache[0, "numpy"]
 
 
 def compile_gradient(f: Function) -> Compiled:
-    return _compiled(f, 1)
+    cache = f.caches.compiled
+    if (1, "numpy") not in cache:
+        cache[1, "numpy"] = _compile(f, 1)
+    return cache[1, "numpy"]
 
 
-def compile_hessian(f: Function) -> Compiled:
-    return _compiled(f, 2)
+def _hessian_entries(f: Function) -> tuple[list, np.ndarray, np.ndarray]:
+    """The nonzero upper-triangle entries and their rows and columns (one entry at least)."""
+    upper = compile_exprs(f, 2)
+    rows, cols = np.triu_indices(f.n)
+    keep = [k for k, e in enumerate(upper) if not (e.is_Number and e == 0)] if f.n > 1 else [0]
+    keep = keep or [0]  # a linear function: one (zero) entry keeps the shapes simple
+    return [upper[k] for k in keep], rows[keep], cols[keep]
+
+
+def compile_hessian(f: Function) -> HessianCompiled:
+    cache = f.caches.compiled
+    if (2, "numpy") not in cache:
+        exprs, rows, cols = _hessian_entries(f)
+        base = to_numpy(exprs, f.symbols)
+        entries = base.with_branches(branches(f, 2, base.outputs))  # branches: one variable, one entry
+        cache[2, "numpy"] = HessianCompiled(entries, rows, cols, f.n)
+    return cache[2, "numpy"]
+
+
+def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:
+    """f and its gradient (order 1) or Hessian entries (order 2) from ONE generated function, f first.
+
+    Why: every Estimate checks f at the point (a derivative can be finite where f is not); compiled
+    together, f shares its subexpressions with the derivative and costs almost nothing, where a separate
+    call of the compiled f cost as much as the gradient itself. None when f has masked branches
+    (removable points): then the separate compiled functions, which carry them, are used.
+    """
+    cache = f.caches.compiled
+    key = (order, "numpy with value")
+    if key not in cache:
+        if analyze(f).points:
+            cache[key] = None
+        elif order == 1:
+            cache[key] = to_numpy([f.stable, *compile_exprs(f, 1)], f.symbols)
+        else:
+            exprs, rows, cols = _hessian_entries(f)
+            cache[key] = HessianCompiled(to_numpy([f.stable, *exprs], f.symbols), rows, cols, f.n)
+    return cache[key]
 
 
 def generated_source(f: Function, order: int = 1) -> str:
     """The Python source lambdify generated for the compiled derivative (``--verbose`` prints it)."""
-    return _compiled(f, order).source
+    return {0: compile_value, 1: compile_gradient, 2: compile_hessian}[order](f).source
 
 
 install_value_compiler(compile_value)
