@@ -30,7 +30,7 @@ from difflab.matrix.printer import formula
 from difflab.matrix.program import NotBatchable, Program, compile_program, evaluate
 
 KINDS = ("value", "gradient", "jacobian", "hessian")
-BATCH_ELEMENTS = 1 << 21  # entries per intermediate when Hessian directions run as one batch
+BATCH_ELEMENTS = 1 << 16  # entries per intermediate when Hessian directions run as one batch (cache-sized)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

@@ -116,7 +116,7 @@ class NotBatchable(Exception):
     """A step that depends on a batched input has no batch-safe form (a sum, diag, inv or outer of it)."""
 
 
-def _batched_step(node: Node) -> _Step:
+def _batched_step(node: Node, dependent: set[int]) -> _Step:
     """The step for a node whose value carries a leading batch axis (a stack of directions).
 
     Every kernel addresses trailing axes only, so ``(B, h, d)`` directions run through the program the
@@ -126,6 +126,10 @@ def _batched_step(node: Node) -> _Step:
     op, args = node.op, node.args
     if node.ndim == 0 or op in ("sum", "diag", "inv", "outer"):
         raise NotBatchable(op)
+    if op == "mul":  # the factors without the batch axis first: one batched pass per batched factor
+        order = sorted(args, key=lambda x: id(x) in dependent)
+        return _Step(node, lambda *xs: reduce(operator.mul, xs), tuple(order), _product_text,
+                     (POW,) * len(order), PROD)
     if op == "transpose":
         return _Step(node, lambda x: np.swapaxes(x, -1, -2), args, lambda t: f"{t[0]}.swapaxes(-1, -2)",
                      (ATOM,))
@@ -211,7 +215,7 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
                 inputs[node.data] = node
             continue
         seen.add(id(node))
-        plan[id(node)] = step = _batched_step(node) if id(node) in dependent else _step(node)
+        plan[id(node)] = step = _batched_step(node, dependent) if id(node) in dependent else _step(node)
         stack.extend(step.args)
     for node in postorder(*roots):
         if id(node) in plan:
