@@ -198,7 +198,9 @@ def decide(truth: sympy.Expr, claim: sympy.Expr, ctx: Context, settings: Setting
                                "inside the domain was found for a numeric confirmation")
         return CheckResult(False, None, check_symbolic.present(difference, ctx.abbreviations), None,
                            f"undecided: no point was found (of {verdict.candidates} drawn) where the "
-                           "function and both sides are real and finite; not reported as holding")
+                           "function and both sides are real and finite, and SymPy did not reduce truth - "
+                           f"claim to 0 within {settings.budget:g} s (tried: {', '.join(proof.tried)}); "
+                           "not reported as holding")
     how = check_numeric.describe(verdict)
     seconds = time.monotonic() - start
     if proof.zero is not None:
