@@ -5,15 +5,17 @@ so agreement to 50 significant digits at dozens of independent random points ins
 overwhelming evidence of an identity, while one disagreeing point is a *proof* that the claim is wrong
 (it is reported as the counterexample, with both values).
 
-How a point is judged. Both sides are evaluated with mpmath at ``dps`` digits and again at ``2*dps``;
-the change between the two (``drift``) is the rounding of the lower values, and the higher ones are
-~``10**-dps`` times more accurate. The sides *agree* when their gap is within that accuracy (on the
-scale of f: ``|f|/|x|**order`` or the sides, whichever is larger), and *differ* when the gap is stable
-(drift below 1% of it) and larger than rounding could make it. Otherwise the gap may be rounding --
-``1/(1 + e^-500) - 1/(1 + e^-500)**2`` is exactly 0 at 50 and at 100 digits, truly 7e-218 -- and the
-precision is doubled (up to ``MAX_DPS``; a point still undecided there is skipped and counted). So a
-claim off by a relative 1e-60, far below double precision, is still caught, and rounding never
-produces a counterexample.
+How a point is judged. Both sides are evaluated with mpmath at ``2*dps`` digits together with a bound
+on their rounding errors, carried through every node (``methods/certified.py``: a sum adds its terms'
+errors, so a cancellation shows as an error bound as large as the terms). The sides *differ* when their
+gap exceeds both error bounds together (so it is not rounding) and is larger than ``10**(5-dps)`` of
+their scale (on the scale of f: ``|f|/|x|**order`` or the sides, whichever is larger); they *agree*
+when the gap is within the error bounds and the bounds are below ``10**(5-dps)`` of the scale.
+Otherwise -- ``1/(1 + e^-500) - 1/(1 + e^-500)**2`` is exactly 0 at 50 and at 100 digits, truly
+7e-218, and its error bound says so -- the precision is doubled (up to ``MAX_DPS``; a point still
+undecided there is skipped and counted). Why bounds and not "two precisions agree": after a
+cancellation two precisions can agree on the same wrong value. So a claim off by a relative 1e-60,
+far below double precision, is still caught, and rounding never produces a counterexample.
 
 Where the points are. Only points where the function itself is real and finite and both sides are real
 and finite count ("inside the domain of both sides"; also, no intermediate value may overflow double
@@ -35,6 +37,7 @@ import numpy as np
 import sympy
 
 from difflab.expr.compile import to_mpmath, to_numpy
+from difflab.methods import certified
 
 DEFAULT_POINTS = 40
 DEFAULT_DPS = 50
@@ -80,6 +83,7 @@ class _Evaluator:
         self.nguards = len(guards)
         self.abbreviations = [name for name, _ in abbreviations]
         exprs = [lhs, rhs, *guards, *[e for _, e in abbreviations]]
+        self.exprs = exprs
         self.fn = to_mpmath(exprs, self.symbols)
         try:
             self.double = to_numpy(exprs, self.symbols).fn
@@ -112,6 +116,17 @@ class _Evaluator:
             return [_real(v, dps) for v in out]
 
 
+    def bounded(self, point: Sequence[Any], dps: int) -> list[tuple] | None:
+        """(real value or None, error bound) of every expression at ``dps`` digits; None: beyond reach."""
+        prec = int(dps * 3.33) + certified.GUARD_BITS
+        try:
+            got = certified.bounds(self.exprs, self.symbols, point, prec)
+        except certified.TooLarge:
+            return None
+        with mpmath.workprec(prec):
+            return [(_real(v, dps), err) for v, err in got]
+
+
 def _real(v: Any, dps: int) -> mpmath.mpf | None:
     """The value as a finite real, or None (complex beyond rounding, nan, inf)."""
     try:
@@ -127,51 +142,54 @@ def _real(v: Any, dps: int) -> mpmath.mpf | None:
 
 def _compare(ev: _Evaluator, point: Sequence[Any], dps: int) -> tuple[str, list | None, list | None]:
     """'agree' | 'differ' | 'outside' (f not real/finite there) | 'claim-undefined' | 'unresolved', and
-    the values (at ``dps`` digits and at the highest precision used)."""
+    the values (twice: the record format of ``_counterexample``) at the highest precision used."""
     if not ev.in_double_range(point):
         return "outside", None, None
-    low = ev.values(point, dps)
-    if low is None or low[0] is None or any(g is None for g in low[2:2 + ev.nguards]):
-        return "outside", None, None
-    lo, lo_dps = low, dps
+    lo_dps = dps
     while 2 * lo_dps <= MAX_DPS:
-        hi = ev.values(point, 2 * lo_dps)
-        if hi is None or hi[0] is None:
+        got = ev.bounded(point, 2 * lo_dps)
+        if got is None:
             return "outside", None, None
-        if lo[1] is None or hi[1] is None:
-            return "claim-undefined", low, hi
-        state = _judge(ev, point, lo, hi, lo_dps)
+        values = [v for v, _ in got]
+        if values[0] is None or any(g is None for g in values[2:2 + ev.nguards]):
+            return "outside", None, None
+        if values[1] is None:
+            return "claim-undefined", values, values
+        state = _judge(ev, point, got, lo_dps)
         if state != "unstable":
-            return state, low, hi
-        lo, lo_dps = hi, 2 * lo_dps
+            return state, values, values
+        lo_dps *= 2
     return "unresolved", None, None
 
 
-def _judge(ev: _Evaluator, point: Sequence[Any], lo: list, hi: list, lo_dps: int) -> str:
-    """Judge the sides from values at ``lo_dps`` and ``2*lo_dps`` digits: agree, differ or unstable.
+def _judge(ev: _Evaluator, point: Sequence[Any], got: list[tuple], lo_dps: int) -> str:
+    """Judge the sides from their values and error bounds at ``2*lo_dps`` digits.
 
-    ``drift`` (the change between the precisions) is the rounding error of the lower values; the
-    higher ones are ~10**-lo_dps times more accurate. The sides *agree* when their gap is within that
-    accuracy; they *differ* when the gap is stable (drift below 1% of it) and larger than rounding at
-    the lower precision could produce from quantities of the size ``M``. Otherwise the gap may be
-    rounding -- ``1/(1 + e^-500) - 1/(1 + e^-500)**2`` is 0 at 50 and at 100 digits, its true value
-    7e-218 -- and the caller doubles the precision. ``M`` is the larger side, or ``|f| / |x|**order``
-    (the size a derivative of f has unless it cancels), so agreement is measured on f's scale.
+    *differ*: the gap is more than both error bounds together (not rounding) and more than
+    ``10**(5-lo_dps)`` of the size ``M``; *agree*: the gap is within the bounds and the bounds are
+    below ``10**(5-lo_dps)`` of ``M``; else *unstable* (the caller doubles the precision). ``M`` is the
+    larger side, or ``|f| / |x|**order`` (the size a derivative of f has unless it cancels), so
+    agreement is measured on f's scale; for a reduced difference tested against 0 (no f), the size of
+    its terms, read off the error bound (an exact 0 then agrees instead of doubling to MAX_DPS).
     """
     hi_dps = 2 * lo_dps
-    with mpmath.workdps(hi_dps):
-        t, c = hi[0], hi[1]
-        drift = abs(t - lo[0]) + abs(c - lo[1])
+    with mpmath.workdps(hi_dps + 10):
+        (t, et), (c, ec) = got[0], got[1]
+        tol = et + ec
+        if not mpmath.isfinite(tol):
+            return "unstable"
         gap = abs(t - c)
         size = max(abs(t), abs(c))
-        if ev.f_scale and hi[2] is not None:
-            reach = max([mpmath.mpf(1)] + [abs(mpmath.mpf(v)) for v in point])
-            size = max(size, abs(hi[2]) / reach ** ev.order)
         ten = mpmath.mpf(10)
-        if gap <= drift * ten ** (5 - lo_dps) + ten ** (10 - hi_dps) * size:
-            return "agree"
-        if drift <= gap / 100 and gap > ten ** (5 - lo_dps) * size:
+        if ev.f_scale and got[2][0] is not None:
+            reach = max([mpmath.mpf(1)] + [abs(mpmath.mpf(v)) for v in point])
+            size = max(size, abs(got[2][0]) / reach ** ev.order)
+        elif not ev.f_scale:   # a difference against 0: its scale is its terms' (the bound is ~ulp * terms)
+            size = max(size, tol * ten ** (hi_dps - 2))
+        if gap > 2 * tol and gap > ten ** (5 - lo_dps) * size:
             return "differ"
+        if gap <= 2 * tol + ten ** (10 - hi_dps) * size and tol <= ten ** (5 - lo_dps) * size:
+            return "agree"
     return "unstable"
 
 
@@ -296,5 +314,5 @@ def describe(verdict: NumericVerdict) -> str:
     skipped = (f"; {verdict.unresolved} point{'s' * (verdict.unresolved != 1)} undecidable below {MAX_DPS} "
                "digits skipped" if verdict.unresolved else "")
     return (f"{verdict.points} random points inside the domain ({verdict.candidates} drawn{skipped}), "
-            f"evaluated with mpmath at {verdict.dps} and {2 * verdict.dps} significant digits (more where "
-            f"rounding left them undecided)")
+            f"evaluated with mpmath at {2 * verdict.dps} significant digits with rounding-error bounds (more "
+            f"where the bounds left them undecided)")

@@ -149,6 +149,14 @@ def _short(node: sympy.Basic) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def bounds(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], point: Sequence, prec: int) -> list:
+    """(value, absolute error bound) of each expression at ``point`` (numbers or decimal text, taken as
+    exact at ``prec`` bits) evaluated at ``prec`` bits; raises ``TooLarge``."""
+    with mpmath.workprec(prec):
+        step = _Pass({s: mpmath.mpf(v) for s, v in zip(symbols, point, strict=True)}, prec)
+        return [step(e) for e in exprs]
+
+
 def evaluate(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], x: Sequence[float],
              dps: int) -> list:
     """Each expression at ``x`` to ``dps`` correct digits (mpf, or mpc when it is not real).
