@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
+# First: a signal to the ``difflab`` script while it is still importing ends it in one line (_startup.py).
+from difflab import _startup  # noqa: F401 -- imported for its effect, before anything slow
+
 # Public names only (this module re-exports; nothing in difflab imports it). No submodule is named like a
 # function it exports (tests/test_architecture.py), so importing a submodule never hides a function here.
 from difflab.claims.verdict import check

@@ -44,6 +44,9 @@ from difflab.result import CheckResult
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+MAX_POINTS = 1000  # random points of the numeric test; more is a runaway, never a better verdict
+
+
 @dataclass
 class Settings:
     """How hard to try: random points, digits, seconds for the symbolic proof, and the random seed."""
@@ -54,8 +57,8 @@ class Settings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.points, int) or self.points < 1:
-            raise InputError(f"points must be a positive integer, got {self.points!r}")
+        if not isinstance(self.points, int) or not 1 <= self.points <= MAX_POINTS:
+            raise InputError(f"points must be an integer from 1 to {MAX_POINTS}, got {self.points!r}")
         if not isinstance(self.dps, int) or not 20 <= self.dps <= 1000:
             raise InputError(f"dps (digits) must be an integer from 20 to 1000, got {self.dps!r}")
         self.budget = check_seconds(self.budget)   # inf/nan would fail every proof, then "hold numerically"

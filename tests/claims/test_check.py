@@ -202,8 +202,10 @@ def test_bad_abbreviations_and_variables():
                               "if a name in it stands for an expression, define it with --let NAME=EXPR")
     with pytest.raises(ParseError):
         check("x**2", "x", "__import__('os')")
-    with pytest.raises(InputError, match="points must be a positive integer"):
+    with pytest.raises(InputError, match="points must be an integer from 1 to 1000, got 0"):
         check("x**2", "x", "2*x", points=0)
+    with pytest.raises(InputError, match="points must be an integer from 1 to 1000, got 100000000"):
+        check("x**2", "x", "2*x", points=10**8)  # ran for minutes
 
 
 # -- domains, higher derivatives, the other seeds ---------------------------------------------------
