@@ -19,16 +19,19 @@ from difflab.claims.verdict import check
 from difflab.errors import DifflabError, InputError, ParseError
 from difflab.expr.function import Function
 from difflab.expr.parse import parse_expr_safe
+from difflab.expr.vector import VectorFunction
 from difflab.measure.comparison import compare, rel_error
 from difflab.measure.step_sweep import sweep
+from difflab.methods.higher import derivatives, jacobian
 from difflab.methods.registry import gradient, hessian
 from difflab.reports.writer import report
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
 from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient reachable
 
 __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
-           "SolverResult", "check", "compare", "gradcheck", "gradient", "grad", "hessian", "newton",
-           "parse_expr_safe", "rel_error", "report", "sweep", "value_and_grad"]
+           "SolverResult", "VectorFunction", "check", "compare", "derivatives", "gradcheck", "gradient",
+           "grad", "hessian", "jacobian", "newton", "parse_expr_safe", "rel_error", "report", "sweep",
+           "value_and_grad"]
 
 # Re-exports from modules that load SymPy-free engines or optional parts on first use.
 _LAZY = {

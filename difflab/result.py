@@ -65,11 +65,17 @@ class ErrorTable:
     function: str
     variables: tuple[str, ...]
     point: tuple[float, ...]
-    order: int                      # 1 = gradient, 2 = Hessian
+    order: int                      # 1 = gradient, 2 = Hessian (Jacobian: 1; derivatives: k)
     reference: np.ndarray
     rows: tuple[MethodRow, ...]
     value: float | None = None
     notes: tuple[str, ...] = ()
+    kind: str = ""                  # "jacobian" | "derivatives" (f, f', ..., f^(k)); "" = by order
+
+    @property
+    def quantity(self) -> str:
+        """What was compared: "gradient", "hessian", "jacobian" or "derivatives"."""
+        return self.kind or ("gradient" if self.order == 1 else "hessian")
 
     def row(self, method: str) -> MethodRow:
         for r in self.rows:

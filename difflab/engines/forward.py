@@ -146,3 +146,4 @@ def hessian(fn: Callable, x) -> tuple[float, np.ndarray, np.ndarray]:
         if value is None:
             value = fn(x)
     return float(np.reshape(_check_scalar(value, "hessian"), ())), grad, hess
+

@@ -80,11 +80,23 @@ def install_array_functions(cls: type) -> None:
     _array_functions[:] = [cls]
 
 
+VectorConstructor = Callable[[Any, Any, Any], Any]
+_vector_constructor: list[VectorConstructor | None] = [None]
+
+
+def install_vector_constructor(build: VectorConstructor) -> None:
+    """Let ``expr.vector`` build vector-valued functions from ``Function("[f1, f2]")`` (a hook, not an
+    import: the vector module builds on Function, so Function must not import it)."""
+    _vector_constructor[0] = build
+
+
 class Function:
     """A scalar function of named real variables, ready for every differentiation method.
 
     With ``shapes={"A": (n, n), "x": (n,)}`` (and ``wrt="x"``) the names with a shape are arrays and the
     Function is a ``difflab.matrix.ArrayFunction``: derivatives as array formulas, data as arrays.
+    ``Function("[f1, f2]")``, a list of expressions, or a callable returning several values builds a
+    ``VectorFunction`` instead (``expr.vector``), whose components are scalar Functions.
     """
 
     def __new__(cls, *args: Any, shapes: Mapping[str, Any] | None = None, wrt: str | None = None,
@@ -93,6 +105,12 @@ class Function:
             if not _array_functions:
                 raise InputError("Functions with shapes= need difflab.matrix (import difflab)")
             return super().__new__(_array_functions[0])
+        build = _vector_constructor[0]
+        if cls is Function and build is not None and args and wrt is None:
+            vector = build(args[0], args[1] if len(args) > 1 else kwargs.get("variables"),
+                           args[2] if len(args) > 2 else kwargs.get("let"))
+            if vector is not None:
+                return vector
         return super().__new__(cls)
 
     def __init__(self, source: str | sympy.Expr | Callable[..., Any],

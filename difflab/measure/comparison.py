@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from difflab.expr.vector import VectorFunction
 from difflab.matrix.function import ArrayFunction
 from difflab.matrix.routes import reference as array_reference
-from difflab.methods import registry
+from difflab.methods import higher, higher_routes, registry
 from difflab.methods.reference import reference_gradient, reference_hessian
 from difflab.result import ErrorTable, Estimate, MethodRow, WorstEntry
 
@@ -48,8 +49,10 @@ def row_for(estimate: Estimate, reference: np.ndarray) -> MethodRow:
     with np.errstate(all="ignore"):
         abs_err = np.abs(value - reference)
     honest = None
-    if estimate.error_estimate is not None:
-        honest = bool(np.all((abs_err <= estimate.error_estimate) | (errors == 0)))
+    given = np.isfinite(value)  # entries a method declined (nan, with its status saying why) are not judged
+    if estimate.error_estimate is not None and np.any(given):
+        bound = np.asarray(estimate.error_estimate, dtype=float)
+        honest = bool(np.all(((abs_err <= bound) | (errors == 0))[given]))
     worst = worst_entry(value, reference, errors)
     max_err = float(np.max(errors)) if errors.size else 0.0
     return MethodRow(estimate.method, estimate, errors, max_err, worst, abs_err, honest)
@@ -58,12 +61,16 @@ def row_for(estimate: Estimate, reference: np.ndarray) -> MethodRow:
 def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 1) -> ErrorTable:
     """Run ``methods`` (default: all but the reference) at ``at`` and measure them against mpmath.
 
-    The point is validated once, here; the methods get the validated array (``Method.gradient_at``)."""
-    f = registry.as_function(f)
+    The point is validated once, here; the methods get the validated array (``Method.gradient_at``).
+    A vector-valued f compares Jacobians; ``order`` above 2 (one variable) compares f, f', ..., f^(k).
+    """
+    f = f if isinstance(f, VectorFunction) else registry.as_function(f)
     names = list(methods) if methods else [m for m in DEFAULT_METHODS if m in registry.names()]
     if isinstance(f, ArrayFunction):
         return _compare_arrays(f, at, names, order)
     x = f.point(at)
+    if isinstance(f, VectorFunction) or order > 2:
+        return _compare_higher(f, x, names, order)
     if order == 1:
         reference = np.array([float(v) for v in reference_gradient(f, x)])
     else:
@@ -86,3 +93,19 @@ def _compare_arrays(f: ArrayFunction, data: Any, names: Sequence[str], order: in
     point = tuple(float(v) for v in np.ravel(env[f.wrt]))
     value = float(f.program("value")(env, dims)[0]) if not f.node.shape else None
     return ErrorTable(f.text, f.variables, point, order, reference, rows, value)
+
+
+def _compare_higher(f: Any, x: np.ndarray, names: list[str], order: int) -> ErrorTable:
+    """Jacobians of a vector-valued f, or derivatives of order 0..k of a function of one variable."""
+    if isinstance(f, VectorFunction):
+        kind, order = "jacobian", 1
+        reference = np.asarray(higher_routes.mpmath_jacobian(f, x).value, dtype=float)
+        rows = [row_for(higher.jacobian(f, x, name), reference) for name in names]
+        value = None
+    else:
+        kind = "derivatives"
+        reference = np.asarray(higher_routes.mpmath_derivatives(f, x, order).value, dtype=float)
+        rows = [row_for(higher.derivatives(f, x, order, name), reference) for name in names]
+        value = float(reference[0])
+    return ErrorTable(f.text, f.variables, tuple(float(v) for v in x), order, reference, tuple(rows), value,
+                      kind=kind)

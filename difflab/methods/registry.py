@@ -20,7 +20,7 @@ from difflab.errors import InputError
 from difflab.expr.function import Function
 from difflab.matrix import routes as shaped_routes
 from difflab.matrix.function import ArrayFunction
-from difflab.methods import routes
+from difflab.methods import higher_routes, routes
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.routes import ArrayRoute, FunctionRoute, Model, ModelRoute, Routed
 from difflab.result import Estimate
@@ -179,19 +179,25 @@ def provider(method: str) -> DerivativeProvider:
 # -- the methods ------------------------------------------------------------------------------------
 
 def _engine(name: str, exact: bool, description: str, gradient_route: FunctionRoute,
-            hessian_route: FunctionRoute, array: ArrayRoute, shaped: shaped_routes.ShapedRoute) -> Method:
+            hessian_route: FunctionRoute, array: ArrayRoute, shaped: shaped_routes.ShapedRoute,
+            jacobian: FunctionRoute, derivatives: FunctionRoute) -> Method:
     """A method that differentiates Python code too: its model route is its array route on the loss."""
     return register(Method(name, exact, description, gradient_route, hessian_route, array,
-                           routes.loss_route(array), shaped=shaped))
+                           routes.loss_route(array), jacobian, derivatives, shaped=shaped))
 
 
 register(Method("symbolic", True, "SymPy derivative compiled to NumPy (lambdify with CSE)",
                 routes.symbolic_gradient, routes.symbolic_hessian,
-                model=routes.backprop_route(None), shaped=shaped_routes.symbolic))
-_engine("forward", True, "forward-mode AD (dual numbers over arrays)",
-        routes.forward_gradient, routes.forward_hessian, routes.forward_array, shaped_routes.ad("forward"))
+                model=routes.backprop_route(None), jacobian=higher_routes.symbolic_jacobian,
+                derivatives=higher_routes.symbolic_derivatives, shaped=shaped_routes.symbolic))
+_engine("forward", True, "forward-mode AD (dual numbers over arrays); order k by Taylor mode",
+        routes.forward_gradient, routes.forward_hessian, routes.forward_array, shaped_routes.ad("forward"),
+        higher_routes.forward_jacobian, higher_routes.taylor_derivatives)
 _engine("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
-        routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array, shaped_routes.ad("reverse"))
+        routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array, shaped_routes.ad("reverse"),
+        higher_routes.reverse_jacobian,
+        higher_routes.limited(2, "reverse mode: derivatives up to order 2 only (gradient, Hessian); order "
+                              "k comes from 'forward' (Taylor mode)", higher_routes.reverse_upto_second))
 for _name, _scheme, _description in [
     ("fd-forward", "forward", "forward difference, O(h)"),
     ("fd-backward", "backward", "backward difference, O(h)"),
@@ -201,7 +207,11 @@ for _name, _scheme, _description in [
     ("richardson", "richardson", "Richardson extrapolation of central differences"),
 ]:
     _engine(_name, False, _description, *routes.fd_routes(_scheme), routes.fd_array(_scheme, _name),
-            shaped_routes.fd(_scheme))
+            shaped_routes.fd(_scheme), higher_routes.fd_jacobian(_scheme),
+            higher_routes.limited(1, "complex step: first derivatives only",
+                                  higher_routes.complex_step_upto_first) if _scheme == "complex-step"
+            else higher_routes.fd_derivatives(_scheme))
 register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",
                 routes.mpmath_gradient, routes.mpmath_hessian,
-                model=routes.backprop_route(REFERENCE_DIGITS), shaped=shaped_routes.mpmath_reference))
+                model=routes.backprop_route(REFERENCE_DIGITS), jacobian=higher_routes.mpmath_jacobian,
+                derivatives=higher_routes.mpmath_derivatives, shaped=shaped_routes.mpmath_reference))

@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 
 from difflab.errors import InputError
+from difflab.expr.vector import VectorFunction
 from difflab.methods import registry as methods
 from difflab.result import Estimate, SolverResult
+from difflab.solvers.systems import newton_system
 
 MODES = ("root", "minimize")
 EPS = float(np.finfo(float).eps)
@@ -70,7 +72,8 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
            max_iter: int = 100, damping: float = 1.0, line_search: bool = False) -> SolverResult:
     """Newton's method on ``f`` from ``x0``; see the module docstring.
 
-    ``mode="root"`` solves f(x) = 0 for f of one variable; ``mode="minimize"`` solves grad f = 0.
+    ``mode="root"`` solves f(x) = 0 for f of one variable, or F(x) = 0 for a system ``"[f1, f2]"``
+    (``solvers.systems``); ``mode="minimize"`` solves grad f = 0.
     Converged when the Newton step -- the full one, before ``damping`` scales it or ``line_search``
     halves it -- is at most ``tol * max(1, |x|)``: the step taken says how far x moved, not how far it
     is from the answer (a damping of 1e-20 moves x by 1e-20 of the way and proves nothing).
@@ -81,7 +84,13 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
         raise InputError(f"damping must be in (0, 1], got {damping}")
     if int(max_iter) != max_iter or max_iter < 1:
         raise InputError(f"max_iter must be a whole number >= 1, got {max_iter}")
-    fn = methods.as_function(f)
+    fn = f if isinstance(f, VectorFunction) else methods.as_function(f)
+    if isinstance(fn, VectorFunction):
+        if mode != "root":
+            raise InputError(f"minimize needs a scalar function; this one has {fn.m} components: use mode "
+                             "'root' to solve F(x) = 0")
+        return newton_system(fn, x0, method=method, tol=tol, max_iter=max_iter, damping=damping,
+                             line_search=line_search)
     if mode == "root" and fn.n != 1:
         raise InputError(f"root mode solves f(x) = 0 for a function of one variable; f has {fn.n} "
                          f"({', '.join(fn.variables)}); use mode 'minimize' to solve grad f = 0")

@@ -1,4 +1,8 @@
-"""``difflab compare EXPR --at ... [--order 1|2] [--methods a,b] [--json]``: methods vs the reference."""
+"""``difflab compare EXPR --at ... [--order K] [--methods a,b] [--json]``: methods vs the reference.
+
+Order 1 and 2 compare gradients and Hessians; ``--order K`` (3..10, one variable) compares
+``"derivatives"`` f, f', ..., f^(K); a vector ``"[f1, f2]"`` compares ``"jacobian"``s.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,22 @@ import argparse
 
 from difflab.cli.arrays import add_array_arguments, array_function_and_data, is_array_command
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.errors import InputError
 from difflab.measure.comparison import compare
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_arguments(parser, at_required=False)
     add_array_arguments(parser)
-    parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian")
+    parser.add_argument("--order", type=int, default=1,
+                        help="1: gradient, 2: Hessian, K (up to 10, one variable): f, f', ..., f^(K)")
     parser.add_argument("--methods", metavar="A,B", help="methods to run (default: all)")
 
 
 def run(args: argparse.Namespace) -> int:
     names = [m.strip() for m in args.methods.split(",")] if args.methods else None
+    if not 1 <= args.order <= 10:
+        raise InputError(f"--order must be from 1 to 10; got {args.order}")
     arrays = is_array_command(args)
     if arrays:  # --shape: the point is the variable's array from --data
         f, at = array_function_and_data(args)
@@ -25,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         f = function_from_args(args)
         at = f.point(args.at)
     result = compare(f, at, methods=names, order=args.order)
-    key = "gradient" if args.order == 1 else "hessian"
+    key = result.quantity
     point = {result.variables[0]: list(result.point)} if arrays else \
         dict(zip(result.variables, result.point, strict=True))
     data = {"variables": list(result.variables), "point": point,

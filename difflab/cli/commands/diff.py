@@ -1,4 +1,8 @@
-"""``difflab diff EXPR --at x=1,y=2 [--order 1|2] [--method NAME] [--json] [--verbose]``."""
+"""``difflab diff EXPR --at x=1,y=2 [--order K] [--method NAME] [--json] [--verbose]``.
+
+``--order 1`` and ``2`` give the gradient and Hessian; ``--order K`` (3..10, one variable) adds
+``"derivatives": [f, f', ..., f^(K)]``; a vector ``"[f1, f2]"`` gives ``"value": [..]`` and ``"jacobian"``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ import numpy as np
 
 from difflab.cli.arrays import add_array_arguments, is_array_command, run_diff
 from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.errors import InputError
+from difflab.expr.vector import VectorFunction
 from difflab.methods import registry as methods
+from difflab.methods.higher import derivatives, jacobian
 from difflab.methods.symbolic import generated_source
 from difflab.singular.notes import point_notes
 
@@ -16,15 +23,71 @@ from difflab.singular.notes import point_notes
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_arguments(parser, at_required=False)
     add_array_arguments(parser)
-    parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: also Hessian")
+    parser.add_argument("--order", type=int, default=1,
+                        help="1: gradient, 2: also Hessian, K (up to 10, one variable): f, f', ..., f^(K)")
     parser.add_argument("--method", default="symbolic", help="differentiation method (default symbolic)")
     parser.add_argument("--verbose", action="store_true", help="show the generated code")
+
+
+def _notes(*estimates) -> list[str]:
+    notes: list[str] = []
+    for note in [*(n for e in estimates for n in e.notes), *(e.status for e in estimates if not e.ok)]:
+        if note not in notes and not any(note in earlier for earlier in notes):
+            notes.append(note)
+    return notes
+
+
+def _point(f, x) -> dict:
+    return dict(zip(f.variables, x.tolist(), strict=True))
+
+
+def run_vector(args: argparse.Namespace, F: VectorFunction) -> int:
+    if args.order != 1:
+        raise InputError("a vector-valued function gives its Jacobian (order 1); --order applies to scalar "
+                         "functions")
+    x = F.point(args.at)
+    est = jacobian(F, x, args.method)
+    with np.errstate(all="ignore"):
+        value = F.value(x)
+    data = {"variables": list(F.variables), "point": _point(F, x), "value": value.tolist(),
+            "jacobian": est.value.tolist(), "method": est.method, "notes": _notes(est)}
+    lines = [f"F = {F.text}", f"at {', '.join(f'{k}={fmt(v)}' for k, v in data['point'].items())}",
+             f"value = [{', '.join(fmt(v) for v in value)}]", "", f"Jacobian ({est.method}):",
+             table(["component"] + list(F.variables),
+                   [[f"F{i}"] + row for i, row in enumerate(est.value.tolist())])]
+    lines += [""] + [f"note: {n}" for n in data["notes"]] if data["notes"] else []
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def run_orders(args: argparse.Namespace, f) -> int:
+    x = f.point(args.at)
+    est = derivatives(f, x, args.order, args.method)
+    data = {"variables": list(f.variables), "point": _point(f, x), "value": value_at(f, x),
+            "derivatives": est.value.tolist(), "method": est.method, "notes": _notes(est)}
+    if est.error_estimate is not None:
+        data["error_estimate"] = est.error_estimate.tolist()
+    rows = [[k, d, "" if est.error_estimate is None else fmt(e, 3)]
+            for k, (d, e) in enumerate(zip(est.value.tolist(), (est.error_estimate if est.error_estimate
+                                                                 is not None else est.value).tolist(),
+                                           strict=True))]
+    lines = [f"f = {f.text}", f"at {', '.join(f'{k}={fmt(v)}' for k, v in data['point'].items())}", "",
+             table(["k", f"f^(k) ({est.method})", "error estimate"], rows)]
+    lines += [""] + [f"note: {n}" for n in data["notes"]] if data["notes"] else []
+    emit(args, data, "\n".join(lines))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     if is_array_command(args):
         return run_diff(args)
     f = function_from_args(args)
+    if isinstance(f, VectorFunction):
+        return run_vector(args, f)
+    if not 1 <= args.order <= 10:
+        raise InputError(f"--order must be from 1 to 10; got {args.order}")
+    if args.order > 2:
+        return run_orders(args, f)
     x = f.point(args.at)
     method = methods.get(args.method)
     grad = method.gradient(f, x)

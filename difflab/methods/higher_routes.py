@@ -1,0 +1,244 @@
+"""Jacobian and order-k routes of the methods (the registry pairs them with names; nothing here knows one).
+
+* **Jacobian routes** ``(F, point) -> Routed`` with an (m, n) value: symbolic (all m*n entries compiled
+  in one lambdify, so common subexpressions are shared across components; a component with removable
+  points uses its own branch-aware gradient), forward (n tangents in one batched pass), reverse (one
+  recorded pass, m pullbacks), finite differences and complex step (each component's gradient by
+  ``finite_diff``, with its error estimate), and mpmath (each component's exact gradient).
+* **Order-k routes** ``(f, point, order) -> Routed`` with value ``[f, f', ..., f^(k)]`` for a function of
+  one variable: symbolic (``sympy.diff`` k times, compiled together), Taylor mode (``engines.taylor``),
+  finite differences (``engines.fd_orders``), and mpmath (the same exact derivatives at raised, adaptive
+  precision).  At a removable singularity symbolic and mpmath differentiate the cancelled form or read
+  the series the singular analysis computed.  A method that cannot give an order says so in words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import mpmath
+import numpy as np
+import sympy
+
+from difflab.engines import fd_orders, finite_diff, jacobians, reverse, taylor
+from difflab.errors import InputError
+from difflab.expr.compile import to_mpmath, to_numpy
+from difflab.expr.derivatives import gradient_exprs, require_expression
+from difflab.expr.function import Function
+from difflab.methods.reference import ReferenceUnavailable, reference_gradient
+from difflab.methods.routes import Routed
+from difflab.methods.symbolic import compile_gradient
+from difflab.singular.analysis import analyze, point_at
+
+EPS = float(np.finfo(float).eps)
+REFERENCE_DPS = 50
+MAX_ORDER = fd_orders.MAX_ORDER
+
+
+def _rounding(value: np.ndarray, scale: float) -> np.ndarray:
+    return scale * EPS * np.abs(value)
+
+
+# -- Jacobians -----------------------------------------------------------------------------------
+
+def _components(F) -> list[Function]:
+    return [F.component(i) for i in range(F.m)]
+
+
+def symbolic_jacobian(F, x: np.ndarray) -> Routed:
+    comps = F.components
+    if comps is None:
+        require_expression(F.component(0))  # the message: symbolic needs an expression
+    cache = comps[0].caches.derivatives
+    if "jacobian_rows" not in cache:  # the compiled Jacobian hangs off the first component's caches
+        special = [bool(analyze(c).points) for c in comps]
+        plain = [i for i, s in enumerate(special) if not s]
+        entries = [e for i in plain for e in _stable_gradient(comps[i])]
+        joint = to_numpy(entries, F.symbols) if entries else None
+        cache["jacobian_rows"] = (plain, joint, [i for i, s in enumerate(special) if s])
+    plain, joint, special = cache["jacobian_rows"]
+    J = np.empty((len(comps), F.n))
+    if joint is not None:
+        J[plain] = np.reshape(np.asarray(joint(*x), dtype=float), (len(plain), F.n))
+    for i in special:
+        J[i] = np.asarray(compile_gradient(comps[i])(*x), dtype=float)
+    return Routed(J, _rounding(J, 8.0), 1)
+
+
+def _stable_gradient(f: Function) -> list[sympy.Expr]:
+    expr = f.stable
+    return list(gradient_exprs(f)) if expr == f.expr else [sympy.diff(expr, s) for s in f.symbols]
+
+
+def _engine_jacobian(engine: Callable) -> Callable:
+    def route(F, x: np.ndarray) -> Routed:
+        value, J = engine(F.ops, x)
+        J = np.asarray(J, dtype=float)
+        return Routed(J, _rounding(J, 16.0), 1, fx=float(np.max(np.abs(value))) if value.size else 0.0)
+    return route
+
+
+forward_jacobian = _engine_jacobian(jacobians.forward_jacobian)
+reverse_jacobian = _engine_jacobian(jacobians.reverse_jacobian)
+
+
+def fd_jacobian(scheme: str) -> Callable:
+    """Each component's gradient by one finite-difference scheme, with its own error estimate."""
+    def route(F, x: np.ndarray) -> Routed:
+        rows, errors, nfev, status = [], [], 0, "ok"
+        for i in range(F.m):
+            r = finite_diff.gradient(lambda X, i=i: F.batch(X)[:, i], x, scheme)
+            rows.append(r.value)
+            errors.append(r.error)
+            nfev += r.nfev
+            if r.status != "ok" and status == "ok":
+                status = f"component {i}: {r.status}"
+        return Routed(np.array(rows), np.array(errors), nfev, status)
+    return route
+
+
+def mpmath_jacobian(F, x: np.ndarray) -> Routed:
+    J = np.array([[float(v) for v in reference_gradient(c, x)] for c in _components(F)])
+    return Routed(J, 0.5 * EPS * np.abs(J), 0)
+
+
+# -- derivatives of order k ------------------------------------------------------------------------
+
+def _one_variable(f: Function, order: int) -> None:
+    if f.n != 1:
+        raise InputError(f"derivatives of order k need a function of one variable; this one has {f.n} "
+                         f"({', '.join(f.variables)}): use gradient, hessian or jacobian")
+    if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
+        raise InputError(f"the order must be an integer from 0 to {MAX_ORDER}; got {order!r}")
+
+
+def _removable(f: Function, x: np.ndarray):
+    """The removable point at x (exactly there), or None."""
+    if f.expr is None:
+        return None
+    p, exact = point_at(f, float(x[0]))
+    return p if exact and p is not None and p.kind == "removable" else None
+
+
+def derivative_exprs_upto(f: Function, order: int) -> list[sympy.Expr]:
+    """[f, f', ..., f^(order)] of the stable form, each differentiated from the previous one (cached)."""
+    cache = f.caches.derivatives.setdefault("orders", [f.stable])
+    while len(cache) <= order:
+        cache.append(sympy.diff(cache[-1], f.symbols[0]))
+    return cache[:order + 1]
+
+
+def _series_values(p, x_symbol, order: int, dps: int | None) -> list:
+    """Derivatives at a removable point: of the cancelled form, or k! times the series coefficients."""
+    if p.factored is not None:
+        exprs = [sympy.diff(p.factored, x_symbol, k) for k in range(order + 1)]
+        return [e.subs(x_symbol, p.center).evalf(dps or 30) for e in exprs]
+    if len(p.coeffs) <= order:
+        raise ReferenceUnavailable(f"the series at the removable point {x_symbol}={p.center} has only "
+                                   f"{len(p.coeffs)} terms; order {order} needs {order + 1}")
+    return [sympy.Float(p.coeffs[k], 30) * math.factorial(k) for k in range(order + 1)]
+
+
+def symbolic_derivatives(f: Function, x: np.ndarray, order: int) -> Routed:
+    _one_variable(f, order)
+    require_expression(f)
+    p = _removable(f, x)
+    if p is not None:
+        value = np.array([float(v) for v in _series_values(p, f.symbols[0], order, None)])
+        return Routed(value, _rounding(value, 8.0), 1)
+    cache = f.caches.compiled
+    key = (order, "orders")
+    if key not in cache:
+        cache[key] = to_numpy(derivative_exprs_upto(f, order), f.symbols)
+    value = np.asarray(cache[key](*x), dtype=float).reshape(order + 1)
+    return Routed(value, _rounding(value, 8.0), 1)
+
+
+def taylor_derivatives(f: Function, x: np.ndarray, order: int) -> Routed:
+    """Taylor mode along t, and along s*t for s = 3/4 and 5/4 (coefficient k scales by s**k exactly in
+    exact arithmetic, while the rounding of the series recurrences differs): four times the largest
+    disagreement bounds that rounding (cancellation in a quotient's series can cost many digits at
+    high k: the estimate shows it, ulps otherwise)."""
+    _one_variable(f, order)
+    fn = f.ops
+    value = taylor.derivatives(fn, x, order)
+    spread = np.zeros(order + 1)
+    for s in (0.75, 1.25):
+        scaled = taylor.directional(fn, x, np.array([s]), order) / s ** np.arange(order + 1)
+        spread = np.maximum(spread, np.abs(value - scaled))
+    return Routed(value, 4.0 * spread + _rounding(value, 16.0), 3, fx=float(value[0]))
+
+
+def fd_derivatives(scheme: str) -> Callable:
+    def route(f: Function, x: np.ndarray, order: int) -> Routed:
+        _one_variable(f, order)
+        r = fd_orders.derivatives(lambda X: f.batch(X), float(x[0]), order, scheme)
+        return Routed(r.value, r.error, r.nfev, r.status)
+    return route
+
+
+def limited(top: int, what: str, lower: Callable[[Function, np.ndarray], Routed]) -> Callable:
+    """A method whose derivatives stop at order ``top``: ``lower(f, x)`` gives orders 0..top (value and
+    error); asked for more, the entries above are nan and the status says why -- never a wrong number."""
+    def route(f: Function, x: np.ndarray, order: int) -> Routed:
+        _one_variable(f, order)
+        got = lower(f, x)
+        value, error = np.full(order + 1, np.nan), np.full(order + 1, np.nan)
+        k = min(order, top) + 1
+        value[:k], error[:k] = np.asarray(got.value)[:k], np.asarray(got.error)[:k]
+        status = got.status if order <= top else what
+        return Routed(value, error, got.nfev, status)
+    return route
+
+
+def complex_step_upto_first(f: Function, x: np.ndarray) -> Routed:
+    r = finite_diff.gradient(f.batch, x, "complex-step")
+    fx = float(np.real(f.numpy(*x)))
+    return Routed(np.array([fx, r.value[0]]), np.array([EPS * abs(fx), r.error[0]]), r.nfev + 1, r.status)
+
+
+def reverse_upto_second(f: Function, x: np.ndarray) -> Routed:
+    fx, g, H = reverse.hessian(f.ops, x)
+    value = np.array([fx, g[0], H[0, 0]])
+    return Routed(value, _rounding(value, 16.0), 1)
+
+
+def mpmath_derivatives(f: Function, x: np.ndarray, order: int, dps: int = REFERENCE_DPS) -> Routed:
+    """Exact derivatives evaluated with mpmath at ``dps`` digits, again at twice the precision until they
+    agree (so a precision that was not enough is noticed, as in ``reference.evaluate``)."""
+    _one_variable(f, order)
+    require_expression(f)
+    p = _removable(f, x)
+    if p is not None:
+        values = _series_values(p, f.symbols[0], order, dps)
+        value = np.array([float(v) for v in values])
+        return Routed(value, 0.5 * EPS * np.abs(value), 0)
+    fn = to_mpmath(_plain_orders(f, order), f.symbols)
+    level, previous = dps + 10, None
+    while level <= 6400:
+        with mpmath.workdps(level):
+            try:
+                current = [mpmath.mpmathify(v) for v in fn(mpmath.mpf(float(x[0])))]
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                current = None
+            if current is not None and all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in current):
+                if previous is not None and all(abs(a - b) <= mpmath.mpf(10) ** -dps * max(abs(a), abs(b))
+                                                for a, b in zip(previous, current, strict=True)):
+                    value = np.array([float(v) for v in current])
+                    return Routed(value, 0.5 * EPS * np.abs(value), 0)
+                previous = current
+            else:
+                previous = None
+        level *= 2
+    where = f"{f.variables[0]}={float(x[0])!r}"
+    raise ReferenceUnavailable(f"the exact derivatives have no finite value at {where} (a pole, a point "
+                               "outside the domain, or an unresolved 0/0)")
+
+
+def _plain_orders(f: Function, order: int) -> list[sympy.Expr]:
+    """Derivatives of the expression as written (the reference does not need the stable form)."""
+    out = [f.expr]
+    for _ in range(order):
+        out.append(sympy.diff(out[-1], f.symbols[0]))
+    return out

@@ -1,0 +1,85 @@
+"""dl.derivatives: f, f', ..., f^(k) by every method, against mpmath; methods that cannot say so."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.errors import InputError
+
+mp = mpmath.mp
+
+
+def truth(fn, x: float, k: int) -> np.ndarray:
+    with mp.workdps(60):
+        return np.array([float(c * mpmath.factorial(j)) for j, c in enumerate(mpmath.taylor(fn, mpmath.mpf(x), k))])
+
+
+SMOOTH = [("exp(x)*sin(x)", lambda x: mp.exp(x) * mp.sin(x), 1.0),
+          ("atan(x)/(2 + cos(x))", lambda x: mp.atan(x) / (2 + mp.cos(x)), 0.4),
+          ("sqrt(1 + x**2)*tanh(x)", lambda x: mp.sqrt(1 + x**2) * mp.tanh(x), -0.8)]
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "mpmath"])
+@pytest.mark.parametrize("text, fn, x", SMOOTH, ids=[s[0] for s in SMOOTH])
+def test_exact_routes_to_order_10_within_1e12(method, text, fn, x):
+    est = dl.derivatives(dl.Function(text), x, 10, method=method)
+    ref = truth(fn, x, 10)
+    assert est.ok and est.value.shape == (11,)
+    assert np.max(np.abs(est.value - ref) / np.abs(ref)) <= 1e-12
+
+
+@pytest.mark.parametrize("method", ["fd-central", "fd-five-point", "richardson", "fd-forward"])
+def test_finite_difference_routes_are_honest(method):
+    est = dl.derivatives(dl.Function("exp(x)*sin(x)"), 1.0, 5, method=method)
+    assert np.all(np.abs(est.value - truth(SMOOTH[0][1], 1.0, 5)) <= est.error_estimate)
+
+
+def test_methods_that_cannot_give_an_order_say_so():
+    f = dl.Function("exp(x)*sin(x)")
+    cs = dl.derivatives(f, 1.0, 4, method="complex-step")
+    assert cs.status == "complex step: first derivatives only"
+    assert np.all(np.isnan(cs.value[2:])) and abs(cs.value[1] - (math.e * (math.sin(1) + math.cos(1)))) < 1e-14
+    rev = dl.derivatives(f, 1.0, 4, method="reverse")
+    assert rev.status.startswith("reverse mode: derivatives up to order 2 only")
+    assert np.all(np.isnan(rev.value[3:])) and np.isfinite(rev.value[2])
+    assert dl.derivatives(f, 1.0, 1, method="complex-step").ok  # order 1 it can give
+
+
+def test_removable_point_from_the_series():
+    """sin(x)/x at 0: 1, 0, -1/3, 0, 1/5, 0, -1/7 from the series the singular analysis computed."""
+    for method in ("symbolic", "mpmath"):
+        est = dl.derivatives(dl.Function("sin(x)/x"), 0.0, 6, method=method)
+        assert np.allclose(est.value, [1, 0, -1 / 3, 0, 1 / 5, 0, -1 / 7], rtol=1e-14, atol=1e-15)
+    est = dl.derivatives(dl.Function("(x**2 - 4)/(x - 2)"), 2.0, 3, method="symbolic")
+    assert est.value.tolist() == [4.0, 1.0, 0.0, 0.0] and est.notes
+    taylor_at_hole = dl.derivatives(dl.Function("sin(x)/x"), 0.0, 3, method="forward")
+    assert not taylor_at_hole.ok and "x=0" in taylor_at_hole.status
+
+
+def test_bad_requests():
+    with pytest.raises(InputError, match="derivatives of order k need a function of one variable; this one "
+                                         "has 2"):
+        dl.derivatives("x*y", [1, 2], 3)
+    with pytest.raises(InputError, match="the order must be an integer from 0 to 10; got 11"):
+        dl.derivatives("exp(x)", 1.0, 11)
+    with pytest.raises(InputError, match="need a scalar function of one variable; this one has 2 components"):
+        dl.derivatives("[x, x**2]", 1.0, 3)
+
+
+def test_third_derivative_tensor_by_nested_duals():
+    """T[i,j,k] of exp(x*y)*sin(z) against the closed forms."""
+    from difflab.engines.jacobians import third
+
+    f = dl.Function("exp(x*y)*sin(z)", variables=["x", "y", "z"])
+    x, y, z = 0.3, -0.7, 1.1
+    T = third(f.ops, [x, y, z])
+    e = math.exp(x * y)
+    assert np.allclose(T[0, 0, 0], y**3 * e * math.sin(z), rtol=1e-14)
+    assert np.allclose(T[0, 1, 2], (1 + x * y) * e * math.cos(z), rtol=1e-14)
+    assert np.allclose(T[2, 2, 2], -e * math.cos(z), rtol=1e-14)
+    assert np.allclose(T, np.transpose(T, (1, 0, 2))) and np.allclose(T, np.transpose(T, (2, 1, 0)))
