@@ -41,7 +41,7 @@ def one_line_error(code: int, err: str, command: str) -> str:
 # ------------------------------------------------------------------------------ argparse on one line
 @pytest.mark.parametrize(("argv", "words"), [
     (["diff"], "the following arguments are required: EXPR"),
-    (["diff", "x", "--at", "x=1", "--order", "3"], "argument --order: invalid choice: 3"),
+    (["diff", "x", "--at", "x=1", "--order", "2.5"], "argument --order: invalid int value: '2.5'"),
     (["compare", "x*y", "--at", "x=1,y=2", "--order", "abc"], "argument --order: invalid int value: 'abc'"),
     (["newton", "x**2", "--at", "x=1", "--damping"], "argument --damping: expected one argument"),
     (["fuzz", "--examples", "many"], "argument --examples: invalid int value: 'many'"),
