@@ -24,7 +24,7 @@ from __future__ import annotations
 import pathlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy
@@ -151,7 +151,9 @@ def check_derivation(source: str | pathlib.Path | Mapping[str, Any] | Derivation
                         "follows": r.holds, "equals_derivative": equals, "proof": r.proof,
                         "difference": r.difference, "counterexample": r.counterexample, "detail": r.detail})
         previous, previous_true = claimed, equals
-    return _summary(d, reports)
+    return replace(_summary(d, reports), context={
+        "title": d.title, "source": d.source, "file": d.name, "function": d.function, "wrt": d.variable,
+        "abbreviations": dict(d.abbreviations)})
 
 
 def _summary(d: Derivation, steps: list[dict[str, Any]]) -> CheckResult:

@@ -164,7 +164,10 @@ def check(f, wrt: str | Sequence[str], claim: str | sympy.Expr, let: Mapping[str
     result = decide(truth, claimed, ctx, settings, guards=[expr], order=len(symbols))
     if notes:
         result = _with_detail(result, " ".join(notes))
-    return result
+    function = f.text if isinstance(f, Function) else str(f)
+    names = wrt if isinstance(wrt, str) else ",".join(wrt)
+    return replace(result, context={"function": function.strip(), "wrt": names.strip(),
+                                    "claim": str(claim).strip(), "abbreviations": dict(let or {})})
 
 
 def _with_detail(result: CheckResult, extra: str) -> CheckResult:

@@ -217,6 +217,18 @@ def point_notes(f: Function, x) -> list[str]:
     return notes_at(f, x) + stable_note(f)
 
 
+def notes_at_point(f: Function, point: np.ndarray) -> list[str]:
+    """``point_notes`` at a point validated by ``Function.point`` (compare and sweep validate once)."""
+    return _words(f, np.asarray(point, dtype=float), "gradient")[0] + stable_note(f)
+
+
+def no_derivative(f: Function, point: np.ndarray, what: str = "gradient") -> str | None:
+    """Why the derivative does not exist at the validated ``point`` (a kink, a pole, a jump), or None."""
+    if _quiet(f):
+        return None
+    return _words(f, np.asarray(point, dtype=float), what)[1]
+
+
 def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | None]:
     """The notes and status at a validated point (``Function.point``)."""
     if f.expr is None:

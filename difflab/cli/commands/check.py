@@ -15,7 +15,7 @@ from difflab.claims.derivation import check_derivation, load_derivation
 from difflab.claims.numeric import DEFAULT_DPS, DEFAULT_POINTS
 from difflab.claims.symbolic import DEFAULT_BUDGET
 from difflab.claims.verdict import check
-from difflab.cli.output import add_budget_arguments, emit, fmt, parse_let, table
+from difflab.cli.output import add_budget_arguments, emit, parse_let
 from difflab.errors import InputError
 from difflab.result import CheckResult
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         head = {"file": text, "title": derivation.title, "source": derivation.source,
                 "function": derivation.function, "wrt": derivation.variable,
                 "abbreviations": derivation.abbreviations}
-        emit(args, {**head, **_data(result)}, _derivation_table(head, result))
+        emit(args, {**head, **_data(result)}, str(result))
     else:
         if not args.wrt or not args.claim:
             missing = "--wrt VAR" if not args.wrt else "--claim EXPR"
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         let = parse_let(args.let)
         result = check(text, args.wrt.strip(), args.claim.strip(), let, **settings)
         head = {"function": text, "wrt": args.wrt.strip(), "claim": args.claim.strip(), "abbreviations": let}
-        emit(args, {**head, **_data(result)}, _claim_table(head, result))
+        emit(args, {**head, **_data(result)}, str(result))
     return 0 if result.holds else 1
 
 
@@ -72,69 +72,3 @@ def _data(result: CheckResult) -> dict[str, Any]:
         wrong = [s["step"] for s in result.steps if s["status"] == "wrong"]
         data["first_wrong_step"] = wrong[0] if wrong else None
     return data
-
-
-def _verdict(result: CheckResult) -> str:
-    if result.holds:
-        return f"HOLDS ({result.proof} proof)" if result.proof == "symbolic" else "HOLDS (numerically)"
-    return "DOES NOT HOLD" if result.counterexample else "NOT SHOWN TO HOLD"
-
-
-def _counterexample_rows(cex: dict[str, Any] | None, claim_word: str,
-                         truth_word: str = "true value") -> list[tuple[str, str]]:
-    if not cex:
-        return []
-    rows = [("counterexample", ", ".join(f"{k}={fmt(v)}" for k, v in cex["point"].items()))]
-    for name, value in (cex.get("abbreviations") or {}).items():
-        rows.append((f"  {name}", f"{fmt(value)} (abbreviation)"))
-    rows.append((f"  {truth_word}", cex.get("true_value_digits") or fmt(cex["true_value"])))
-    claimed = cex.get("claimed_value_digits")
-    rows.append((f"  {claim_word}", claimed if claimed is not None else "undefined (not real or not finite)"))
-    if cex.get("hint"):
-        rows.append(("hint", cex["hint"]))
-    return rows
-
-
-def _d(wrt: str) -> str:
-    """"d/dx" or "d2/dx dy" for wrt "x" or "x,y"."""
-    names = [w.strip() for w in wrt.split(",") if w.strip()]
-    if len(names) == 1:
-        return f"d/d{names[0]}"
-    if len(set(names)) == 1:
-        return f"d{len(names)}/d{names[0]}{len(names)}"
-    return f"d{len(names)}/" + " ".join(f"d{n}" for n in names)
-
-
-def _lines(rows: list[tuple[str, str]]) -> str:
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
-
-
-def _claim_table(head: dict[str, Any], result: CheckResult) -> str:
-    rows = [("derivative", f"{_d(head['wrt'])} of {head['function']}"), ("claim", head["claim"])]
-    rows += [(f"  {k}", f"= {v}") for k, v in head["abbreviations"].items()]
-    shown = result.difference
-    if result.holds and result.proof == "numeric":
-        shown = f"0 numerically (SymPy's best form: {shown})"
-    rows += [("verdict", _verdict(result)), ("truth - claim", shown)]
-    rows += _counterexample_rows(result.counterexample, "claimed value")
-    return _lines(rows) + "\n\n" + result.detail
-
-
-def _derivation_table(head: dict[str, Any], result: CheckResult) -> str:
-    out = [f"{head['title'] or head['file']}"] + ([f"({head['source']})"] if head["source"] else [])
-    out.append(f"{_d(head['wrt'])} of {head['function']}")
-    out += [f"  {k} = {v}" for k, v in head["abbreviations"].items()]
-    steps = [(s["step"], "ok" if s["status"] == "ok" else "WRONG", "yes" if s["equals_derivative"] else "no",
-              s["expr"] + (f"   # {s['note']}" if s["note"] else "")) for s in result.steps]
-    out += ["", table(["step", "status", "= derivative", "expression"], steps), ""]
-    rows = [("verdict", _verdict(result))]
-    if not result.holds:
-        cex = result.counterexample or {}
-        step = cex.get("step")
-        rows.append(("first wrong step", str(step) if step else "-"))
-        rows.append(("difference", result.difference))
-        truth_word = f"step {step - 1}" if step and step > 1 else "derivative"
-        claim_word = f"step {step}" if step else "claimed value"
-        rows += _counterexample_rows(result.counterexample, claim_word, truth_word)
-    return "\n".join(out) + "\n" + _lines(rows) + "\n\n" + result.detail

@@ -47,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
                                    "honest": r.honest, "evaluations": r.estimate.nfev,
                                    "seconds": r.estimate.seconds, "status": r.estimate.status}
                         for r in result.rows}}
+    if not arrays:  # scalar variables: the table's own text, as in a notebook (str(result))
+        emit(args, data, str(result))
+        return 0
     rows = []
     for r in result.rows:
         worst = "" if r.worst is None else f"{list(r.worst.index)}"

@@ -7,8 +7,9 @@ singular Hessian, divergence, no real root, iteration limit), 2 on bad input.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
-from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.cli.output import add_function_arguments, emit, function_from_args
 from difflab.solvers.newton_method import newton
 
 
@@ -35,14 +36,6 @@ def run(args: argparse.Namespace) -> int:
             "variables": list(f.variables), "method": r.method, "mode": args.mode, "nit": r.nit}
     if "eigenvalues" in r.history:
         data["eigenvalues"] = r.history["eigenvalues"]
-    rows = [[k] + [fmt(float(v), 15) for v in it] for k, it in enumerate(r.iterates)]
-    lines = [f"Newton ({args.mode}, {r.method}) on f = {f.text}", "",
-             table(["k"] + list(f.variables), rows), "",
-             f"{'converged' if r.converged else 'NOT converged'}: "
-             f"{', '.join(f'{n}={fmt(float(v), 15)}' for n, v in zip(f.variables, r.x, strict=True))}",
-             f"reason: {r.reason}"]
-    if r.classification is not None:
-        eig = ", ".join(fmt(float(e), 6) for e in r.history.get("eigenvalues", []))
-        lines.append(f"classification: {r.classification} (Hessian eigenvalues {eig})")
-    emit(args, data, "\n".join(lines))
+    r = replace(r, function=f.text, variables=tuple(f.variables), mode=args.mode, solver="Newton")
+    emit(args, data, str(r))
     return 0 if r.converged else 1
