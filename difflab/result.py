@@ -144,7 +144,8 @@ class ErrorTable:
             est = "-" if e is None else d.fmt(float(np.max(e)), 2)
             honest = {True: "yes", False: "NO", None: "-"}[r.honest]
             worst = "" if r.worst is None or r.estimate.value.size == 1 else str(list(r.worst.index))
-            rows.append([r.method, d.entries(r.estimate.value, 10), d.fmt(r.max_rel_error, 3), worst, est,
+            digits = 10 if np.ndim(r.estimate.value) <= 1 else 6  # a matrix in one cell: fewer digits
+            rows.append([r.method, d.entries(r.estimate.value, digits), d.fmt(r.max_rel_error, 3), worst, est,
                          honest, r.estimate.nfev, f"{r.estimate.seconds * 1e3:.2f}", self.row_status(r)])
         return rows
 

@@ -29,13 +29,13 @@ rounding. So here:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from difflab.engines import finite_diff, pytree
 from difflab.errors import DifflabError, InputError
+from difflab.testing.gradcheck_report import GradcheckReport, Mismatch, short_point
 
 EPS = float(np.finfo(float).eps)
 REL_ULPS = 128.0          # relative slack for a correct formula evaluated differently (~2.8e-14)
@@ -43,68 +43,6 @@ ABS_ULPS = 8.0            # absolute slack, in eps of the largest gradient entry
 SATURATION = 10.0         # |coordinate| of the saturated probes
 DIRECTIONS = 2            # random directions for accepting an exact reference
 JITTER_SCALES = (2.0**-30, 2.0**-18)
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """One gradient entry outside its tolerance."""
-
-    point: str                 # label of the point ("given", "near 1", "saturated -", ...)
-    index: str                 # entry, e.g. "[3]", "W[0, 2]"
-    claimed: float
-    reference: float
-    rel_error: float
-    tolerance: float           # absolute tolerance that was exceeded
-
-
-@dataclass(frozen=True)
-class GradcheckReport:
-    """What was compared where, against what, and every entry that disagrees (worst first)."""
-
-    ok: bool
-    points: tuple[tuple[str, np.ndarray], ...]     # (label, flat point) actually compared
-    references: tuple[str, ...]                    # reference method per compared point
-    entries: int                                   # entries compared in total
-    mismatches: tuple[Mismatch, ...]
-    skipped: tuple[str, ...] = ()                  # points not compared, and why
-    notes: tuple[str, ...] = ()
-    max_rel_error: float = 0.0
-    max_show: int = 10
-
-    def __str__(self) -> str:
-        return self.text()
-
-    def text(self) -> str:
-        n = len(self.points)
-        refs = ", ".join(sorted(set(self.references))) or "none"
-        if self.ok:
-            head = (f"gradcheck passed: {self.entries} entries at {n} point{'s' * (n != 1)} agree "
-                    f"(reference: {refs}; largest relative error {self.max_rel_error:.2e})")
-        elif not self.points:
-            head = "gradcheck failed: no point could be compared"
-        else:
-            shown = min(len(self.mismatches), self.max_show)
-            head = (f"gradcheck failed: {len(self.mismatches)} mismatch{'es' * (len(self.mismatches) != 1)} "
-                    f"of {self.entries} entries at {n} point{'s' * (n != 1)}, showing {shown} (worst first; "
-                    f"reference: {refs})")
-        lines = [head]
-        if self.mismatches:
-            rows = [("point", "entry", "claimed", "reference", "rel. error", "tolerance")]
-            rows += [(m.point, m.index, f"{m.claimed:.10g}", f"{m.reference:.10g}", f"{m.rel_error:.2e}",
-                      f"{m.tolerance:.2e}") for m in self.mismatches[:self.max_show]]
-            widths = [max(len(r[i]) for r in rows) for i in range(6)]
-            lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                      for r in rows]
-        lines.append("points tried: " + "; ".join(f"{label} {_short(p)} ({ref})" for (label, p), ref
-                                                  in zip(self.points, self.references, strict=True)))
-        lines += [f"skipped: {s}" for s in self.skipped] + [f"note: {s}" for s in self.notes]
-        return "\n".join(lines)
-
-
-def _short(p: np.ndarray) -> str:
-    if p.size <= 6:
-        return "[" + ", ".join(f"{v:.4g}" for v in p) + "]"
-    return f"({p.size} values, |x| <= {np.max(np.abs(p)):.3g})"
 
 
 class _Problem:
@@ -313,12 +251,15 @@ def _probes(x: np.ndarray, rng: np.random.Generator) -> list[tuple[str, np.ndarr
 
 def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = (),
               points: Sequence[Any] | None = None, probe: bool = True, seed: int = 0,
-              max_show: int = 10) -> GradcheckReport:
+              max_show: int = 10, raise_on_failure: bool = False) -> GradcheckReport:
     """Compare ``grad_fn(x, *args)`` with the gradient of ``fn(x, *args)`` at x and at probe points.
 
     ``x`` is a number, an array or a list/tuple/dict of arrays; ``grad_fn`` returns the same shape.
     ``points`` adds points of the same shape; ``probe=False`` checks only the given point(s).
+    The report is truthy exactly when the check passed; ``raise_on_failure=True`` raises
+    ``AssertionError`` with the per-entry report instead of returning a failed one (as in pytest).
     """
+    __tracebackhide__ = True  # a raised failure shows the caller's line and the report, not this frame
     p = _Problem(fn, grad_fn, x, args)
     rng = np.random.default_rng(seed)
     todo = _probes(p.x, rng) if probe else [("given", p.x.copy())]
@@ -338,23 +279,23 @@ def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = 
         except Exception as err:  # noqa: BLE001 -- a probe outside what the user's code accepts
             if label == "given":
                 raise
-            skipped.append(f"{label} {_short(v)}: fn raised {type(err).__name__}: {err}")
+            skipped.append(f"{label} {short_point(v)}: fn raised {type(err).__name__}: {err}")
             continue
         if not np.isfinite(value):
-            skipped.append(f"{label} {_short(v)}: fn is not finite there")
+            skipped.append(f"{label} {short_point(v)}: fn is not finite there")
             continue
         ref = _reference(p, v, rng, notes, vetted)
         if ref == "noisy":
-            skipped.append(f"{label} {_short(v)}: reverse mode agrees with central differences elsewhere but "
-                           "not here: fn loses digits to rounding at this point, so nothing here can be "
-                           "checked reliably")
+            skipped.append(f"{label} {short_point(v)}: reverse mode agrees with central differences "
+                           "elsewhere but not here: fn loses digits to rounding at this point, so nothing "
+                           "here can be checked reliably")
             continue
         if ref is None:
-            skipped.append(f"{label} {_short(v)}: no reference gradient could be computed")
+            skipped.append(f"{label} {short_point(v)}: no reference gradient could be computed")
             continue
         g, err, noise, name = ref
         if not np.all(np.isfinite(g)):
-            skipped.append(f"{label} {_short(v)}: the reference gradient is not finite there")
+            skipped.append(f"{label} {short_point(v)}: the reference gradient is not finite there")
             continue
         try:
             claimed = p.claimed(v)
@@ -363,7 +304,7 @@ def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = 
         except Exception as err:  # noqa: BLE001
             if label == "given":
                 raise
-            skipped.append(f"{label} {_short(v)}: grad_fn raised {type(err).__name__}: {err}")
+            skipped.append(f"{label} {short_point(v)}: grad_fn raised {type(err).__name__}: {err}")
             continue
         jitter = _claimed_noise(p, v, claimed, rng)
         scale = float(np.max(np.abs(g)))
@@ -387,14 +328,14 @@ def gradcheck(fn: Callable, grad_fn: Callable, x: Any, *, args: Sequence[Any] = 
                                   float(tol[i])))
     found.sort(key=lambda m: -m.rel_error)
     ok = bool(compared) and not found
-    return GradcheckReport(ok, tuple(compared), tuple(refs), entries, tuple(found), tuple(skipped),
-                           tuple(notes), worst, max_show)
+    report = GradcheckReport(ok, tuple(compared), tuple(refs), entries, tuple(found), tuple(skipped),
+                             tuple(notes), worst, max_show)
+    if raise_on_failure and not ok:
+        raise AssertionError(report.text())
+    return report
 
 
 def assert_gradient(fn: Callable, grad_fn: Callable, x: Any, **options: Any) -> GradcheckReport:
     """``gradcheck`` that raises ``AssertionError`` with the report when any entry disagrees."""
     __tracebackhide__ = True  # pytest shows the caller's line and the report, not this frame
-    report = gradcheck(fn, grad_fn, x, **options)
-    if not report.ok:
-        raise AssertionError(report.text())
-    return report
+    return gradcheck(fn, grad_fn, x, **options, raise_on_failure=True)
