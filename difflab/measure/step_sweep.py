@@ -28,11 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from difflab import display as d
 from difflab.engines import finite_diff as fd
 from difflab.errors import InputError
+from difflab.measure import sweep_view
 from difflab.measure.comparison import rel_error
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient, reference_hessian
 from difflab.methods.registry import as_function
+from difflab.singular.notes import no_derivative, notes_at_point
 
 EPS = fd.EPS
 # Truncation order p of each scheme's reported value: error ~ C h**p (gradient, Hessian).
@@ -83,6 +86,15 @@ class SchemeSweep:
     verdict: str                       # the comparison of the optima in words
     notes: tuple[str, ...] = ()
 
+    @property
+    def lowest(self) -> tuple[float | None, float]:
+        """(step, error) of the lowest error actually measured (``best_*`` is the smoothed basin middle)."""
+        return sweep_view.lowest(self.rel_error, self.steps)
+
+    def __repr__(self) -> str:
+        return (f"SchemeSweep({self.scheme!r}, basin middle {self.best_step:.2g} "
+                f"(error {self.best_error:.2g}), theory step {self.theory_step:.2g})")
+
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -102,6 +114,18 @@ class SweepResult:
             if s.scheme == name:
                 return s
         raise KeyError(name)
+
+    def __repr__(self) -> str:
+        point = ", ".join(f"{k}={d.fmt(v)}" for k, v in zip(self.variables, self.point, strict=True))
+        what = "gradient" if self.order == 1 else "Hessian"
+        tail = f"{len(self.schemes)} schemes" if self.status == "ok" else self.status
+        return f"<SweepResult {what} of {self.function} at {point}: {tail}>"
+
+    def __str__(self) -> str:
+        return sweep_view.text(self)
+
+    def _repr_html_(self) -> str:
+        return sweep_view.html(self)
 
 
 class _NoFiniteStep(Exception):
@@ -169,8 +193,16 @@ def _optimum(steps: np.ndarray, err: np.ndarray) -> tuple[int, float, tuple[floa
 
 
 def _verdict(best: float, best_err: float, theory: float, good: tuple[float, float], model: float | None,
-             steps: np.ndarray) -> str:
+             steps: np.ndarray, no_derivative: bool = False) -> str:
     smallest, largest = float(steps[-1]), float(steps[0])
+    if no_derivative:
+        # No derivative exists here (a kink, a jump): the reference is a convention, so a small error is
+        # agreement with that convention, not accuracy, and a large one does not shrink with the step.
+        if best_err < EXACT:
+            return ("agrees with the reference, but the derivative does not exist here (see the note): a "
+                    "symmetric stencil returns the average of the one-sided slopes at every step")
+        return (f"the error stays near {best_err:.2g} at every step: the derivative does not exist here "
+                "(see the note) and this stencil returns a one-sided slope or a mix of the two")
     model_text = "" if model is None else f"; the fitted model lines cross at {model:.1e}"
     flat = f"the error stays within {PLATEAU:g}x of its best from step {good[1]:.1e} down to {good[0]:.1e}"
     if good[0] == good[1]:
@@ -187,7 +219,7 @@ def _verdict(best: float, best_err: float, theory: float, good: tuple[float, flo
 
 
 def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: str, order: int,
-                  steps: np.ndarray) -> SchemeSweep:
+                  steps: np.ndarray, no_derivative: bool = False) -> SchemeSweep:
     typ = np.maximum(np.abs(x), 1.0)
     run = fd.gradient if order == 1 else fd.hessian
     rel = np.full(steps.size, np.nan)
@@ -233,9 +265,9 @@ def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: s
     theory = float(np.max(fd.optimal_step(x, scheme, order) / typ))
     default = run(fun, x, scheme, None)
     default_err = float(np.max(rel_error(default.value, reference)))
+    verdict = _verdict(best, best_err, theory, good_range, model, steps, no_derivative)
     return SchemeSweep(scheme, steps, rel, ab, est, nfev, p, q, trunc, round_, best, best_err, good_range,
-                       model, theory, default_err, _verdict(best, best_err, theory, good_range, model, steps),
-                       tuple(notes))
+                       model, theory, default_err, verdict, tuple(notes))
 
 
 def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence[float] | None = None,
@@ -271,12 +303,15 @@ def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence
             ref = np.array([[float(v) for v in row] for row in reference_hessian(f, x)])
     except ReferenceUnavailable as err:
         return SweepResult(*head, None, (), f"no sweep: {err}")
-    out, notes = [], []
+    # The point's own words (a kink, a removable singularity) are said once, as the sweep's notes.
+    notes = list(notes_at_point(f, x))
+    missing = no_derivative(f, x, "gradient" if order == 1 else "Hessian") is not None
+    out = []
     for name in names:
         if progress:
             progress(f"sweep {name}: {grid.size} steps")
         try:
-            out.append(_sweep_scheme(f.batch, x, ref, name, order, grid))
+            out.append(_sweep_scheme(f.batch, x, ref, name, order, grid, missing))
         except _NoFiniteStep as err:
             notes.append(str(err))
     return SweepResult(*head, ref, tuple(out), notes=tuple(notes))

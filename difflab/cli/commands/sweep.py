@@ -9,11 +9,10 @@ Progress goes to stderr on long runs (several points, many variables), never wit
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable
 
-from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.cli.output import add_function_arguments, emit, function_from_args
 from difflab.measure.step_sweep import default_steps, sweep
 
 LONG_WORK = 10  # variables from which one sweep counts as long work (progress is shown)
@@ -52,31 +51,6 @@ def sweep_json(result) -> dict:
     return data
 
 
-def sweep_text(result) -> str:
-    """The readable form: optima per scheme, then the error per decade of step as a grid."""
-    point = ", ".join(f"{k}={fmt(v)}" for k, v in zip(result.variables, result.point, strict=True))
-    what = "gradient" if result.order == 1 else "Hessian"
-    lines = [f"f = {result.function}   at {point}   ({what}; worst relative error over the entries)"]
-    if result.status != "ok":
-        return "\n".join([*lines, result.status])
-    rows = [[s.scheme, f"h^{s.truncation_power}", fmt(s.best_step, 2), fmt(s.best_error, 2),
-             "-" if s.model_step is None else fmt(s.model_step, 2), fmt(s.theory_step, 2),
-             fmt(s.default_error, 2)] for s in result.schemes]
-    lines += ["", table(["scheme", "trunc", "best step", "error there", "model step", "theory step",
-                         "error at theory"], rows), ""]
-    lines += [f"{s.scheme}: {s.verdict}" for s in result.schemes]
-    if result.schemes:
-        steps = result.schemes[0].steps
-        grid = [[fmt(h, 1)] + [fmt(s.rel_error[k], 1) for s in result.schemes]
-                for k, h in enumerate(steps) if abs(math.log10(h) - round(math.log10(h))) < 1e-9]
-        lines += ["", "relative error at each decade of step (steps are relative to max(|x_i|, 1)):", "",
-                  table(["step", *[s.scheme for s in result.schemes]], grid)]
-    notes = list(result.notes) + sorted({n for s in result.schemes for n in s.notes})
-    if notes:
-        lines += ["", *[f"note: {n}" for n in notes]]
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     f = function_from_args(args)
     points = [f.point(at) for at in args.at]
@@ -92,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
         data = sweep_json(results[0])
     else:
         data = {"variables": list(f.variables), "points": [sweep_json(r) for r in results]}
-    emit(args, data, "\n\n".join(sweep_text(r) for r in results))
+    emit(args, data, "\n\n".join(str(r) for r in results))
     # Exit 1 when a point has no sweep (a pole, outside the domain): the status says why.
     return 0 if all(r.status == "ok" for r in results) else 1
