@@ -83,3 +83,30 @@ def test_estimate_prints_its_value_and_status():
     est = dl.gradient("exp(x)*sin(y)", [1.0, 2.0], method="reverse")
     assert repr(est).startswith("Estimate(method='reverse', value=[2.47172")  # e*sin(2) = 2.4717...
     assert "status" in str(est) and "<table" in est._repr_html_()
+
+
+def test_a_sweep_at_a_kink_says_so_once_and_never_calls_a_stencil_exact():
+    result = dl.sweep("abs(x - 1) + x**2", 1.0)
+    text = str(result)
+    # the one-sided slopes of |x-1| + x**2 at 1 are 2-1 = 1 and 2+1 = 3; the reference 2 is their average
+    assert text.count("one-sided derivatives are 1 from the left and 3 from the right") == 1
+    assert "exact" not in text
+    central = result.scheme("central")
+    assert central.best_error < 1e-12 and "does not exist here" in central.verdict
+    assert "<svg" in result._repr_html_() and len(repr(result)) < 200
+
+
+def test_the_sweep_table_shows_the_lowest_measured_error_beside_the_basin_middle():
+    result = dl.sweep("exp(x)*sin(x)", 1.0, schemes=["forward", "central"])
+    for s in result.schemes:
+        step, err = s.lowest
+        assert err == np.nanmin(s.rel_error) and step in s.steps
+        assert err <= s.best_error  # the smoothed basin middle can only be at or above a single measurement
+    header = str(result).splitlines()[2]
+    assert "basin middle" in header and "lowest measured (step)" in header
+
+
+def test_a_report_shows_a_3x3_hessian_entry_by_entry(tmp_path):
+    path = tmp_path / "r.md"
+    dl.report("x**2*y + y*z**3 + x*z", [1.0, 2.0, 3.0], path, methods=["symbolic"], order=2)
+    assert "| symbolic | 4, 2, 1; 2, 0, 27; 1, 27, 36 |" in path.read_text()

@@ -215,7 +215,7 @@ def _verdict(best: float, best_err: float, theory: float, good: tuple[float, flo
     if good[1] / good[0] > 100:
         inside = "inside" if good[0] <= theory <= good[1] else "outside"
         return f"{flat} (theory step {theory:.1e} is {inside} that range){model_text}"
-    return f"best step {best:.1e} is {best / theory:.2g} x the theoretical {theory:.1e}{model_text}"
+    return f"the basin middle {best:.1e} is {best / theory:.2g} x the theoretical {theory:.1e}{model_text}"
 
 
 def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: str, order: int,

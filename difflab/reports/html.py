@@ -15,25 +15,30 @@ from difflab.reports.data import ReportData
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2em auto;
-       max-width: 1200px; padding: 0 1.5em; color: #222; line-height: 1.45; }
+       max-width: 1200px; padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-top: 2em;
      border-bottom: 1px solid #ddd; padding-bottom: 0.2em; } h3 { font-size: 1.05em; margin-top: 1.4em; }
 code, pre, td.num { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 .expr { background: #f4f4f4; padding: 0.1em 0.4em; border-radius: 3px; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.86em; }
-th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f2f4f7; } tr:nth-child(even) td { background: #fafafa; }
-td.num { text-align: right; white-space: nowrap; } td.nowrap { white-space: nowrap; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.76em; width: 100%; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.35em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; white-space: pre-line; }
+th { background: #f2f4f7; overflow-wrap: normal; hyphens: auto; }
+tr:nth-child(even) td { background: #fafafa; }
+td.num { text-align: right; white-space: pre; overflow-wrap: normal; } td.nowrap { overflow-wrap: normal; }
 td.bad { color: #b00020; font-weight: bold; } td.good { color: #1b7f3b; }
 .muted { color: #666; font-size: 0.9em; } .notes li { margin: 0.2em 0; }
 .status { color: #b00020; font-weight: bold; }
 img.plot { max-width: 100%; border: 1px solid #eee; }
+@media (max-width: 900px) { body { padding: 0 0.6em; } table { font-size: 0.7em; }
+                            th, td { padding: 0.2em 0.25em; } }
 pre { background: #f6f8fa; padding: 0.8em; overflow-x: auto; font-size: 0.82em; border-radius: 4px; }
 """
 
-_NUMERIC = {"relative error per entry", "est. abs. error", "evals", "time (ms)", "best step", "error there",
-            "model step", "theory step", "error at theory step", "worst relative error", "evals (total)",
-            "time (ms, total)", "failures", "at point"}
+_NUMERIC = {"value", "relative error per entry", "est. abs. error", "evals", "time (ms)", "basin middle",
+            "smoothed error", "lowest measured (at step)", "model step", "theory step",
+            "error at theory step",
+            "worst relative error", "evals (total)", "time (ms, total)", "failures", "at point"}
 _NOWRAP = {"method", "scheme", "truncation"}
 
 

@@ -19,7 +19,7 @@ FLOOR = 1e-17  # errors of exactly 0 are drawn at twice this (a log axis has no 
 STYLE = {"forward": ("#1f77b4", "o"), "backward": ("#17becf", "s"), "central": ("#2ca02c", "D"),
          "five-point": ("#ff7f0e", "v"), "complex-step": ("#d62728", "x"), "richardson": ("#9467bd", "^")}
 
-LEGEND_TITLE = ("measured (solid)\nfitted models (dashed)\n\u2605 best step  \u25b2 theory step\n"
+LEGEND_TITLE = ("measured (solid)\nfitted models (dashed)\n\u2605 basin middle  \u25b2 theory step\n"
                 "error 0: bottom row")
 
 

@@ -14,13 +14,13 @@ from difflab.reports.data import ReportData, ReportPoint
 from difflab.result import ErrorTable, MethodRow
 
 MAX_STATUS = 40  # longer statuses are shown in the notes only (a kink's words in every row drown the table)
-MAX_ENTRIES = 6  # per-entry errors are listed up to this many entries; beyond, the worst one names it
+MAX_ENTRIES = 16  # values and per-entry errors are listed up to 4x4; beyond, the worst one names it
 
 METHOD_HEADERS = ("method", "value", "relative error per entry", "worst entry: value vs reference",
                   "est. abs. error", "honest",
                   "evals", "time (ms)", "status")
-SWEEP_HEADERS = ("scheme", "truncation", "best step", "error there", "model step", "theory step",
-                 "error at theory step", "what the sweep says")
+SWEEP_HEADERS = ("scheme", "truncation", "basin middle", "smoothed error", "lowest measured (at step)",
+                 "model step", "theory step", "error at theory step", "what the sweep says")
 SUMMARY_HEADERS = ("method", "derivative", "worst relative error", "at point", "honest estimates",
                    "evals (total)", "time (ms, total)", "failures")
 
@@ -58,17 +58,25 @@ def entry_name(table: ErrorTable, index: tuple[int, ...]) -> str:
 
 def _per_entry(table: ErrorTable, row: MethodRow) -> str:
     errors = np.asarray(row.rel_error)
-    if errors.size > MAX_ENTRIES:
+    if errors.size > MAX_ENTRIES or (errors.ndim == 2 and max(errors.shape) > 4):
         return f"({errors.size} entries; worst shown)"
-    idx = list(np.ndindex(errors.shape))
-    return ", ".join(num(float(errors[i])) for i in idx)
+    if errors.ndim == 2:  # a Hessian or Jacobian: a matrix row per line, one digit (the size is what counts)
+        sep = ", " if errors.shape[1] <= 3 else ","  # 4 columns fit a 760 px page only without spaces
+        return ";\n".join(sep.join(num(float(v), 1) for v in line) for line in errors)
+    flat = [num(float(v)) for v in errors.ravel()]
+    return ",\n".join(", ".join(flat[k:k + 3]) for k in range(0, len(flat), 3))  # fits a narrow page
 
 
 def _value(row: MethodRow) -> str:
     v = np.asarray(row.estimate.value, dtype=float)
-    if v.size > MAX_ENTRIES:
-        return f"({v.size} entries)"
-    return ", ".join(f"{float(a):.12g}" for a in v.ravel())
+    if v.size > MAX_ENTRIES or (v.ndim == 2 and max(v.shape) > 4):
+        return f"({'x'.join(map(str, v.shape))} entries)"
+    if v.ndim == 2:
+        digits = 6 if v.shape[1] <= 3 else 4  # a 4-column matrix in one cell: fewer digits (worst entry: all)
+        sep = ", " if v.shape[1] <= 3 else ","
+        return ";\n".join(sep.join(f"{float(a):.{digits}g}" for a in line) for line in v)
+    flat = [f"{float(a):.12g}" for a in v.ravel()]
+    return ",\n".join(", ".join(flat[k:k + 2]) for k in range(0, len(flat), 2))
 
 
 def method_rows(table: ErrorTable) -> list[list[str]]:
@@ -100,8 +108,13 @@ def reference_text(table: ErrorTable) -> str:
 def sweep_rows(result: SweepResult) -> list[list[str]]:
     return [[s.scheme, _power("h", s.truncation_power) + ("" if s.roundoff_power is None else
                                                          ", eps/" + _power("h", s.roundoff_power)),
-             sci(s.best_step), sci(s.best_error), sci(s.model_step), sci(s.theory_step), sci(s.default_error),
-             s.verdict] for s in result.schemes]
+             sci(s.best_step), sci(s.best_error), _lowest(s), sci(s.model_step), sci(s.theory_step),
+             sci(s.default_error), s.verdict] for s in result.schemes]
+
+
+def _lowest(s) -> str:
+    step, err = s.lowest
+    return "-" if step is None else f"{sci(err)}\n(at {sci(step)})"
 
 
 def _power(base: str, p: int) -> str:
@@ -135,6 +148,7 @@ READING = ("Errors are relative per entry, |a - b| / max(|a|, |b|) (both zero co
            "actual absolute error of every entry. Sweep steps are relative: variable i moves by "
            "h * max(|x_i|, 1). Dashed lines are the truncation (slope h^p) and roundoff (slope eps/h) "
            "models with constants fitted to the measurements away from the optimum; the star is the "
-           "measured optimum (the middle of the steps whose running-median error is within 2x of the "
-           "lowest; 'error there' is that median), the triangle the theoretical step the library uses "
+           "measured optimum (the basin middle: the middle of the steps whose running-median error is within "
+           "2x of the lowest; 'smoothed error' is that median, and the lowest single measurement is shown "
+           "beside it), the triangle the theoretical step the library uses "
            "by default; errors of exactly 0 are open markers along the bottom.")
