@@ -243,6 +243,9 @@ def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | 
             notes.append(sp.text)
             if sp.status and (what == "Hessian" or not sp.hessian_only):
                 status = status or sp.status
+    # What the budget stopped is said wherever it may matter (a point it left unclassified could be here)
+    notes.extend(f"{s} (stopped at the budget; --budget gives it more time)" for s in analyze(f).skipped
+                 if "time budget" in s and not notes.count(s))
     return notes, status
 
 
