@@ -244,7 +244,19 @@ def _drop_warm() -> None:
         _warm = None
 
 
+def _forget_warm() -> None:
+    """In any forked child (a fuzz worker, our own workers): the parent's warm worker is not ours to
+    use -- two processes on one pipe would mix their tasks -- so drop the inherited handles."""
+    global _warm, _warm_lock
+    if _warm is not None:
+        for fd in (_warm.to_child, _warm.from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    _warm, _warm_lock = None, threading.Lock()
+
+
 atexit.register(_drop_warm)
+os.register_at_fork(after_in_child=_forget_warm)
 
 
 def _run(fn: Callable, args: tuple, kwargs: dict, seconds: float) -> Any:

@@ -104,3 +104,24 @@ def test_limits_reach_a_new_budget_and_are_restored():
             b.run(_spin)
         assert b.exceeded
     assert budget.settings() == before
+
+
+def test_a_forked_child_does_not_share_the_parents_warm_worker():
+    """A fuzz worker forked from a process with a warm worker must start its own (one pipe, two users
+    would mix their tasks)."""
+    assert within(2.0, pow, 2, 10) == 1024          # the parent's warm worker exists now
+    parent = budget._warm.pid
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ok = within(5.0, pow, 3, 3) == 27 and budget._warm is not None and budget._warm.pid != parent
+            os.write(w, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(w)
+    assert os.read(r, 1) == b"1"
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert within(2.0, pow, 2, 11) == 2048           # and the parent's still answers
+
