@@ -16,8 +16,9 @@ interrupted and kills it).
 
 Why a *warm* worker: a fresh fork per call measured 24 ms (trivial call, 2 loaded cores) and 220 ms for
 ``limit(sin(x)/x)``, because a fresh child starts every call with SymPy's cache as it was at the fork.
-One forked worker is therefore kept and reused: a task is pickled to it (about 1 ms), it runs with the
-worker's warm SymPy cache, and the result is pickled back. The worker is replaced only after it was
+One forked worker is therefore kept and reused: a task is pickled to it, it runs with the worker's
+warm SymPy cache, and the result is pickled back (``limit(sin(x)/x)`` measured 3.5 ms a call, against
+113 ms in a one-shot fork; same machine, same load). The worker is replaced only after it was
 killed (deadline) or ran out of memory. A task that cannot be pickled (a closure) runs in a one-shot
 fork, which inherits it. Nothing runs in-process "because it looks cheap": SymPy's cost is not sized
 by the expression (the second derivative limit of (t^2-4)/(t-2) at 2 once ran for minutes), so the only
