@@ -340,7 +340,10 @@ def test_hessian_symmetric_and_all_probes_in_one_call(scheme):
         "richardson": 30,
         "complex-step": 12,  # 2n probes + 2n shifted probes that measure rounding sensitivity
     }
-    assert fd.gradient(f, x, scheme).nfev == expected[scheme]
+    # every |x_i| < 1: both scales, max(|x_i|, 1) and |x_i|, are probed (in the same call)
+    twice = 1 if scheme == "complex-step" else 2
+    assert fd.gradient(f, x, scheme).nfev == twice * expected[scheme]
+    assert fd.gradient(f, x + 2.0, scheme).nfev == expected[scheme]  # |x_i| >= 1: one scale
 
 
 # ---------------------------------------------------------------- trouble is a result with words

@@ -1,0 +1,112 @@
+"""Probe points of one step vector, and their values combined into derivatives with an error per entry.
+
+``probes`` lays out the points of a ``stencils.Plan`` at steps h (and imaginary steps t); ``combine``
+turns the function values there into derivatives, each with measured truncation plus bounded rounding
+(see ``finite_diff``'s docstring for the model). Several step vectors are evaluated in one batched
+call by the caller; each is combined separately here.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from difflab.engines.stencils import (
+    COMPLEX_ULPS,
+    EPS,
+    NOISE_CAP,
+    NOISE_FACTOR,
+    RICHARDSON_KAPPA,
+    ROUND_ULPS,
+    TINY,
+    UNDERFLOW_ULPS,
+    Plan,
+    neville,
+    noise,
+)
+
+
+def probes(x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: Plan, cplx: bool) -> np.ndarray:
+    """The (m, n) probe points of ``plan`` at real steps h (multiples k*h are exact) and imaginary t."""
+    keys = list(plan.keys)
+    X = np.tile(x, (len(keys), 1)).astype(complex if cplx else float)
+    for r, ((idir, imult), real) in enumerate(keys):
+        for i, k in real:
+            X[r, i] = x[i] + k * h[i]
+        if cplx:
+            X[r, idir] += 1j * imult * t[idir]
+    return X
+
+
+def describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) -> str:
+    """A probe point in words: ``x - 2*h_1*e_1 = [-0.0014]`` (for a status about a bad probe)."""
+    (idir, imult), real = key
+    terms, point = [], x.copy()
+    for i, k in real:
+        terms.append(f"{'+' if k > 0 else '-'} {'' if abs(k) == 1 else f'{abs(k)}*'}h_{i + 1}*e_{i + 1}")
+        point[i] = x[i] + k * h[i]
+    where = "[" + ", ".join(repr(float(v)) for v in point) + "]"
+    if idir >= 0:
+        terms.append(f"+ {'' if imult == 1 else f'{imult}*'}i*t_{idir + 1}*e_{idir + 1}")
+        where += f" + i*{imult * t[idir]:g}*e_{idir + 1}"
+    return " ".join(["x", *terms]) + " = " + where
+
+
+def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: Plan, scheme: str,
+            p: np.ndarray, note: str, ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
+    """The values F of ``plan``'s probes combined: (value, error, status, truncation part of error)."""
+    keys = list(plan.keys)
+    m, n = len(keys), x.size
+    cplx = scheme == "complex-step"
+    ng, ne = plan.den.shape
+    if cplx and not np.iscomplexobj(F):
+        nan = np.full(ne, np.nan)
+        return nan, nan, ("the function returned real values for complex input; complex step needs an "
+                          "analytic function evaluated in complex arithmetic"), nan
+    idir, imult = np.array([key[0] for key in keys]).T
+    typ = np.maximum(np.abs(x), 1.0)
+    with np.errstate(all="ignore"):
+        v = F.imag / (imult * t[idir]) if cplx else F.astype(float)
+        base = np.abs(v) + (np.abs(F.real) / typ[idir] if cplx else 0.0)
+        bad = ~(np.isfinite(v) & np.isfinite(base))
+        v0, base = np.where(bad, 0.0, v), np.where(bad, 0.0, base)
+        G, E, P, W = np.array(plan.terms).T
+        G, E, P = G.astype(int), E.astype(int), P.astype(int)
+        D = np.bincount(G * ne + E, W * v0[P], minlength=ng * ne).reshape(ng, ne) / plan.den
+        coef, kappa = np.eye(ng)[0], 1 / (ratio**p - 1)  # kappa = |C(h)| / |C(h) - C(ratio*h)|
+        if scheme == "richardson":
+            D = np.array(neville(list(D)))
+            units = [np.array([Fraction(int(g == k)) for g in range(ng)], dtype=object) for k in range(ng)]
+            coef = np.array([float(c) for c in neville(units, exact=True)[0]])
+            kappa = float(RICHARDSON_KAPPA)
+        value = D[0]
+        trunc = 2 * kappa * np.abs(D[0] - D[1]) if ng > 1 else np.zeros(ne)
+        fac = 1 + 4 * kappa
+        if not cplx:  # rounding of f's intermediates propagates like |x_j g_j|
+            g = value
+            if plan.aux:  # Hessians: a gradient from the probes already there
+                I, Pa, Wa = np.array(plan.aux).T
+                I, Pa = I.astype(int), Pa.astype(int)
+                g = np.where(np.bincount(I, bad[Pa], n) > 0, np.nan, np.bincount(I, Wa * v0[Pa], n))
+            base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
+        model = (COMPLEX_ULPS if cplx else ROUND_ULPS) * EPS * base
+        if cplx:  # Im parts below the normal range underflow (2*x*t with x = 1e-303): f' * t lost to ~tiny
+            model = model + UNDERFLOW_ULPS * TINY / np.abs(imult * t[idir])
+        level = min(noise(keys, v, bad), NOISE_CAP * model.max())
+        per_probe = np.maximum(model, NOISE_FACTOR * level)
+        uniq, inv = np.unique(E * m + P, return_inverse=True)
+        weff = np.bincount(inv, coef[G] * W / plan.den[G, E])
+        rnd = np.bincount(uniq // m, np.abs(weff) * per_probe[uniq % m], minlength=ne)
+        error = trunc + fac * rnd
+    status = note
+    if bad.any():
+        badt = bad[P]
+        value = np.where(np.bincount(E[badt & (coef[G] != 0)], minlength=ne) > 0, np.nan, value)
+        error = np.where(np.bincount(E[badt], minlength=ne) > 0, np.nan, error)
+        first = int(np.argmax(bad))
+        status += ("; " if status else "") + f"probe {describe(keys[first], x, h, t)} gave {F[first]}"
+        if bad.sum() > 1:
+            status += f" ({int(bad.sum()) - 1} more of the {m} probes were not finite)"
+        status += "; the entries that use it are nan"
+    return value, error, status or "ok", trunc
