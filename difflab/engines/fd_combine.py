@@ -67,7 +67,10 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
     idir, imult = np.array([key[0] for key in keys]).T
     typ = np.maximum(np.abs(x), 1.0)
     with np.errstate(all="ignore"):
-        v = F.imag / (imult * t[idir]) if cplx else F.astype(float)
+        if cplx:
+            v = F.imag / (imult * t[idir])
+        else:  # a complex value at a real probe (sqrt of a negative number) is outside the real domain
+            v = np.where(F.imag != 0, np.nan, F.real) if np.iscomplexobj(F) else F.astype(float)
         base = np.abs(v) + (np.abs(F.real) / typ[idir] if cplx else 0.0)
         bad = ~(np.isfinite(v) & np.isfinite(base))
         v0, base = np.where(bad, 0.0, v), np.where(bad, 0.0, base)
