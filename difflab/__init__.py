@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 # First: a signal to the ``difflab`` script while it is still importing ends it in one line (_startup.py).
 from difflab import _startup  # noqa: F401 -- imported for its effect, before anything slow
 
@@ -24,26 +22,13 @@ from difflab.measure.comparison import compare, rel_error
 from difflab.measure.step_sweep import sweep
 from difflab.methods.higher import derivatives, jacobian
 from difflab.methods.registry import gradient, hessian
+from difflab.methods.transforms import grad, value_and_grad
 from difflab.reports.writer import report
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
+from difflab.solvers import newton
 from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient reachable
 
 __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
            "SolverResult", "VectorFunction", "check", "compare", "derivatives", "gradcheck", "gradient",
            "grad", "hessian", "jacobian", "newton", "parse_expr_safe", "rel_error", "report", "sweep",
            "value_and_grad"]
-
-# Re-exports from modules that load SymPy-free engines or optional parts on first use.
-_LAZY = {
-    "grad": ("difflab.methods.transforms", "grad"),
-    "value_and_grad": ("difflab.methods.transforms", "value_and_grad"),
-    "newton": ("difflab.solvers", "newton"),
-}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        # deferred: these load the reverse engine, which tunes glibc's heap (engines/allocator.py)
-        return getattr(import_module(module), attr)
-    raise AttributeError(f"module 'difflab' has no attribute {name!r}")

@@ -22,7 +22,7 @@ from difflab.engines.forward import Dual, _vector, new_level
 from difflab.errors import InputError
 from difflab.numpy import Box, Shaped, apply, shape
 
-allocator.keep_freed_heap()  # tapes free big intermediates each call: keep them in-process
+allocator.apply_environment()  # only when asked (DIFFLAB_KEEP_HEAP=1): process-wide state
 
 DROP_SIZE = 2048  # arrays above this many entries are not kept unless a VJP reads them
 BLOCK_ELEMENTS = 1 << 17  # entries per dual tangent in a Hessian pass (the tape keeps them all)

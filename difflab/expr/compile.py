@@ -210,6 +210,26 @@ def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Sy
     return Compiled(fn, _source(fn), len(expr) if many else 0)
 
 
+def program_to_numpy(program: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs: Sequence[sympy.Expr],
+                     symbols: Sequence[sympy.Symbol]) -> Compiled:
+    """A straight-line program -- temporaries assigned in order, then the outputs -- compiled like
+    ``to_numpy`` (stable numeric forms, big numbers as doubles), e.g. ``adjoint``'s reverse sweep."""
+    def prepare(e):
+        return _inexact_big(numeric_form(resolve_derivatives(e)))
+
+    from sympy.printing.numpy import NumPyPrinter  # SymPy's own printer module, loaded by lambdify anyway
+
+    steps = [(t, prepare(e)) for t, e in program]
+    outs = [prepare(e) for e in outputs]
+    modules = _numpy_modules()
+    # The terms of a sum printed as stored: sorting them for display (SymPy's default) was most of the
+    # printing time of a thousand-line program, and this program is new code, so no order is expected.
+    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                            "user_functions": {k: k for k in modules[0]}, "order": "none"})
+    fn = sympy.lambdify(list(symbols), outs, modules=modules, cse=lambda _: (steps, outs), printer=printer)
+    return Compiled(fn, _source(fn), len(outs))
+
+
 def to_mpmath(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> Callable:
     """Compile to an mpmath function; the caller sets ``mpmath.mp.dps`` (see reference.py)."""
     many = isinstance(expr, list | tuple)

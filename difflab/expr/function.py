@@ -51,6 +51,7 @@ class FunctionCaches:
     special_words: dict[tuple[str, Any], Any] = field(default_factory=dict)  # singular.notes: their words
     denominators: list | None = None            # singular.notes: compiled denominators (several variables)
     quiet: bool | None = None                   # singular.notes: nothing special anywhere
+    reverse_calls: int = 0                      # methods.routes: reverse gradients asked of this Function
 
 
 ValueCompiler = Callable[["Function"], Callable[..., Any]]

@@ -107,7 +107,9 @@ def _estimate(method: Method, route: FunctionRoute, f: Function, point: np.ndarr
                       f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
     error = out.error
     if error is not None:
-        error = np.broadcast_to(np.asarray(error, dtype=float), value.shape).copy()
+        error = np.asarray(error, dtype=float)
+        if error.shape != value.shape:
+            error = np.broadcast_to(error, value.shape).copy()
     estimate = Estimate(value, error, int(out.nfev), method.name, status, (), seconds)
     return annotate(estimate, f, point, what)  # notes/status at removable points, poles, kinks
 

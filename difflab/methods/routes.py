@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from difflab.engines import finite_diff, forward, pytree, reverse
+from difflab.expr.adjoint import value_and_gradient_program
 from difflab.expr.function import Function
 from difflab.methods.reference import reference_gradient, reference_hessian
 from difflab.methods.symbolic import compile_gradient, compile_hessian, with_value
@@ -114,7 +115,26 @@ def _ad(result: Callable[[Function, np.ndarray], tuple]) -> FunctionRoute:
 
 forward_gradient = _ad(lambda f, x: forward.gradient(f.ops, x))
 forward_hessian = _ad(lambda f, x: forward.hessian(f.ops, x)[::2])
-reverse_gradient = _ad(lambda f, x: reverse.value_and_grad(f.ops)(x))
+_taped_reverse_gradient = _ad(lambda f, x: reverse.value_and_grad(f.ops)(x))
+
+
+def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
+    """The tape the first time; from the second reverse gradient of the same expression Function on, its
+    sweep compiled once into a straight-line program (``expr.adjoint``), run without re-tracing.
+
+    Why not compile at once: building the program costs about a hundred taped calls, wasted on a Function
+    differentiated once (a comparison); a solver or a training loop asks again and again.
+    """
+    if f.expr is None:
+        return _taped_reverse_gradient(f, x)
+    f.caches.reverse_calls += 1
+    if f.caches.reverse_calls < 2:
+        return _taped_reverse_gradient(f, x)
+    program = f.caches.compiled.get((1, "reverse"))
+    if program is None:
+        program = f.caches.compiled[1, "reverse"] = value_and_gradient_program(f.stable, f.symbols)
+    out = program.at(x)
+    return Routed(out[1:], _rounding(out[1:], 16.0), 1, fx=float(out[0]))
 reverse_hessian = _ad(lambda f, x: reverse.hessian(f.ops, x)[::2])
 
 

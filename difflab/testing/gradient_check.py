@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from difflab.engines import finite_diff, pytree
+from difflab.engines import finite_diff, pytree, reverse
 from difflab.errors import DifflabError, InputError
 from difflab.testing.gradcheck_report import GradcheckReport, Mismatch, short_point
 
@@ -104,9 +104,6 @@ def _labels(x: Any) -> list[str]:
 
 
 def _reverse(p: _Problem, v: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    # deferred: importing the reverse engine tunes glibc's heap for the whole process (engines/allocator.py)
-    from difflab.engines import reverse
-
     try:
         value, g = reverse.value_and_grad(lambda tree: p.fn(tree, *p.args))(p.unravel(v))
         flat = pytree.ravel(g)[0]

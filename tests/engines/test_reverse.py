@@ -260,8 +260,9 @@ def test_residual_fast_paths_match_the_generic_rules(name):
     assert entrywise_rel(reverse.grad(fn)(x), forward.gradient(fn, x)[1]) <= 1e-14
 
 
-def test_allocator_policy_is_applied_and_can_be_refused():
-    """Importing reverse keeps freed heap (glibc); DIFFLAB_KEEP_HEAP=0 leaves the defaults alone."""
+def test_allocator_policy_is_opt_in_or_scoped():
+    """Importing reverse leaves glibc alone; DIFFLAB_KEEP_HEAP=1 or keep_freed_heap() asks it to keep freed
+    heap; kept_heap() does so inside a block only; a user's MALLOC_TOP_PAD_ wins."""
     import os
     import platform
     import subprocess
@@ -274,7 +275,13 @@ def test_allocator_policy_is_applied_and_can_be_refused():
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={**env, **extra}).stdout.strip()
 
+    assert state() == "glibc defaults"
+    assert state(DIFFLAB_KEEP_HEAP="0") == "glibc defaults"
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
-        assert state() == "glibc keeps 64 MiB of freed heap (mallopt M_TOP_PAD)"
-    assert state(DIFFLAB_KEEP_HEAP="0") == "glibc defaults (DIFFLAB_KEEP_HEAP=0)"
-    assert state(MALLOC_TOP_PAD_="1000") == "MALLOC_TOP_PAD_=1000 (set by the user)"
+        assert state(DIFFLAB_KEEP_HEAP="1") == "glibc keeps 64 MiB of freed heap (mallopt M_TOP_PAD)"
+        scoped = ("import difflab.engines.allocator as a\nwith a.kept_heap(1 << 20) as said: print(said)\n"
+                  "print(a.state)")
+        out = subprocess.run([sys.executable, "-c", scoped], capture_output=True, text=True, check=True,
+                             env=env).stdout.splitlines()
+        assert out == ["glibc keeps 1 MiB of freed heap (mallopt M_TOP_PAD)", "glibc defaults"]
+    assert state(MALLOC_TOP_PAD_="1000", DIFFLAB_KEEP_HEAP="1") == "MALLOC_TOP_PAD_=1000 (set by the user)"
