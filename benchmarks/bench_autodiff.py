@@ -37,8 +37,20 @@ try:  # optional column
 except ImportError:  # pragma: no cover - depends on the environment
     autograd = None
 
+try:  # optional column (never a dependency): JAX, jit-compiled, in float64
+    import jax  # noqa: E402
+    import jax.numpy as jnp  # noqa: E402
+    jax.config.update("jax_enable_x64", True)
+except ImportError:  # pragma: no cover - depends on the environment
+    jax = None
+try:  # optional column (never a dependency): PyTorch eager autograd, float64, one thread
+    import torch  # noqa: E402
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - depends on the environment
+    torch = None
+
 BATCH = 256
-NETS = [((64, 128, 128, 10), 1.15), ((784, 256, 128, 10), 1.15), ((2, 2, 1), 3.0)]
+NETS = [((64, 128, 128, 10), 1.15), ((784, 256, 128, 10), 1.05), ((2, 2, 1), 2.5)]  # issue 17's goals
 
 
 def timeit(fn, min_time: float) -> float:
@@ -153,6 +165,45 @@ def loss_autograd(params, X, Y):
     return -anp.sum(logp * Y) / BATCH
 
 
+def loss_generic(xp, params, X, Y, logaddexp):
+    """The same loss over any NumPy-like namespace (JAX, PyTorch) for the optional columns."""
+    h = X
+    for i in range(0, len(params) - 2, 2):
+        h = 1.0 / (1.0 + xp.exp(-(h @ params[i] + params[i + 1])))
+    z = h @ params[-2] + params[-1]
+    if Y.shape[1] == 1:
+        return xp.sum(logaddexp(z) - Y * z) / BATCH
+    m = xp.max(z, 1, keepdims=True) if xp is jnp else xp.max(z, 1, keepdim=True).values
+    e = xp.exp(z - m)
+    logp = z - (xp.log(xp.sum(e, 1, keepdims=True) if xp is jnp else xp.sum(e, 1, keepdim=True)) + m)
+    return -xp.sum(logp * Y) / BATCH
+
+
+def peer_columns(params, X, Y, v_ref, g_ref, t_hand: float, min_time: float) -> str:
+    """JAX jit and PyTorch ratios over the hand-written backprop, each checked against it first."""
+    out = ""
+    if jax is not None:
+        pj, Xj, Yj = [jnp.asarray(p) for p in params], jnp.asarray(X), jnp.asarray(Y)
+        def loss_jax(p):
+            return loss_generic(jnp, p, Xj, Yj, lambda z: jnp.logaddexp(0.0, z))
+        vg = jax.jit(jax.value_and_grad(loss_jax))
+        v, g = vg(pj)
+        assert max([rel(v, v_ref)] + [rel(a, b) for a, b in zip(g, g_ref, strict=True)]) <= 1e-12
+        out += f"{timeit(lambda: jax.block_until_ready(vg(pj)), min_time) / t_hand:>10.2f}"
+    if torch is not None:
+        Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+
+        def torch_vg():
+            pt = [torch.from_numpy(p).requires_grad_() for p in params]
+            loss = loss_generic(torch, pt, Xt, Yt, lambda z: torch.logaddexp(torch.zeros_like(z), z))
+            return loss, torch.autograd.grad(loss, pt)
+        v, g = torch_vg()
+        err = max([rel(v.item(), v_ref)] + [rel(a.numpy(), b) for a, b in zip(g, g_ref, strict=True)])
+        assert err <= 1e-12
+        out += f"{timeit(torch_vg, min_time) / t_hand:>10.2f}"
+    return out
+
+
 def bench_net(sizes, goal: float, rng, min_time: float) -> bool:
     """One line of the MLP table; returns whether the goal is met."""
     vg = reverse.value_and_grad(loss_dnp)
@@ -173,6 +224,7 @@ def bench_net(sizes, goal: float, rng, min_time: float) -> bool:
         v_ag, g_ag = ag(params, X, Y)
         assert max([rel(v_ag, v_ref)] + [rel(a, b) for a, b in zip(g_ag, g_ref, strict=True)]) <= 1e-12
         line += f"{timeit(lambda: ag(params, X, Y), min_time) / t_hand:>10.2f}"
+    line += peer_columns(params, X, Y, v_ref, g_ref, t_hand, min_time)
     verdict = "meets goal" if ratio <= goal else f"MISSES goal by {100 * (ratio / goal - 1):.0f}%"
     print(line + "  " + verdict + f"  (max rel diff {err:.1e})")
     return ratio <= goal
@@ -184,10 +236,13 @@ def bench_mlps(min_time: float) -> bool:
     print(f"MLP loss+gradient, batch {BATCH} (time per call; ratio = tool / hand-written NumPy backprop)")
     head = f"{'network':<16}{'hand':>10}{'reverse':>10}{'ratio':>7}{'goal':>6}  {'grad/fwd hand':>13}" \
            f"{'grad/fwd rev':>13}"
-    print(head + (f"{'autograd':>10}" if autograd else "") + "  verdict")
+    print(head + (f"{'autograd':>10}" if autograd else "") + (f"{'JAX jit':>10}" if jax else "")
+          + (f"{'torch':>10}" if torch else "") + "  verdict")
     ok = all([bench_net(sizes, goal, rng, min_time) for sizes, goal in NETS])
-    if not autograd:
-        print("(autograd column skipped: install the 'bench' extra to add it)")
+    peers = (("autograd", autograd), ("JAX", jax), ("PyTorch", torch))
+    missing = [name for name, mod in peers if mod is None]
+    if missing:
+        print(f"({', '.join(missing)} column(s) skipped: not importable here; never a dependency)")
     return ok
 
 
@@ -254,32 +309,30 @@ def bench_rosenbrock(min_time: float, forward_hessian_max: int) -> None:
           flush=True)
 
 
-UNTUNED = {"DIFFLAB_KEEP_HEAP": "0"}
+TUNED = {"DIFFLAB_KEEP_HEAP": "1"}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timings (noisier ratios)")
-    parser.add_argument("--no-untuned", action="store_true",
-                        help="skip the second run with glibc's allocator defaults (DIFFLAB_KEEP_HEAP=0)")
+    parser.add_argument("--no-tuned", action="store_true",
+                        help="skip the second run with freed heap kept in-process (DIFFLAB_KEEP_HEAP=1)")
     args = parser.parse_args(argv)
     min_time = 0.3 if args.quick else 1.5
-    from difflab.engines import (
-        allocator,  # noqa: F401  (importing reverse applies the allocator policy)
-        )
+    from difflab.engines import allocator  # the policy: glibc defaults unless DIFFLAB_KEEP_HEAP=1
 
     malloc = allocator.state
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, "
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, malloc: {malloc}\n", flush=True)
     bench_mlps(min_time)
     bench_rosenbrock(min_time, forward_hessian_max=100)
-    if not args.no_untuned and not any(k in os.environ for k in UNTUNED):
-        print("\nThe same again in a fresh process with glibc's defaults (DIFFLAB_KEEP_HEAP=0): a tape keeps")
-        print("intermediates alive, and glibc then hands the freed heap back to the OS and page-faults it in")
-        print("again on the next call (what difflab.engines.allocator avoids, as JAX's and PyTorch's caching")
-        print("allocators do):\n", flush=True)
+    if not args.no_tuned and not any(k in os.environ for k in TUNED):
+        print("\nThe same again in a fresh process that opts in to keeping freed heap (DIFFLAB_KEEP_HEAP=1,")
+        print("or difflab.engines.allocator.keep_freed_heap() / kept_heap()): a tape keeps intermediates")
+        print("alive, and with glibc's defaults the freed heap goes back to the OS and is page-faulted in")
+        print("again on the next call; JAX and PyTorch avoid that with caching allocators:\n", flush=True)
         cmd = [sys.executable, str(Path(__file__).resolve())] + (["--quick"] if args.quick else [])
-        subprocess.run(cmd, env={**os.environ, **UNTUNED}, check=True)
+        subprocess.run(cmd, env={**os.environ, **TUNED}, check=True)
     return 0
 
 
