@@ -39,3 +39,7 @@ class ParseError(DifflabError):
 
 class InputError(DifflabError):
     """A point, variable, option or method name that does not fit the problem."""
+
+
+class MissingExtra(DifflabError):
+    """An optional dependency a feature needs is not installed; the message names the extra to install."""

@@ -9,11 +9,13 @@ interrupted by SIGINT / SIGTERM (one line), 141 the reader of stdout went away.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from importlib import metadata
 
 from difflab.cli.commands import check, compare, diff, fuzz, newton, report, sweep, tour
 from difflab.errors import DifflabError
@@ -51,13 +53,35 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="difflab", description="symbolic versus numeric differentiation")
+    parser.add_argument("--version", action="version", version=f"difflab {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
-        p.set_defaults(_module=module)
+        p.set_defaults(_module=module, _parser=p)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("difflab")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse, and refuse options a command does not have with that command's own help (and the option
+    it probably meant: ``--ordr`` -> ``--order``), not the top-level usage."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub: argparse.ArgumentParser = args._parser
+        known = [o for o in sub._option_string_actions if o.startswith("--")]
+        guess = next((difflib.get_close_matches(t.split("=", 1)[0].strip(), known, n=1)
+                      for t in extra if t.strip().startswith("--")), [])
+        hint = f"; did you mean {guess[0]}?" if guess else ""
+        sub.error(f"unrecognized arguments: {' '.join(t.strip() for t in extra)}{hint}")
+    return args
 
 
 def _protect_leading_minus(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -139,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _Signals() as signals:
         try:
             parser = build_parser()
-            args = parser.parse_args(_protect_leading_minus(argv, parser))
+            args = parse(parser, _protect_leading_minus(argv, parser))
             seconds = getattr(args, "budget", None)
             memory = getattr(args, "memory_mb", None)
             with budget.limits(seconds=seconds if seconds != 0 else None, memory_mb=memory):

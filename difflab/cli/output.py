@@ -16,16 +16,13 @@ from difflab.expr.function import Function
 from difflab.expr.parse import MAX_LENGTH
 
 
-def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True, repeat_at: bool = False,
+def add_function_arguments(parser: argparse.ArgumentParser, at: bool = True,
                            at_required: bool = True) -> None:
     """EXPR, --at, --vars, --let: how every command names a function and a point (``at_required=False``:
     the command checks it, as ``diff`` and ``compare`` do, which take --data instead for arrays)."""
     parser.add_argument("expr", metavar="EXPR", help="expression in Python syntax, e.g. 'exp(x)*sin(y)'")
     if at:
-        parser.add_argument("--at", required=at_required, action="append" if repeat_at else _JoinPoint,
-                            metavar="POINT", help="point as name=value pairs, e.g. x=1,y=-2"
-                            + (" (repeat for several points)" if repeat_at else
-                               " (may be split: --at x=1 --at y=-2)"))
+        parser.add_argument("--at", required=at_required, action="append", metavar="POINT", help=AT_RULE)
     parser.add_argument("--vars", metavar="NAMES", help="variable order, comma separated (default: sorted)")
     parser.add_argument("--let", action="append", default=[], metavar="NAME=EXPR",
                         help="abbreviation used in the expression (repeatable)")
@@ -55,12 +52,50 @@ def _max_length(args: argparse.Namespace) -> int:
     return value
 
 
-class _JoinPoint(argparse.Action):
-    """``--at x=1 --at y=2`` means the point x=1, y=2 for single-point commands (not: keep the last one)."""
+AT_RULE = ("point as name=value pairs, e.g. --at x=1,y=-2. The same rule for every command: pairs "
+           "accumulate into one point until every variable has a value (--at x=1 --at y=-2 is one point); "
+           "the next --at starts another point. sweep and report take several points; diff, compare and "
+           "newton take one")
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        previous = getattr(namespace, self.dest, None)
-        setattr(namespace, self.dest, f"{previous},{values}" if previous else values)
+
+def points_from_args(f: Any, args: argparse.Namespace) -> list[np.ndarray]:
+    """The points of the repeated --at options under ``AT_RULE`` (each validated by ``Function.point``)."""
+    texts: list[str] = []
+    current: dict[str, str] = {}
+    names = set(f.variables)
+    for item in args.at or []:
+        pairs = [p.strip() for p in str(item).split(",") if p.strip()]
+        if any("=" not in p for p in pairs):  # bare values (--at 1.5 for one variable): one whole point
+            if current:
+                texts.append(",".join(f"{k}={v}" for k, v in current.items()))
+                current = {}
+            texts.append(str(item).strip())
+            continue
+        for pair in pairs:
+            name, _, value = pair.partition("=")
+            name = name.strip()
+            if name in current:
+                raise InputError(f"--at gives '{name}' twice before the point is complete "
+                                 f"({name}={current[name]} and {name}={value.strip()}); every variable once "
+                                 "per point")
+            current[name] = value.strip()
+            if names <= set(current):
+                texts.append(",".join(f"{k}={v}" for k, v in current.items()))
+                current = {}
+    if current:
+        texts.append(",".join(f"{k}={v}" for k, v in current.items()))  # incomplete: point() says what
+    return [f.point(t) for t in texts]
+
+
+def point_from_args(f: Any, args: argparse.Namespace) -> np.ndarray:
+    """The one point of a single-point command (diff, compare, newton) under ``AT_RULE``."""
+    points = points_from_args(f, args)
+    if len(points) != 1:
+        shown = "; ".join(", ".join(f"{v}={x:g}" for v, x in zip(f.variables, p, strict=True))
+                          for p in points)
+        raise InputError(f"{args.command} takes one point; the --at options give {len(points)} ({shown}): a "
+                         "complete point starts the next one")
+    return points[0]
 
 
 def parse_let(items: Sequence[str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from difflab.errors import DifflabError
+from difflab.errors import MissingExtra
 from difflab.measure.step_sweep import EPS, SweepResult
 
 FLOOR = 1e-17  # errors of exactly 0 are drawn at twice this (a log axis has no 0); the caption says so
@@ -21,10 +21,6 @@ STYLE = {"forward": ("#1f77b4", "o"), "backward": ("#17becf", "s"), "central": (
 
 LEGEND_TITLE = ("measured (solid)\nfitted models (dashed)\n\u2605 basin middle  \u25b2 theory step\n"
                 "error 0: bottom row")
-
-
-class MissingExtra(DifflabError):
-    """An optional dependency a feature needs is not installed."""
 
 
 def require_matplotlib():

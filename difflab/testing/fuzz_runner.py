@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
 
-from difflab.errors import InputError
+from difflab.errors import InputError, MissingExtra
 
 CHUNK = 50
 STORAGE_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"
@@ -149,9 +149,19 @@ def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
             "seconds": time.perf_counter() - start}
 
 
+def require_hypothesis() -> None:
+    """Refuse in one line, naming the extra, when Hypothesis (the ``test`` extra) is not installed."""
+    try:
+        import hypothesis  # noqa: F401  # deferred: Hypothesis is optional; only a fuzz run needs it
+    except ImportError:
+        raise MissingExtra("property runs need Hypothesis: pip install 'difflab[test]' (or pip install "
+                           "hypothesis)") from None
+
+
 def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: Sequence[str] | None = None,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the properties and return ``{"examples", "seed", "properties": {name: {...}}, "failures"}``."""
+    require_hypothesis()
     from difflab.testing.properties import PROPERTIES  # deferred: imports Hypothesis (the test extra)
 
     names = list(properties) if properties else list(PROPERTIES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from difflab.cli.arrays import add_array_arguments, array_function_and_data, is_array_command
-from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, point_from_args, table
 from difflab.errors import InputError
 from difflab.measure.comparison import compare
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         f, at = array_function_and_data(args)
     else:
         f = function_from_args(args)
-        at = f.point(args.at)
+        at = point_from_args(f, args)
     result = compare(f, at, methods=names, order=args.order)
     key = result.quantity
     point = {result.variables[0]: list(result.point)} if arrays else \

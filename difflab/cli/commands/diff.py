@@ -11,7 +11,7 @@ import argparse
 import numpy as np
 
 from difflab.cli.arrays import add_array_arguments, is_array_command, run_diff
-from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, point_from_args, table
 from difflab.errors import InputError
 from difflab.expr.vector import VectorFunction
 from difflab.methods import registry as methods
@@ -45,7 +45,7 @@ def run_vector(args: argparse.Namespace, F: VectorFunction) -> int:
     if args.order != 1:
         raise InputError("a vector-valued function gives its Jacobian (order 1); --order applies to scalar "
                          "functions")
-    x = F.point(args.at)
+    x = point_from_args(F, args)
     est = jacobian(F, x, args.method)
     with np.errstate(all="ignore"):
         value = F.value(x)
@@ -61,7 +61,7 @@ def run_vector(args: argparse.Namespace, F: VectorFunction) -> int:
 
 
 def run_orders(args: argparse.Namespace, f) -> int:
-    x = f.point(args.at)
+    x = point_from_args(f, args)
     est = derivatives(f, x, args.order, args.method)
     data = {"variables": list(f.variables), "point": _point(f, x), "value": value_at(f, x),
             "derivatives": est.value.tolist(), "method": est.method, "notes": _notes(est)}
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--order must be from 1 to 10; got {args.order}")
     if args.order > 2:
         return run_orders(args, f)
-    x = f.point(args.at)
+    x = point_from_args(f, args)
     method = methods.get(args.method)
     grad = method.gradient(f, x)
     hess = method.hessian(f, x) if args.order == 2 else None

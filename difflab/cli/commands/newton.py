@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from difflab.cli.output import add_function_arguments, emit, function_from_args
+from difflab.cli.output import add_function_arguments, emit, function_from_args, point_from_args
 from difflab.solvers.newton_method import newton
 
 
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     f = function_from_args(args)
-    x0 = f.point(args.at)
+    x0 = point_from_args(f, args)
     r = newton(f, x0, method=args.method, mode=args.mode, tol=args.tol, max_iter=args.max_iter,
                damping=args.damping, line_search=args.line_search)
     data = {"converged": r.converged, "reason": r.reason, "x": r.x.tolist(),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from difflab.cli.commands.sweep import progress_printer
-from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, table
+from difflab.cli.output import add_function_arguments, emit, fmt, function_from_args, points_from_args, table
 from difflab.reports.data import build_report
 from difflab.reports.files import check_destination
 from difflab.reports.plot import require_matplotlib
@@ -20,7 +20,7 @@ from difflab.reports.writer import report_format, write_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_function_arguments(parser, repeat_at=True)
+    add_function_arguments(parser)
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="report file: .html (self-contained) or .md (plots saved beside it)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1,
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     check_destination(args.output)
     require_matplotlib()
     f = function_from_args(args)
-    points = [f.point(at) for at in args.at]
+    points = points_from_args(f, args)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
     say = progress_printer(args, True)
     data = build_report(f, points, methods=methods, order=args.order, progress=say)

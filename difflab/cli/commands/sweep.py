@@ -12,14 +12,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from difflab.cli.output import add_function_arguments, emit, function_from_args
+from difflab.cli.output import add_function_arguments, emit, function_from_args, points_from_args
 from difflab.measure.step_sweep import default_steps, sweep
 
 LONG_WORK = 10  # variables from which one sweep counts as long work (progress is shown)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_function_arguments(parser, repeat_at=True)
+    add_function_arguments(parser)
     parser.add_argument("--schemes", metavar="A,B", help="schemes to sweep (default: forward, backward, "
                         "central, five-point, complex-step, richardson)")
     parser.add_argument("--order", type=int, choices=(1, 2), default=1, help="1: gradient, 2: Hessian")
@@ -53,7 +53,7 @@ def sweep_json(result) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     f = function_from_args(args)
-    points = [f.point(at) for at in args.at]
+    points = points_from_args(f, args)
     schemes = [s.strip() for s in args.schemes.split(",") if s.strip()] if args.schemes else None
     steps = default_steps(args.per_decade)
     say = progress_printer(args, len(points) > 1 or f.n >= LONG_WORK or args.per_decade > 10)

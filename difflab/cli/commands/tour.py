@@ -23,9 +23,18 @@ import traceback
 
 from difflab.errors import InputError
 from difflab.reports.files import OutputError, write_atomic
+from difflab.reports.plot import require_matplotlib
+from difflab.testing.fuzz_runner import require_hypothesis
 
 SECTIONS = ("foundation", "singular", "autodiff", "matrix", "derivations", "solvers", "reports", "fuzz")
 LOG = "tour.md"
+# Sections that need an optional extra: refused up front in one line naming it, before any work.
+NEEDS = {"reports": require_matplotlib, "fuzz": require_hypothesis}
+INTRO = ("The seed course notes are the worked examples of an introductory course on optimisation in "
+         "neural networks, numbered seed 000 to 004 (loss functions, gradient descent, Newton's method, "
+         "perceptrons, backpropagation in small networks); this tour reruns them with difflab, measures "
+         "every derivative against an mpmath reference, and links the files it wrote at the end.")
+LINKED = (".html", ".md", ".png", ".json", ".csv")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,8 +86,53 @@ def _move_into(staging: pathlib.Path, out_dir: pathlib.Path) -> list[str]:
         raise OutputError(f"cannot move the tour into '{out_dir}': {err.strerror or err}") from None
 
 
+def to_markdown(log: list[str], files: list[str]) -> str:
+    """The tour's log as CommonMark: section titles as headings, everything printed as fenced text (so
+    ``x**4`` stays ``x**4`` and ``__import__`` keeps its underscores), then links to the files written."""
+    out = ["# difflab tour", "", INTRO, ""]
+    block: list[str] = []
+
+    def flush() -> None:
+        while block and not block[0].strip():
+            block.pop(0)
+        while block and not block[-1].strip():
+            block.pop()
+        if block:
+            ticks = max([3] + [len(t) + 1 for line in block for t in _backtick_runs(line)])
+            fence = "`" * ticks
+            out.extend([fence + "text", *block, fence, ""])
+        block.clear()
+
+    for text in log:
+        for line in text.split("\n"):
+            if line.startswith("## "):
+                flush()
+                out.extend([line, ""])
+            else:
+                block.append(line)
+    flush()
+    shown = [f for f in sorted(files) if f.endswith(LINKED) and f != LOG]
+    if shown:
+        out += ["## Files written", ""] + [f"- [{name}]({name})" for name in shown] + [""]
+    return "\n".join(out)
+
+
+def _backtick_runs(line: str) -> list[str]:
+    runs, current = [], ""
+    for ch in line:
+        if ch == "`":
+            current += ch
+        elif current:
+            runs.append(current)
+            current = ""
+    return runs + ([current] if current else [])
+
+
 def run(args: argparse.Namespace) -> int:
     chosen = _chosen(args.only)
+    for name in chosen:
+        if name in NEEDS:
+            NEEDS[name]()  # a missing extra: one line naming it, exit 2
     out_dir = _output_folder(args.output)
     log: list[str] = []
     try:
@@ -105,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
                 failures += 1
                 say("SECTION FAILED:\n```\n" + traceback.format_exc() + "```")
             say(f"\n({time.perf_counter() - start:.1f} s)")
-        write_atomic(staging / LOG, "# difflab tour\n" + "\n".join(log) + "\n")
+        write_atomic(staging / LOG, to_markdown(log, [p.name for p in staging.iterdir()]))
         replaced = _move_into(staging, out_dir)
     finally:
         with contextlib.suppress(OSError):
