@@ -58,8 +58,8 @@ def test_sweep_reads_pieces_and_points_by_the_same_rule(capsys):
                                               (["tour", "--only", "fuzz"], "hypothesis"),
                                               (["report", "x**2", "--at", "x=1", "-o", "r.html"], "matplotlib")])
 def test_a_missing_extra_is_one_line_naming_it(tmp_path, argv, extra):
-    code = ("import sys; sys.modules[%r] = None; from difflab.cli.entry import main; "
-            "sys.exit(main(%r))" % (extra, argv))
+    code = (f"import sys; sys.modules[{extra!r}] = None; from difflab.cli.entry import main; "
+            f"sys.exit(main({argv!r}))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
