@@ -22,7 +22,14 @@ def quit_while_starting(signum, frame):  # pragma: no cover -- only in the comma
 # ``difflab.cli.entry.main`` installs the command's handlers once everything is imported; during the
 # second or two of imports before that, a signal to the ``difflab`` script ends it the same way (a
 # KeyboardInterrupt there printed a hundred-line traceback). A library import changes nothing.
-if sys.argv and os.path.basename(sys.argv[0]) == "difflab":
+def _spawned_worker() -> bool:
+    """A ``spawn`` worker re-imports the ``difflab`` script as ``__mp_main__`` with the parent's argv; its
+    signals are the pool's business (the parent stops it), so it must not take these handlers."""
+    mp = sys.modules.get("multiprocessing")
+    return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
+
+
+if sys.argv and os.path.basename(sys.argv[0]) == "difflab" and not _spawned_worker():
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, quit_while_starting)

@@ -20,7 +20,10 @@ from difflab.cli.entry import main
 from difflab.reports.files import OutputError, write_atomic
 
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-DIFFLAB = [sys.executable, "-m", "difflab.cli"]
+# The installed script when there is one: its startup path (signals before main() runs, spawned workers
+# re-importing it as __mp_main__) differs from ``python -m difflab.cli``.
+_SCRIPT = pathlib.Path(sys.executable).with_name("difflab")
+DIFFLAB = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "difflab.cli"]
 
 
 def run(capsys, *argv: str):
