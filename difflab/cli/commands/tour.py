@@ -26,7 +26,8 @@ from difflab.reports.files import OutputError, write_atomic
 from difflab.reports.plot import require_matplotlib
 from difflab.testing.fuzz_runner import require_hypothesis
 
-SECTIONS = ("foundation", "singular", "autodiff", "matrix", "derivations", "solvers", "reports", "fuzz")
+SECTIONS = ("foundation", "singular", "autodiff", "matrix", "derivations", "solvers", "systems", "reports",
+            "fuzz")
 LOG = "tour.md"
 # Sections that need an optional extra: refused up front in one line naming it, before any work.
 NEEDS = {"reports": require_matplotlib, "fuzz": require_hypothesis}
