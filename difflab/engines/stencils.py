@@ -78,6 +78,13 @@ def stencil(derivative_order: int, offsets: Sequence[int | float | Fraction]) ->
     return _solve_weights(derivative_order, offs)
 
 
+@cache
+def float_weights(derivative_order: int, offsets: tuple[int, ...]) -> tuple[float, ...]:
+    """``stencil`` rounded to doubles once per (order, offsets): the per-call loops read these, not the
+    exact weights (rebuilding Fractions per line was 90% of a central-difference gradient at n=100)."""
+    return tuple(float(w) for w in stencil(derivative_order, offsets))
+
+
 def truncation(d: int, offsets: tuple[int, ...]) -> tuple[int, Fraction, Fraction]:
     """(order p, leading coefficient C, S = sum|w|): D(h) - f^(d) ~ C h**p f^(d+p)."""
     w = stencil(d, offsets)
@@ -132,9 +139,9 @@ class Plan:
 
     def line(self, g: int, e: int, i: int, d: int, offsets: tuple[int, ...], mult: int,
              imag: tuple[int, int] = (-1, 0)) -> None:
-        for o, w in zip(offsets, stencil(d, offsets), strict=True):
+        for o, w in zip(offsets, float_weights(d, tuple(offsets)), strict=True):
             if w:
-                self.terms.append((g, e, self.probe([(i, o * mult)], imag), float(w)))
+                self.terms.append((g, e, self.probe([(i, o * mult)], imag), w))
 
     def cross(self, g: int, e: int, i: int, j: int, offsets: tuple[int, ...], mult: int) -> None:
         w1 = stencil(1, offsets)
@@ -177,6 +184,6 @@ def noise(keys: list, v: np.ndarray, bad: np.ndarray) -> float:
         pts = pts + ([(0, centre[imag])] if imag in centre and imag[0] < 0 else [])
         if len(pts) >= (3 if imag[1] or imag[0] < 0 else 2) and not bad[[r for _, r in pts]].any():
             offs, rows = zip(*sorted(pts), strict=True)
-            w = np.array([float(c) for c in stencil(len(offs) - 1, offs)])
+            w = np.array(float_weights(len(offs) - 1, offs))
             level = max(level, float(abs(w @ v[list(rows)]) / np.linalg.norm(w)))
     return level
