@@ -24,7 +24,9 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -58,6 +60,36 @@ def private_hypothesis_storage() -> Iterator[None]:
         else:
             os.environ[STORAGE_ENV] = saved
         shutil.rmtree(folder, ignore_errors=True)
+
+
+_cluster_lock = threading.Lock()
+_cluster_storage: dict[str, Any] = {"chunks": 0, "folder": None}
+
+
+def run_chunk_on_cluster(name: str, examples: int, seed: int) -> dict[str, Any]:
+    """``run_chunk`` in a cluster worker, which the client's environment does not reach: Hypothesis'
+    caches go to a private temporary folder, not the worker's cwd.  One folder per worker process while
+    any of its chunks runs (threads of a worker share it, so none swaps it under another), removed when
+    the last one ends."""
+    from hypothesis import configuration  # deferred: Hypothesis is optional (the test extra)
+
+    with _cluster_lock:
+        if _cluster_storage["chunks"] == 0:
+            folder = tempfile.mkdtemp(prefix="difflab-hypothesis-")
+            os.environ[STORAGE_ENV] = folder
+            configuration.set_hypothesis_home_dir(folder)
+            _cluster_storage["folder"] = folder
+            # A worker's other threads (heartbeats) draw from `random`; Hypothesis takes that for a
+            # strategy using it and warns per example. The draws themselves come from the chunk's seed.
+            warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
+        _cluster_storage["chunks"] += 1
+    try:
+        return run_chunk(name, examples, seed)
+    finally:
+        with _cluster_lock:
+            _cluster_storage["chunks"] -= 1
+            if _cluster_storage["chunks"] == 0:
+                shutil.rmtree(_cluster_storage["folder"], ignore_errors=True)
 
 
 def _worker_init() -> None:
@@ -159,8 +191,12 @@ def require_hypothesis() -> None:
 
 
 def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: Sequence[str] | None = None,
-             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the properties and return ``{"examples", "seed", "properties": {name: {...}}, "failures"}``."""
+             progress: Callable[[str], None] | None = None, scheduler: str | None = None) -> dict[str, Any]:
+    """Run the properties and return ``{"examples", "seed", "properties": {name: {...}}, "failures"}``.
+
+    ``scheduler``: the address of a Dask distributed scheduler (``tcp://host:8786``); the chunks run on
+    its workers instead of local processes (``workers`` is then unused), with the same results.
+    """
     require_hypothesis()
     from difflab.testing.properties import PROPERTIES  # deferred: imports Hypothesis (the test extra)
 
@@ -172,8 +208,11 @@ def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: S
         raise InputError(f"--examples must be at least 1, got {examples}")
     if workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
+    if scheduler is not None and not scheduler.strip():
+        raise InputError("--scheduler needs the address of a Dask scheduler, e.g. tcp://host:8786")
     tasks = _chunks(examples, seed, names)
-    results: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []  # in the order chunks finished (progress only)
+    ordered: list[dict[str, Any]] = []  # in task order: the summary must not depend on timing
     start = time.perf_counter()
 
     def done(result: dict[str, Any]) -> None:
@@ -184,9 +223,19 @@ def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: S
                      f"{verdict} ({result['seconds']:.1f} s; {time.perf_counter() - start:.0f} s elapsed)")
 
     with private_hypothesis_storage():
-        if workers == 1:
+        if scheduler is not None:
+            from difflab.testing.dask_runner import run_on_dask  # deferred: imports Dask (optional extra)
+
+            def connected(count: int) -> None:
+                if progress:
+                    progress(f"Dask scheduler {scheduler}: {count} workers, {len(tasks)} chunks")
+
+            ordered = run_on_dask(scheduler, run_chunk_on_cluster, [(name, n, s) for name, _, n, s in tasks],
+                                  done=done, started=connected)
+        elif workers == 1:
             for name, _, n, s in tasks:
                 done(run_chunk(name, n, s))
+            ordered = results
         else:
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                        initializer=_worker_init)
@@ -195,11 +244,12 @@ def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: S
                     futures = [pool.submit(run_chunk, name, n, s) for name, _, n, s in tasks]
                 for future in as_completed(futures):
                     done(future.result())
+                ordered = [future.result() for future in futures]
             except BaseException:  # an interruption or a failed chunk: no worker may outlive the run
                 _stop_workers(pool)
                 raise
             pool.shutdown(wait=True)
-    return _summary(examples, seed, names, results, time.perf_counter() - start)
+    return _summary(examples, seed, names, ordered, time.perf_counter() - start)
 
 
 def _summary(examples: int, seed: int, names: Sequence[str], results: list[dict[str, Any]],

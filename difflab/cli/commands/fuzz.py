@@ -1,4 +1,7 @@
-"""``difflab fuzz [--examples N] [--seed S] [--workers N] [--property NAME] [--json]``: property runs.
+"""``difflab fuzz [--examples N] [--seed S] [--workers N | --scheduler ADDRESS] [--property NAME] [--json]``.
+
+Property runs, on local worker processes or (``--scheduler tcp://host:8786``) on a Dask cluster; the
+seed alone decides the examples and verdicts.
 
 Exit 1 when any property failed (each failure is printed with its shrunk expression, point and
 values), 0 otherwise.  Progress goes to stderr unless ``--json`` (whose stdout is one JSON object).
@@ -18,8 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=int, default=100, metavar="N",
                         help="examples per property (default 100)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the run (default 0)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="worker processes (default: all cores; results do not depend on it)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="worker processes (default: all cores; results do not depend on it)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the chunks on the Dask cluster of this scheduler, e.g. tcp://host:8786 "
+                            "(needs the dask extra; same results as a local run)")
     parser.add_argument("--property", action="append", metavar="NAME",
                         help="run only this property (repeatable; default: all)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -40,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    report = run_fuzz(examples=args.examples, seed=args.seed, workers=args.workers,
-                      properties=args.property, progress=None if args.json else progress)
+    workers = args.workers if args.workers is not None else os.cpu_count() or 1
+    report = run_fuzz(examples=args.examples, seed=args.seed, workers=workers,
+                      properties=args.property, progress=None if args.json else progress,
+                      scheduler=args.scheduler.strip() if args.scheduler else None)
     rows = [[name, c["passed"], c["failed"]] for name, c in report["properties"].items()]
     text = "\n".join([f"difflab fuzz: {report['examples']} examples per property, seed {report['seed']}, "
                       f"{report['seconds']:.1f} s", "", table(["property", "passed", "failed"], rows)]
