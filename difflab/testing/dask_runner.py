@@ -28,7 +28,8 @@ class MissingDask(DifflabError):
 
 
 def _client(address: str):
-    try:  # deferred: Dask is optional (the dask extra) and heavy; only a --scheduler run needs it
+    try:
+        # deferred: Dask is optional (the dask extra) and heavy; only a --scheduler run needs it
         from distributed import Client
     except ImportError:
         raise MissingDask(f"--scheduler needs Dask distributed: {EXTRA}") from None
