@@ -16,14 +16,14 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from difflab.errors import DifflabError
+from difflab.errors import DifflabError, MissingExtra
 
 CONNECT_SECONDS = 10  # an address with no scheduler behind it is refused after this long
 CLOSE_SECONDS = 1  # how long closing the client may take after an interruption
 EXTRA = "pip install 'difflab[dask]'"
 
 
-class MissingDask(DifflabError):
+class MissingDask(MissingExtra):
     """``--scheduler`` without Dask installed; the message names the extra to install."""
 
 
