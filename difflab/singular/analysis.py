@@ -43,10 +43,10 @@ from difflab.expr.function import Function
 from difflab.primitives.heads import nonsmooth_heads
 from difflab.singular.local import kink_arguments, localize
 from difflab.singular.series import horner, poly_coefficients, taylor, truncation_radius
+from difflab.singular.zeros import real_zeros
 
 N_TERMS = 24          # Taylor terms kept in a branch (of f; f' keeps N_TERMS - 1, f'' N_TERMS - 2)
 TAIL = 3              # further terms computed only to estimate the truncation error
-WINDOW = 10           # periodic zero sets (sin(x) = 0) are cut to |x| <= WINDOW
 MAX_POINTS = 40
 EPS = float(np.finfo(float).eps)
 _H = sympy.Symbol("h", real=True)
@@ -141,25 +141,6 @@ def _analyze(f: Function) -> Analysis:
 def _rho0(c: float, centers: list[float]) -> float:
     """Starting circle for the coefficients: below half the distance to the next real candidate."""
     return min([1.0] + [0.5 * abs(c - o) for o in centers if o != c])
-
-
-def real_zeros(d: sympy.Expr, x: sympy.Symbol, budget: Budget, skipped: list[str]) -> list[sympy.Expr]:
-    """Exact real zeros of ``d`` (a periodic set cut to ``|x| <= WINDOW``); [] when not found in time."""
-    try:
-        zs = budget.run(sympy.solveset, d, x, sympy.S.Reals)
-        if not isinstance(zs, sympy.FiniteSet) and zs is not sympy.S.EmptySet:
-            zs = budget.run(zs.intersect, sympy.Interval(-WINDOW, WINDOW))
-    except OverBudget:
-        skipped.append(f"the real zeros of {d} were not found within the time budget")
-        return []
-    except Exception:  # noqa: BLE001 -- NotImplementedError, ValueError, TypeError, ...: no exact zeros
-        zs = None
-    if zs is sympy.S.EmptySet:
-        return []
-    if not isinstance(zs, sympy.FiniteSet):
-        skipped.append(f"the real zeros of {d} could not be found exactly")
-        return []
-    return [z for z in zs if z.is_real and z.is_number]
 
 
 def _safe_classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget, skipped: list[str],

@@ -30,7 +30,8 @@ from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr.function import Function
 from difflab.primitives.heads import kink_arguments
 from difflab.result import Estimate
-from difflab.singular.analysis import EPS, analyze, point_at, real_zeros
+from difflab.singular.analysis import EPS, analyze, point_at
+from difflab.singular.zeros import real_zeros
 
 CONVENTION = ("asked anyway, symbolic, forward, reverse, fd-central, fd-five-point and richardson return the "
               "average of the two sides; fd-forward and complex-step the right side, fd-backward the left")
