@@ -198,6 +198,15 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
         return Point(c, "pole", sides=_sides(expr, x, c, budget))
     if not _finite_number(lim):
         return Point(c, "unresolved", detail=f"limit {lim}")
+    try:
+        sides = budget.run(_numeric_sides, expr, x, c, lim)
+    except OverBudget:
+        sides = (None, None)
+    if sides != (lim, lim):
+        if None not in sides:
+            return Point(c, "jump", sides=sides, detail="one-sided limits differ (checked numerically)")
+        skipped.append(f"the limit {lim} at {where} was not confirmed numerically on both sides")
+        return Point(c, "unresolved", detail=f"SymPy's limit {lim} is not confirmed on both sides")
     got = _taylor(expr, x, c, budget, rho0)
     coeffs, rho = got if got is not None else (None, 0.0)
     if coeffs is None or abs(coeffs[0] - lim.evalf(30)) > 1e-20 * max(1, abs(coeffs[0])):
@@ -233,6 +242,40 @@ def _probe_pole(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr) -> tuple | Non
             if abs(nearer) < mpmath.mpf(10) ** 6 * abs(near) or (nearer > 0) != (near > 0):
                 return None
             out.append(sympy.oo if nearer > 0 else -sympy.oo)
+    return tuple(out)
+
+
+def _numeric_sides(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, lim: sympy.Expr) -> tuple:
+    """(left, right): per side ``lim`` when f at c -+ 1e-8 and c -+ 1e-16 (60 digits) is real and within
+    1e-4 of it; +-oo when |f| there exceeds 1e30 and grows toward c; else None (not known).
+
+    Why: SymPy's two-sided limit of 0.5**(1/x) at 0 is 0 (and so is its left limit), but from the left
+    f = 2**(1/|x|) -> +inf. A limit is trusted only when f near the point, on both sides, agrees with it.
+    """
+    fn = to_mpmath(expr, [x])
+    out = []
+    with mpmath.workdps(60):
+        cc = c.evalf(80)._to_mpmath(mpmath.mp.prec + 40)
+        target = lim.evalf(60)._to_mpmath(mpmath.mp.prec)
+        scale = max(mpmath.mpf(1), abs(cc))
+        for sign in (-1, 1):
+            vals = []
+            for e in (8, 16):
+                try:
+                    v = mpmath.mpmathify(fn(cc + sign * mpmath.mpf(10) ** -e * scale))
+                except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                    v = None
+                if isinstance(v, mpmath.mpc):
+                    v = v.real if abs(v.imag) <= mpmath.mpf(10) ** -30 * max(1, abs(v.real)) else None
+                vals.append(v if v is not None and mpmath.isfinite(v) else None)
+            tol = mpmath.mpf(10) ** -4 * max(1, abs(target))
+            if all(v is not None and abs(v - target) <= tol for v in vals):
+                out.append(lim)
+            elif all(v is not None for v in vals) and abs(vals[1]) > 1e30 and abs(vals[1]) > abs(vals[0]) \
+                    and (vals[0] > 0) == (vals[1] > 0):
+                out.append(sympy.oo if vals[1] > 0 else -sympy.oo)
+            else:
+                out.append(None)
     return tuple(out)
 
 
@@ -291,7 +334,7 @@ def branches(f: Function, order: int, outputs: int) -> tuple[Branch, ...]:
             out.append(Branch(0, c, radius, _shape(outputs, horner(kept)),
                               f"|{x} - {p.center}| < {radius:.3g}: Taylor polynomial of degree "
                               f"{len(kept) - 1} (removable singularity at {name})", lo))
-        elif order == 0 and p.kind in ("nonsmooth", "pole") and _point_value(p) is not None:
+        elif order == 0 and p.kind in ("nonsmooth", "pole", "jump") and _point_value(p) is not None:
             v = _point_value(p)
             out.append(Branch(0, c, 0.0, lambda h, v=v: np.full(h.shape, v), f"{x} == {p.center}: "
                               f"the limit {v}", lo))
@@ -304,6 +347,8 @@ def _point_value(p: Point) -> float | None:
         return float(p.limits[0])
     if p.kind == "pole" and p.sides and p.sides[0] == p.sides[1] and p.sides[0] in (sympy.oo, -sympy.oo):
         return float(p.sides[0])
+    if p.kind == "jump":
+        return math.nan  # no value: the sides differ (0.5**(1/x) at 0 is 0 in floats, +inf from the left)
     return None
 
 

@@ -25,7 +25,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from difflab.expr.budget import Budget
+from difflab.expr.budget import Budget, OverBudget, within
 from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr.function import Function
 from difflab.primitives.heads import kink_arguments
@@ -245,9 +245,37 @@ def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | 
             if sp.status and (what == "Hessian" or not sp.hessian_only):
                 status = status or sp.status
     # What the budget stopped is said wherever it may matter (a point it left unclassified could be here)
-    notes.extend(f"{s} (stopped at the budget; --budget gives it more time)" for s in analyze(f).skipped
-                 if "time budget" in s and not notes.count(s))
+    stopped = [s for s in analyze(f).skipped if "time budget" in s or "in time" in s]
+    notes.extend(f"{s} (stopped at the budget; --budget gives it more time)" for s in stopped
+                 if not notes.count(s))
+    if stopped and status is None:
+        lost = _digits_lost(f, v)
+        if lost is None or lost > 1e-8:
+            how = ("could not be checked here" if lost is None
+                   else f"loses digits here (relative difference {lost:.2g} from 40-digit arithmetic)")
+            status = (f"{f.variables[0]}={v!r} may be near a 0/0 or a pole that the analysis did not finish "
+                      f"within the time budget, and the formula {how}: value and derivatives are not trusted; "
+                      f"--budget gives the analysis more time")
     return notes, status
+
+
+def _digits_lost(f: Function, v: float) -> float | None:
+    """Relative difference of f in double precision from f at 40 digits at ``v`` (None: not checked in
+    time). Why: a point the analysis did not reach is trusted only if the formula is sound there."""
+    def at_40_digits() -> float:
+        fn = to_mpmath(f.stable, list(f.symbols))
+        with mpmath.workdps(40):
+            return float(mpmath.mpmathify(fn(mpmath.mpf(v))).real)
+
+    try:
+        exact = within(1.0, at_40_digits)
+    except (OverBudget, ZeroDivisionError, ValueError, OverflowError, TypeError):
+        return None
+    with np.errstate(all="ignore"):
+        got = float(np.real(f.value([v])))
+    if not (np.isfinite(got) and np.isfinite(exact)):
+        return None if got != exact else 0.0
+    return abs(got - exact) / max(abs(got), abs(exact), 1e-300) if got != exact else 0.0
 
 
 def _multivariate(f: Function, point: np.ndarray) -> list[str]:
