@@ -254,8 +254,8 @@ def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | 
             how = ("could not be checked here" if lost is None
                    else f"loses digits here (relative difference {lost:.2g} from 40-digit arithmetic)")
             status = (f"{f.variables[0]}={v!r} may be near a 0/0 or a pole that the analysis did not finish "
-                      f"within the time budget, and the formula {how}: value and derivatives are not trusted; "
-                      f"--budget gives the analysis more time")
+                      f"within the time budget, and the formula {how}: value and derivatives are not "
+                      f"trusted; --budget gives the analysis more time")
     return notes, status
 
 
