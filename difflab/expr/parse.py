@@ -242,7 +242,7 @@ class _Parser:
         found = self.on_name(name) if self.on_name else None
         if found is not None:
             return found
-        if name in self.functions:
+        if name in self.functions and not self.functions[name].bare_is_variable:
             raise self.fail(f"'{name}' is a function; call it with an argument, e.g. {name}(x)",
                             self._pos(node))
         return sympy.Symbol(name, real=True)
@@ -362,8 +362,10 @@ class _Parser:
             raise self.fail(f"'{name}' takes no keyword arguments", self._pos(node.keywords[0].value))
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail("starred arguments are not allowed", self._pos(node))
-        if len(node.args) != rule.arity:
-            raise self.fail(f"'{name}' takes {rule.arity} argument{'s' * (rule.arity != 1)}, "
+        counts = rule.text_arities or (rule.arity,)
+        if len(node.args) not in counts:
+            said = " or ".join(str(c) for c in counts)
+            raise self.fail(f"'{name}' takes {said} argument{'s' * (counts != (1,))}, "
                             f"got {len(node.args)}", self._pos(node))
         args = [self._node(a, depth) for a in node.args]
         try:

@@ -21,7 +21,7 @@ from difflab.primitives.tangents import fit, pad, sum_tangents, unbroadcast
 INF = float("inf")
 
 
-def _twin(name: str):
+def fused_twin(name: str):
     """A SymPy class of ``sympy_twins`` as a row's twin, imported only when SymPy input arrives."""
     def twin(*args, **kwargs):
         from difflab.primitives import sympy_twins  # SymPy is heavy: engines must not load it
@@ -31,7 +31,7 @@ def _twin(name: str):
     return twin
 
 
-def _unary(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None, fwd=None, **more) -> Rule:
+def unary_row(name, np_fn, sym, mp, deriv, domain="real", expr=True, vjp=None, fwd=None, **more) -> Rule:
     """Elementwise f(x) with local derivative ``deriv(x, ans)``: jvp = t*d, vjp = g*d."""
     return Rule(name, np_fn, K.sym_elementwise(sym, 1), mp,
                 jvp=lambda ts, ans, x: ts[0] * deriv(x, ans),
@@ -79,7 +79,7 @@ def _tanh_d(x, ans):
                      4.0 * ops.sigmoid(2.0 * x) * ops.sigmoid(-2.0 * x))
 
 
-def _binary(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False, **more) -> Rule:
+def binary_row(name, np_fn, sym, mp, d0, d1, domain="real,real", expr=False, **more) -> Rule:
     """Elementwise f(x, y) with broadcasting; partials ``d0(x, y, ans)`` and ``d1(x, y, ans)``."""
     def jvp(ts, ans, x, y):
         nd = ndim(ans)
@@ -107,7 +107,7 @@ def _linear_binary(name, np_fn, sym, mp, s1) -> Rule:
                 domain="real,real", arity=2)
 
 
-def _const(name, np_fn, sym, mp, arity=1, domain="real", **more) -> Rule:
+def constant_row(name, np_fn, sym, mp, arity=1, domain="real", **more) -> Rule:
     """Piecewise-constant primitive: no derivative rules, engines treat its output as a constant."""
     return Rule(name, np_fn, K.sym_elementwise(sym, arity), mp, jvp=None, vjp=None, domain=domain,
                 arity=arity, **more)
@@ -139,7 +139,7 @@ def _max_d1(x, y, ans):
     return (ops.sign(y - x) + 1.0) * 0.5
 
 
-def _at_zero(u, *_parameters):
+def at_zero(u, *_parameters):
     """Kinks/jumps where the argument is 0 (abs, sign, Heaviside; SymPy may add H0 or an order)."""
     return [u]
 
@@ -149,7 +149,7 @@ def _ties(*args):
     return [args[i] - args[j] for i in range(len(args)) for j in range(i + 1, len(args))]
 
 
-def _side(values) -> int:
+def side(values) -> int:
     return 1 if values[0] > 0 else -1
 
 
@@ -160,61 +160,62 @@ def _pick(choose):
 
 ROWS: list[Rule] = [
     # smooth functions callable from expression text (the order test generators draw them in)
-    _unary("exp", np.exp, K.sym("exp"), mpmath.exp, lambda x, a: a, image=(0.0, INF)),
-    _unary("log", np.log, K.sym("log"), mpmath.log, lambda x, a: 1.0 / x, domain="positive"),
-    _unary("sin", np.sin, K.sym("sin"), mpmath.sin, lambda x, a: ops.cos(x), image=(-1.0, 1.0)),
-    _unary("cos", np.cos, K.sym("cos"), mpmath.cos, lambda x, a: -ops.sin(x), image=(-1.0, 1.0)),
-    _unary("sqrt", np.sqrt, K.sym("sqrt"), mpmath.sqrt, lambda x, a: 0.5 / a, domain="nonnegative",
+    unary_row("exp", np.exp, K.sym("exp"), mpmath.exp, lambda x, a: a, image=(0.0, INF)),
+    unary_row("log", np.log, K.sym("log"), mpmath.log, lambda x, a: 1.0 / x, domain="positive",
+              text_arities=(1, 2)),  # log(x, base) in expression text
+    unary_row("sin", np.sin, K.sym("sin"), mpmath.sin, lambda x, a: ops.cos(x), image=(-1.0, 1.0)),
+    unary_row("cos", np.cos, K.sym("cos"), mpmath.cos, lambda x, a: -ops.sin(x), image=(-1.0, 1.0)),
+    unary_row("sqrt", np.sqrt, K.sym("sqrt"), mpmath.sqrt, lambda x, a: 0.5 / a, domain="nonnegative",
            image=(0.0, INF)),
-    _unary("tanh", np.tanh, K.sym("tanh"), mpmath.tanh, _tanh_d, image=(-1.0, 1.0)),
-    _unary("atan", np.arctan, K.sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x),
+    unary_row("tanh", np.tanh, K.sym("tanh"), mpmath.tanh, _tanh_d, image=(-1.0, 1.0)),
+    unary_row("atan", np.arctan, K.sym("atan"), mpmath.atan, lambda x, a: 1.0 / (1.0 + x * x),
            aliases=("arctan",), numpy_aliases=("arctan",), image=(-np.pi / 2, np.pi / 2)),
-    _unary("log1p", np.log1p, lambda x, **k: K.sym("log")(1 + x), mpmath.log1p,
-           lambda x, a: 1.0 / (1.0 + x), domain="gt_minus_one", numeric_twin=_twin("dl_log1p")),
-    _unary("expm1", np.expm1, lambda x, **k: K.sym("exp")(x) - 1, mpmath.expm1, lambda x, a: ops.exp(x),
-           numeric_twin=_twin("dl_expm1"), image=(-1.0, INF)),
-    _unary("sinh", np.sinh, K.sym("sinh"), mpmath.sinh, lambda x, a: ops.cosh(x)),
-    _unary("cosh", np.cosh, K.sym("cosh"), mpmath.cosh, lambda x, a: ops.sinh(x), image=(1.0, INF)),
-    _unary("tan", np.tan, K.sym("tan"), mpmath.tan, lambda x, a: 1.0 + a * a, domain="cos_nonzero"),
-    _unary("sigmoid", K.np_sigmoid, _twin("sigmoid"), K.mp_sigmoid, _sigmoid_d, domain="wide",
+    unary_row("log1p", np.log1p, lambda x, **k: K.sym("log")(1 + x), mpmath.log1p,
+           lambda x, a: 1.0 / (1.0 + x), domain="gt_minus_one", numeric_twin=fused_twin("dl_log1p")),
+    unary_row("expm1", np.expm1, lambda x, **k: K.sym("exp")(x) - 1, mpmath.expm1, lambda x, a: ops.exp(x),
+           numeric_twin=fused_twin("dl_expm1"), image=(-1.0, INF)),
+    unary_row("sinh", np.sinh, K.sym("sinh"), mpmath.sinh, lambda x, a: ops.cosh(x)),
+    unary_row("cosh", np.cosh, K.sym("cosh"), mpmath.cosh, lambda x, a: ops.sinh(x), image=(1.0, INF)),
+    unary_row("tan", np.tan, K.sym("tan"), mpmath.tan, lambda x, a: 1.0 + a * a, domain="cos_nonzero"),
+    unary_row("sigmoid", K.np_sigmoid, fused_twin("sigmoid"), K.mp_sigmoid, _sigmoid_d, domain="wide",
            vjp=_sigmoid_vjp, fwd=K.np_sigmoid_fwd, image=(0.0, 1.0)),
-    _unary("softplus", K.np_softplus, _twin("softplus"), K.mp_softplus, lambda x, a: ops.sigmoid(x),
+    unary_row("softplus", K.np_softplus, fused_twin("softplus"), K.mp_softplus, lambda x, a: ops.sigmoid(x),
            domain="wide", image=(0.0, INF)),
-    _unary("log_sigmoid", K.np_log_sigmoid, _twin("log_sigmoid"), K.mp_log_sigmoid,
+    unary_row("log_sigmoid", K.np_log_sigmoid, fused_twin("log_sigmoid"), K.mp_log_sigmoid,
            lambda x, a: ops.sigmoid(-x), domain="wide", image=(-INF, 0.0)),
     # with kinks
-    _unary("abs", K.np_abs, K.sym("Abs"), abs, lambda x, a: ops.sign(x), domain="nonzero",
-           numpy_aliases=("absolute",), kinks=_at_zero, image=(0.0, INF),
-           branch=lambda values, u: _side(values) * u),
-    _binary("maximum", K.np_maximum, K.sym("Max"), max, _max_d0, _max_d1, expr=True, aliases=("max",),
-            kinks=_ties, branch=_pick(max)),
-    _binary("minimum", K.np_minimum, K.sym("Min"), min, _max_d1, _max_d0, expr=True, aliases=("min",),
-            kinks=_ties, branch=_pick(min)),
+    unary_row("abs", K.np_abs, K.sym("Abs"), abs, lambda x, a: ops.sign(x), domain="nonzero",
+           numpy_aliases=("absolute",), kinks=at_zero, image=(0.0, INF),
+           branch=lambda values, u: side(values) * u),
+    binary_row("maximum", K.np_maximum, K.sym("Max"), max, _max_d0, _max_d1, expr=True, aliases=("max",),
+            kinks=_ties, branch=_pick(max), kink_words="arguments are within {m:g} of a tie (a kink)"),
+    binary_row("minimum", K.np_minimum, K.sym("Min"), min, _max_d1, _max_d0, expr=True, aliases=("min",),
+            kinks=_ties, branch=_pick(min), kink_words="arguments are within {m:g} of a tie (a kink)"),
     # arithmetic (operators in expression text)
     _linear_binary("add", np.add, operator.add, operator.add, +1),
     _linear_binary("subtract", np.subtract, operator.sub, operator.sub, -1),
-    _binary("multiply", np.multiply, operator.mul, operator.mul,
+    binary_row("multiply", np.multiply, operator.mul, operator.mul,
             lambda x, y, a: y, lambda x, y, a: x),
-    _binary("divide", np.divide, operator.truediv, operator.truediv,
+    binary_row("divide", np.divide, operator.truediv, operator.truediv,
             lambda x, y, a: 1.0 / y, lambda x, y, a: -a / y, domain="real,nonzero",
             numpy_aliases=("true_divide",)),
-    _binary("power", np.power, operator.pow, mpmath.power, _pow_d0, _pow_d1, domain="positive,real"),
+    binary_row("power", np.power, operator.pow, mpmath.power, _pow_d0, _pow_d1, domain="positive,real"),
     Rule("negative", np.negative, operator.neg, operator.neg,
          jvp=lambda ts, ans, x: -ts[0], vjp=(lambda g, ans, x: -g,)),
-    _unary("reciprocal", lambda x: 1.0 / x, lambda x: 1 / x, lambda x: 1 / x, lambda x, a: -a * a,
+    unary_row("reciprocal", lambda x: 1.0 / x, lambda x: 1 / x, lambda x: 1 / x, lambda x, a: -a * a,
            domain="nonzero", expr=False),
     # piecewise constant: engines treat the output as a constant
-    _const("sign", K.np_sign, K.sym("sign"), mpmath.sign, kinks=_at_zero, image=(-1.0, 1.0),
-           branch=lambda values, *args: _side(values)),
-    _const("heaviside", K.np_heaviside, K.sym("Heaviside"), K.mp_heaviside, kinks=_at_zero,
+    constant_row("sign", K.np_sign, K.sym("sign"), mpmath.sign, kinks=at_zero, image=(-1.0, 1.0),
+           branch=lambda values, *args: side(values)),
+    constant_row("heaviside", K.np_heaviside, K.sym("Heaviside"), K.mp_heaviside, kinks=at_zero,
            image=(0.0, 1.0), in_expressions=True, aliases=("Heaviside",),
-           branch=lambda values, *args: (_side(values) + 1) // 2),
-    _const("dirac_delta", K.np_dirac, K.sym("DiracDelta"), K.mp_dirac, kinks=_at_zero, domain="nonzero",
+           branch=lambda values, *args: (side(values) + 1) // 2),
+    constant_row("dirac_delta", K.np_dirac, K.sym("DiracDelta"), K.mp_dirac, kinks=at_zero, domain="nonzero",
            branch=lambda values, *args: 0),
-    _const("greater", np.greater, K.sym("Gt"), operator.gt, arity=2),
-    _const("greater_equal", np.greater_equal, K.sym("Ge"), operator.ge, arity=2),
-    _const("less", np.less, K.sym("Lt"), operator.lt, arity=2),
-    _const("less_equal", np.less_equal, K.sym("Le"), operator.le, arity=2),
-    _const("equal", np.equal, K.sym("Eq"), operator.eq, arity=2),
-    _const("not_equal", np.not_equal, K.sym("Ne"), operator.ne, arity=2),
+    constant_row("greater", np.greater, K.sym("Gt"), operator.gt, arity=2),
+    constant_row("greater_equal", np.greater_equal, K.sym("Ge"), operator.ge, arity=2),
+    constant_row("less", np.less, K.sym("Lt"), operator.lt, arity=2),
+    constant_row("less_equal", np.less_equal, K.sym("Le"), operator.le, arity=2),
+    constant_row("equal", np.equal, K.sym("Eq"), operator.eq, arity=2),
+    constant_row("not_equal", np.not_equal, K.sym("Ne"), operator.ne, arity=2),
 ]

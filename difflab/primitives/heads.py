@@ -44,7 +44,7 @@ def head_rules() -> dict[type, Rule]:
         if head is not None:
             out.setdefault(head, rule)
         if rule.numeric_twin is not None:
-            out[rule.numeric_twin(sympy.Symbol("_a0")).func] = rule
+            out[rule.numeric_twin(*sympy.symbols(f"_a0:{rule.arity}")).func] = rule
     return out
 
 

@@ -11,6 +11,7 @@ The mpmath twins of the fused rows live here too (``sympy_twins`` evaluates its 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -140,7 +141,7 @@ def np_untake(g, idx, shape):
     return z
 
 
-def _sympy():
+def sympy_module():
     """SymPy, imported on first use: heavy, and the engines that import this table never need it."""
     import sympy  # heavy: loaded only when a row meets SymPy input
 
@@ -150,17 +151,18 @@ def _sympy():
 def sym(name: str) -> Callable:
     """SymPy twin resolved lazily, so engines importing this table never import SymPy."""
     def twin(*args, **kwargs):
-        return getattr(_sympy(), name)(*args)
+        return getattr(sympy_module(), name)(*args)
     twin.__name__ = f"sympy_{name}"
     return twin
 
 
 def sym_elementwise(fn, nin):
-    """SymPy twin that also maps over object arrays of SymPy expressions."""
+    """SymPy twin that also maps over object arrays of SymPy expressions (parameters passed along)."""
     def twin(*args, **kwargs):
+        f = functools.partial(fn, **kwargs) if kwargs else fn
         if any(isinstance(a, np.ndarray) for a in args):
-            return np.frompyfunc(fn, nin, 1)(*args)
-        return fn(*args)
+            return np.frompyfunc(f, nin, 1)(*args)
+        return f(*args)
     return twin
 
 
@@ -205,12 +207,12 @@ def mp_dirac(x, k=0):
 
 
 def sym_where(c, a, b):
-    sympy = _sympy()
+    sympy = sympy_module()
     return sympy.Piecewise((a, c), (b, True))
 
 
 def sym_sum(x, axis=None, keepdims=False):
-    sympy = _sympy()
+    sympy = sympy_module()
     return sympy.Add(*np.asarray(x, dtype=object).ravel())
 
 
@@ -220,12 +222,12 @@ def sym_mean(x, axis=None, keepdims=False):
 
 
 def sym_lse(x, axis=None, keepdims=False):
-    sympy = _sympy()
+    sympy = sympy_module()
     return sympy.log(sympy.Add(*[sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]))
 
 
 def sym_softmax(x, axis=-1):
-    sympy = _sympy()
+    sympy = sympy_module()
     e = [sympy.exp(v) for v in np.asarray(x, dtype=object).ravel()]
     return np.array([v / sympy.Add(*e) for v in e], dtype=object)
 

@@ -248,3 +248,27 @@ class dl_expm1(sympy.Function):  # noqa: N801
 
 
 FUSED = {cls.__name__: cls for cls in (sigmoid, softplus, log_sigmoid)}
+
+
+class dl_hypot(sympy.Function):  # noqa: N801
+    """``sqrt(x**2 + y**2)`` evaluated as ``numpy.hypot`` (compile-time only: the hypot row's numeric twin):
+    the naive form overflows once ``|x|`` passes 1e154 although the result is representable."""
+
+    nargs = 2
+    layer = "numeric"
+    triggers = (sympy.Pow,)
+
+    def _eval_evalf(self, prec):
+        if not all(a.is_number for a in self.args):
+            return None
+        x, y = self.args
+        return sympy.sqrt(x ** 2 + y ** 2).evalf(sympy.core.evalf.prec_to_dps(prec))
+
+    @classmethod
+    def recognize(cls, e):
+        if not (isinstance(e, sympy.Pow) and e.exp == sympy.S.Half and isinstance(e.base, sympy.Add)):
+            return None
+        terms = e.base.args
+        if len(terms) == 2 and all(isinstance(t, sympy.Pow) and t.exp == 2 for t in terms):
+            return cls(*(t.base for t in terms))
+        return None

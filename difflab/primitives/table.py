@@ -43,7 +43,7 @@ from typing import NamedTuple
 import mpmath
 import numpy as np
 
-from difflab.primitives import arrays, elementwise
+from difflab.primitives import arrays, elementwise, exp_log_steps, inverse_trig, special
 from difflab.primitives.dispatch import Rule, register
 
 __all__ = ["DOMAINS", "EXPRESSION_ALIASES", "RULES", "Rule", "expression_functions", "kinked_rows",
@@ -77,6 +77,8 @@ DOMAINS: dict[str, Domain] = {
     "unit_open": Domain(-0.95, 0.95, "|x| < 1", lambda u: 1 - abs(u),
                         "|{name} argument| is not below 1 - {m:g}"),
     "wide": Domain(-40.0, 40.0, "any real number, tails included"),
+    "gt_one": Domain(1.05, 4.0, "x > 1", lambda u: u - 1, "{name} argument is not above 1 + {m:g}"),
+    "order": Domain(0.0, 3.0, "a derivative order 0, 1, 2, ... (an integer parameter)"),
 }
 
 
@@ -86,6 +88,8 @@ def sample_domain(domain: str, rng: np.random.Generator, size: int | tuple = ())
     x = rng.uniform(low, high, size)
     if domain == "nonzero":
         x = x * rng.choice([-1.0, 1.0], size)
+    if domain == "order":
+        x = np.floor(x)
     return x
 
 
@@ -97,7 +101,8 @@ _SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadc
                           "args"),
           **dict.fromkeys(("exp", "sqrt", "tan", "reciprocal", "softmax", "log_softmax"), "ans")}
 RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves))
-                          for r in elementwise.ROWS + arrays.ROWS}
+                          for r in elementwise.ROWS + inverse_trig.ROWS + special.ROWS + exp_log_steps.ROWS
+                          + arrays.ROWS}
 register(RULES)
 
 

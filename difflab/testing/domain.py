@@ -100,12 +100,8 @@ class _Walker:
             raise Outside(f"no mpmath twin for {type(node).__name__} in the domain walker")
         if m is not None:
             self._check_domain(rule, node, args, m)
-        if rule.kinks is not None:  # which side of each kink: abs its sign, max/min the winning argument
-            if len(node.args) > 1 and rule.arity > 1:
-                best = rule.mpmath(*args)
-                self.branches.append(args.index(best))
-            else:
-                self.branches.append(int(mpmath.sign(args[0])))
+        if rule.kinks is not None:  # which side of each kink (for max/min: which argument wins)
+            self.branches.extend(int(mpmath.sign(k)) for k in rule.kinks(*args))
         return rule.mpmath(*args)
 
     def _check_domain(self, rule, node: sympy.Basic, args: list, m: float) -> None:
@@ -113,10 +109,8 @@ class _Walker:
         of the row farther than the margin (``Rule.kinks``): all read from the row."""
         if rule.kinks is not None:
             gap = min(abs(k) for k in rule.kinks(*args))
-            if len(args) > 1 and rule.arity > 1:
-                _check(gap > m, f"{type(node).__name__} arguments are within {m:g} of a tie (a kink)",
-                       node, gap)
-            _check(gap > m, f"{rule.name} argument is within {m:g} of its kink at 0", node, args[0])
+            _check(gap > m, f"{type(node).__name__} {rule.kink_words.format(m=m)}", node,
+                   gap if len(args) > 1 else args[0])
             return
         for value, name in zip(args, rule.domains(), strict=False):
             domain = DOMAINS[name]

@@ -141,6 +141,10 @@ def _argument(draw, domain: str, inner: SearchStrategy, singular: bool, names: t
         return _bounded(draw, inner, names, sympy.Integer(1))
     if domain == "unit_open":  # |value| <= 9/10 < 1
         return _bounded(draw, inner, names, sympy.Rational(9, 10))
+    if domain == "gt_one":
+        return 1 + _positive(draw, inner, names)
+    if domain == "order":  # an integer parameter, not a function of the variables
+        return sympy.Integer(draw(st.integers(0, 2)))
     raise InvalidArgument(f"no safe argument form for the domain {domain!r}")
 
 
