@@ -18,7 +18,7 @@ from difflab.errors import InputError
 from difflab.expr.parse import _describe, _Parser
 from difflab.matrix import algebra as a
 from difflab.matrix.algebra import Node, Shape
-from difflab.matrix.rules import ELEMENTWISE
+from difflab.matrix.rules import elementwise_names
 from difflab.primitives.table import EXPRESSION_ALIASES
 
 ARRAY_FUNCTIONS = ("sum", "dot", "diag", "trace", "inv", "norm", "outer", "ones", "eye")
@@ -66,8 +66,8 @@ class _ArrayParser(_Parser):
     def __init__(self, text: str, shapes: Mapping[str, Shape]):
         super().__init__(text)
         self.shapes = dict(shapes)
-        self.elementwise = {n: n for n in ELEMENTWISE} | {k: v for k, v in EXPRESSION_ALIASES.items()
-                                                           if v in ELEMENTWISE}
+        names = elementwise_names()
+        self.elementwise = {n: n for n in names} | {k: v for k, v in EXPRESSION_ALIASES.items() if v in names}
 
     def parse_node(self) -> Node:
         out = self.parse()

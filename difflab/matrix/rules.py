@@ -26,9 +26,10 @@ from difflab.matrix import algebra as a
 from difflab.matrix.algebra import Node
 from difflab.primitives.table import RULES as PRIMITIVES
 
-# Elementwise rows usable in array expressions: one argument and a SymPy twin (sign: abs' is sign).
-ELEMENTWISE = tuple(name for name, r in PRIMITIVES.items()
-                    if r.arity == 1 and r.sympy is not None and (r.in_expressions or name == "sign"))
+# Candidate elementwise rows: one argument and a SymPy twin (sign: abs' is sign); ``elementwise_names()``
+# keeps those whose first and second derivatives this IR can express.
+CANDIDATES = tuple(name for name, r in PRIMITIVES.items() if r.arity == 1 and r.sympy is not None
+                   and ((r.in_expressions and r.jvp is not None) or name == "sign"))
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,29 @@ def _sympy_derivative(name: str) -> sympy.Expr:
 
 
 @cache
+def elementwise_names() -> tuple[str, ...]:
+    """The candidate rows whose derivatives (orders 1 and 2) are array expressions here: a row whose
+    derivative leaves the IR (gamma's polygamma, relu's Heaviside) is not offered in array text."""
+    x = a.sym("_probe", ())
+
+    def expressible(name: str, depth: int) -> bool:
+        if PRIMITIVES[name].jvp is None:
+            return True
+        try:
+            from_sympy(_sympy_derivative(name), {_U: x})
+        except (NotImplementedError, TypeError, ValueError):
+            return False
+        inner = {_sympy_names().get(type(n).__name__) for n in sympy.preorder_traversal(
+            _sympy_derivative(name)) if isinstance(n, sympy.Function)} - {None}
+        return depth == 0 or all(expressible(n, depth - 1) for n in inner)
+    return tuple(name for name in CANDIDATES if expressible(name, 1))
+
+
+@cache
 def _sympy_names() -> dict[str, str]:
     """SymPy function class name -> table row name (``Abs`` -> ``abs``), read off the twins."""
     out = {}
-    for name in ELEMENTWISE:
+    for name in CANDIDATES:
         e = PRIMITIVES[name].sympy(_U)
         if isinstance(e, sympy.Function) and e.args == (_U,):
             out[type(e).__name__] = name

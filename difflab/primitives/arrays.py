@@ -58,6 +58,46 @@ def _stack(arrays, axis=0):
     return tuple(arrays), {"axis": axis}
 
 
+def _concatenate(arrays, axis=0):
+    """NumPy's signature; ``axis=None`` joins the flattened arrays."""
+    arrays = tuple(arrays)
+    if axis is None:
+        return tuple(ops.reshape(a, (-1,)) for a in arrays), {"axis": 0}
+    return arrays, {"axis": axis}
+
+
+def _cumsum(x, axis=None):
+    if axis is None:
+        return (ops.reshape(x, (-1,)),), {"axis": 0}
+    return (x,), {"axis": axis}
+
+
+def _along_axis(nd, axis, item):
+    """An index applying ``item`` along ``axis`` (of an array with nd axes), everything else whole."""
+    return (slice(None),) * (axis % nd) + (item,)
+
+
+def _concatenate_jvp(ts, ans, *xs, axis=0):
+    k = next(shape_of(t)[0] for t in ts if t is not None)
+    parts = [np.zeros((k,) + shape_of(x)) if t is None else t for t, x in zip(ts, xs, strict=True)]
+    return ops.concatenate(parts, axis=axis % ndim(ans) - ndim(ans))
+
+
+class _ConcatenateVJP:
+    """Argument i receives its own block of the cotangent along the joining axis."""
+
+    def __getitem__(self, i):
+        def vjp(g, ans, *xs, axis=0):
+            start = sum(shape_of(x)[axis] for x in xs[:i])
+            return g[_along_axis(ndim(ans), axis, slice(start, start + shape_of(xs[i])[axis]))]
+        return vjp
+
+
+def _cumsum_vjp(g, ans, x, axis=0):
+    flip = _along_axis(ndim(x), axis, slice(None, None, -1))
+    return ops.cumsum(g[flip], axis=axis)[flip]
+
+
 def _sum_jvp(ts, ans, x, axis=None, keepdims=False):
     return ops.sum(ts[0], axis=neg_axes(axis, ndim(x)), keepdims=keepdims)
 
@@ -179,6 +219,12 @@ ROWS: list[Rule] = [
     Rule("stack", lambda *xs, axis=0: np.stack(xs, axis=axis),
          lambda *xs, axis=0: np.stack([np.asarray(x, dtype=object) for x in xs], axis=axis),
          None, jvp=_stack_jvp, vjp=_StackVJP(), arity=-1, call=_stack),
+    Rule("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+         lambda *xs, axis=0: np.concatenate([np.asarray(x, dtype=object) for x in xs], axis=axis),
+         None, jvp=_concatenate_jvp, vjp=_ConcatenateVJP(), arity=-1, call=_concatenate),
+    Rule("cumsum", lambda x, axis=0: np.cumsum(x, axis=axis), lambda x, axis=0: np.cumsum(x, axis=axis),
+         None, call=_cumsum, jvp=lambda ts, ans, x, axis=0: ops.cumsum(ts[0], axis=axis % ndim(x) - ndim(x)),
+         vjp=(_cumsum_vjp,)),
     # fused, numerically stable reductions
     Rule("logsumexp", K.np_logsumexp, K.sym_lse, None, call=_reduction,
          jvp=lambda ts, ans, x, axis=None, keepdims=False: ops.sum(

@@ -95,7 +95,7 @@ def sample_domain(domain: str, rng: np.random.Generator, size: int | tuple = ())
 
 # What each VJP reads (Rule.saves); rows not listed keep arguments and output.
 _SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadcast_to", "reshape",
-                           "transpose", "getitem", "untake", "stack"), ""),
+                           "transpose", "getitem", "untake", "stack", "concatenate", "cumsum"), ""),
           **dict.fromkeys(("multiply", "matmul", "maximum", "minimum", "where", "log", "log1p", "expm1",
                            "sin", "cos", "atan", "sinh", "cosh", "tanh", "abs", "softplus", "log_sigmoid"),
                           "args"),

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from difflab.errors import DifflabError, InputError
 from difflab.matrix import ROUTES, ArrayFunction, estimate
-from difflab.matrix.rules import ELEMENTWISE
+from difflab.matrix.rules import elementwise_names
 from difflab.primitives.table import RULES
 
-SMOOTH = [n for n in ELEMENTWISE if RULES[n].domain in ("real", "wide") and RULES[n].jvp is not None]
+SMOOTH = [n for n in elementwise_names() if RULES[n].domain in ("real", "wide") and RULES[n].jvp is not None]
 
 
 def _quartic(n=5, seed=0):
