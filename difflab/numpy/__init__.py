@@ -14,33 +14,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from difflab.primitives.dispatch import Box, Shaped, apply, dot, is_sympy, ndim, ops, shape  # noqa: F401 -- re-exported
+from difflab.numpy import contractions, linalg, reductions, shapes, ufuncs
+from difflab.primitives.dispatch import (  # noqa: F401 -- re-exported
+    Box,
+    Shaped,
+    apply,
+    dot,
+    is_sympy,
+    ndim,
+    ops,
+    register_namespace,
+    shape,
+)
 from difflab.primitives.table import RULES
 
+_COMPOSITIONS = {name: getattr(module, name) for module in (shapes, reductions, ufuncs, contractions)
+                 for name in module.__all__}
 globals().update(ops.names())  # one function per row (exp, sum, reshape, ..., arctan, absolute, ...)
+globals().update(_COMPOSITIONS)  # NumPy-signature compositions (sum with where=, max, vstack, einsum, ...)
 
-__all__ = sorted({*ops.names(), "Box", "Shaped", "apply", "ndim", "shape", "swapaxes", "expand_dims", "dot",
-                  "square", "array", "asarray", "zeros_like", "ones_like"})
+__all__ = sorted({*ops.names(), *_COMPOSITIONS, "Box", "Shaped", "apply", "ndim", "shape", "array", "asarray",
+                  "zeros_like", "ones_like", "linalg"})
 _ROWS = RULES  # kept importable for introspection: which rows back this namespace
-
-
-def swapaxes(x, axis1, axis2):
-    """Differentiable ``numpy.swapaxes`` (a transpose)."""
-    nd = ndim(x)
-    axes = list(range(nd))
-    axes[axis1 % nd], axes[axis2 % nd] = axes[axis2 % nd], axes[axis1 % nd]
-    return ops.transpose(x, axes)
-
-
-def expand_dims(x, axis):
-    """Differentiable ``numpy.expand_dims`` (a reshape)."""
-    s = list(shape(x))
-    s.insert(axis % (len(s) + 1), 1)
-    return ops.reshape(x, s)
-
-
-def square(x):
-    return x * x
 
 
 def _has_box(obj) -> bool:
@@ -68,3 +63,7 @@ def zeros_like(x):
 
 def ones_like(x):
     return np.ones(shape(x))
+
+
+register_namespace({**{n: globals()[n] for n in __all__ if n != "linalg" and callable(globals()[n])},
+                    **{n: getattr(linalg, n) for n in linalg.__all__}})

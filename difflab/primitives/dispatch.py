@@ -87,8 +87,32 @@ class Box:
     """
 
     __slots__ = ("value", "level")
-    __array_ufunc__ = None  # make ndarray operators defer to ours
     __array_priority__ = 1000.0
+
+    # NumPy's dispatch protocols: unmodified NumPy code (np.sin(x), np.sum(x, axis=0), np.concatenate)
+    # on traced values runs the differentiable namespace's function of the same name; a NumPy function
+    # it lacks is refused by name (never a silent conversion to a constant).
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        if kwargs.get("out") is not None:
+            raise TypeError(f"numpy.{name}(..., out=...) cannot store a traced value in an array; drop out=")
+        fn = NUMPY_NAMESPACE.get(_UFUNC_METHODS.get(name, name))
+        if fn is None:
+            raise TypeError(f"difflab cannot differentiate numpy.{name}: it has no rule")
+        return fn(*inputs, **{k: v for k, v in kwargs.items() if k != "out"})
+
+    def __array_function__(self, func, types, args, kwargs):
+        fn = NUMPY_NAMESPACE.get(func.__name__)
+        if fn is None:
+            raise TypeError(f"difflab cannot differentiate numpy.{func.__name__}: it has no rule")
+        return fn(*args, **kwargs)
+
+    def __getattr__(self, name):
+        """ndarray methods (x.max(), x.std(ddof=1), x.flatten()) as the namespace's functions."""
+        fn = NUMPY_NAMESPACE.get(name) if hasattr(np.ndarray, name) and not name.startswith("_") else None
+        if fn is None:
+            raise AttributeError(f"traced value has no attribute '{name}'")
+        return lambda *args, **kw: fn(self, *args, **kw)
 
     def lift(self, rule, args, kw):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -266,6 +290,19 @@ def dot(a, b):
     rest = sb[:-2] + sb[-1:]
     b2 = ops.reshape(ops.transpose(b, axes), (n, math.prod(rest)))
     return ops.reshape(ops.matmul(ops.reshape(a, (math.prod(sa[:-1]), n)), b2), sa[:-1] + rest)
+
+
+NUMPY_NAMESPACE: dict[str, Callable] = {}
+"""Name -> differentiable function, filled by ``difflab.numpy`` (``register_namespace``) for the protocols."""
+
+# ufunc methods NumPy code calls, as the namespace's reductions (np.add.reduce(x, axis) is np.sum)
+_UFUNC_METHODS = {"add.reduce": "sum", "multiply.reduce": "prod", "maximum.reduce": "max",
+                  "minimum.reduce": "min", "add.accumulate": "cumsum"}
+
+
+def register_namespace(functions: dict[str, Callable]) -> None:
+    """``difflab.numpy`` hands over its functions so NumPy's protocols on traced values can find them."""
+    NUMPY_NAMESPACE.update(functions)
 
 
 class Ops:

@@ -4,7 +4,7 @@ functions: floor, ceil, relu, leaky_relu.
 log2/log10/exp2 are separate rows (not ``log(x)/log(2)``) so ``difflab.numpy`` returns NumPy's own
 correctly rounded kernels bit for bit; in SymPy they are the compositions, which the symbolic route
 differentiates exactly.  ``cbrt`` is the *real* cube root (SymPy's ``cbrt`` of a negative number is the
-complex principal root), written ``sign(x)*|x|**(1/3)`` for SymPy.  floor and ceil are piecewise
+complex principal root), written ``x*|x|**(-2/3)`` for SymPy.  floor and ceil are piecewise
 constant with jumps at the integers (``kinks``: the zeros of ``sin(pi*x)``).  relu and leaky_relu are
 names for ``max(x, 0)`` and ``max(x, slope*x)`` (0 < slope < 1), with the derivative 1/2 at the kink that
 SymPy's ``Heaviside(0)`` gives, like ``maximum``.
@@ -32,8 +32,9 @@ def _sym_log_base(base):
 
 
 def _sym_cbrt(x, **kw):
+    """x |x|^(-2/3): the real cube root with only Abs in it (SymPy differentiates Abs of anything)."""
     sympy = K.sympy_module()
-    return sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3)
+    return x * sympy.Abs(x) ** sympy.Rational(-2, 3)
 
 
 def _mp_cbrt(x):

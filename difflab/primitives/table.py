@@ -43,7 +43,7 @@ from typing import NamedTuple
 import mpmath
 import numpy as np
 
-from difflab.primitives import arrays, elementwise, exp_log_steps, inverse_trig, special
+from difflab.primitives import arrays, elementwise, exp_log_steps, inverse_trig, linalg, special
 from difflab.primitives.dispatch import Rule, register
 
 __all__ = ["DOMAINS", "EXPRESSION_ALIASES", "RULES", "Rule", "expression_functions", "kinked_rows",
@@ -102,7 +102,7 @@ _SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadc
           **dict.fromkeys(("exp", "sqrt", "tan", "reciprocal", "softmax", "log_softmax"), "ans")}
 RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves))
                           for r in elementwise.ROWS + inverse_trig.ROWS + special.ROWS + exp_log_steps.ROWS
-                          + arrays.ROWS}
+                          + arrays.ROWS + linalg.ROWS}
 register(RULES)
 
 

@@ -64,11 +64,13 @@ def test_drawn_points_are_inside_the_domain_even_for_singular_expressions(case):
 @settings(max_examples=40)
 @given(expressions(variables=("x",), max_depth=3), st.floats(-3, 3))
 def test_without_allow_singular_every_real_point_is_in_the_domain(expr, x):
-    """The safe argument forms (u**2 + c, exp(u), cosh(u), softplus(u) + c, tan(sin u)) hold everywhere."""
+    """The safe argument forms (u**2 + c, exp(u) + c, cosh(u), softplus(u) + c, tan(sin u)) hold everywhere;
+    only a kink (abs, max, min take any argument) may be met, and points() keeps its margin from those."""
     s = sympy.Symbol("x", real=True)
-    assert domain_problem(expr, [s], [x], margin=0.0, max_magnitude=math.inf) is None
+    problem = domain_problem(expr, [s], [x], margin=0.0, max_magnitude=math.inf)
+    assert problem is None or "kink" in problem
     env = {s: sympy.Float(x, 30)}
-    assert _oracle_violations(expr, env, 0.0) == []
+    assert [v for v in _oracle_violations(expr, env, 0.0) if "kink" not in v] == []
 
 
 @settings(max_examples=40)
@@ -140,9 +142,9 @@ def test_clearance_rejects_a_point_whose_stencil_crosses_the_kink():
 
     x, y = sympy.symbols("x y", real=True)
     p = np.array([0.0, 0.0625])
-    assert domain_check(sympy.Max(x, y), [x, y], p) == (None, (1,))  # y wins
+    assert domain_check(sympy.Max(x, y), [x, y], p) == (None, (-1,))  # x - y < 0: y wins
     around = {domain_check(sympy.Max(x, y), [x, y], q) for q in _neighbours(p, 0.1 * np.ones(2))}
-    assert around - {(None, (1,))}
+    assert around - {(None, (-1,))}
 
 
 @settings(max_examples=20)
