@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from functools import reduce
 
 import sympy
+from sympy.core.function import ArgumentIndexError
 
 from difflab.errors import InputError
 from difflab.expr import sizing
@@ -90,7 +91,7 @@ class Differentiator:
     def _fdiff(e: sympy.Function, i: int) -> sympy.Expr:
         try:
             return e.fdiff(i)
-        except sympy.ArgumentIndexError:
+        except ArgumentIndexError:
             return sympy.Function.fdiff(e, i)
 
     def _union(self, children: list[dict]) -> list[sympy.Symbol]:

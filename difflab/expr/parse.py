@@ -364,9 +364,8 @@ class _Parser:
             raise self.fail("starred arguments are not allowed", self._pos(node))
         counts = rule.text_arities or (rule.arity,)
         if len(node.args) not in counts:
-            said = " or ".join(str(c) for c in counts)
-            raise self.fail(f"'{name}' takes {said} argument{'s' * (counts != (1,))}, "
-                            f"got {len(node.args)}", self._pos(node))
+            raise self.fail(f"'{name}' takes {' or '.join(map(str, counts))} argument"
+                            f"{'s' * (counts != (1,))}, got {len(node.args)}", self._pos(node))
         args = [self._node(a, depth) for a in node.args]
         try:
             built = rule.sympy(*args)

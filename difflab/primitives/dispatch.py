@@ -65,6 +65,7 @@ the arguments' values there -- |u| is ``-u`` where u < 0), ``image`` (the closed
     kink_words: str = "argument is within {m:g} of its kink at 0"  # after the SymPy head's name
     image: tuple[float, float] = (-np.inf, np.inf)
     numeric_twin: Callable | None = None
+    drawn_by_default: bool = True  # test generators draw it unless asked for a list (see table.smooth_rows)
     text_arities: tuple[int, ...] = ()  # argument counts accepted in expression text (default: arity)
     bare_is_variable: bool = False  # the bare name is a plain variable (``gamma``), only a call is the row
 

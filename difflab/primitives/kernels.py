@@ -266,3 +266,12 @@ def fold(fn: Callable) -> Callable:
             out = fn(out, a)
         return out
     return folded
+
+
+def np_atan2(y, x):
+    """arctan2; for complex input (the complex step) its first-order continuation: the real part is
+    arctan2 of the real parts, the imaginary part (x_r y_i - y_r x_i) / (x_r^2 + y_r^2)."""
+    if not (np.iscomplexobj(y) or np.iscomplexobj(x)):
+        return np.arctan2(y, x)
+    yr, yi, xr, xi = np.real(y), np.imag(y), np.real(x), np.imag(x)
+    return np.arctan2(yr, xr) + 1j * (xr * yi - yr * xi) / (xr * xr + yr * yr)

@@ -100,7 +100,11 @@ _SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadc
                            "sin", "cos", "atan", "sinh", "cosh", "tanh", "abs", "softplus", "log_sigmoid"),
                           "args"),
           **dict.fromkeys(("exp", "sqrt", "tan", "reciprocal", "softmax", "log_softmax"), "ans")}
-RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves))
+# Rows added with issue 14 are drawn by the default fuzz only once its properties have run against them
+# (asked for by name, strategies' functions=..., they are drawn today).
+_NEW = {r.name for r in inverse_trig.ROWS + special.ROWS + exp_log_steps.ROWS}
+RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves),
+                                  drawn_by_default=r.name not in _NEW)
                           for r in elementwise.ROWS + inverse_trig.ROWS + special.ROWS + exp_log_steps.ROWS
                           + arrays.ROWS + linalg.ROWS}
 register(RULES)
@@ -125,9 +129,10 @@ def expression_functions() -> dict[str, Rule]:
 
 def smooth_rows() -> tuple[str, ...]:
     """Expression rows that are smooth on their open domains (what generators draw by default)."""
-    return tuple(r.name for r in RULES.values() if r.in_expressions and r.smooth)
+    return tuple(r.name for r in RULES.values() if r.in_expressions and r.smooth and r.drawn_by_default)
 
 
 def kinked_rows() -> tuple[str, ...]:
     """Expression rows with kinks but a derivative elsewhere (abs, max, min): drawn when asked for."""
-    return tuple(r.name for r in RULES.values() if r.in_expressions and r.kinks and r.jvp is not None)
+    return tuple(r.name for r in RULES.values() if r.in_expressions and r.kinks and r.jvp is not None
+                 and r.drawn_by_default)

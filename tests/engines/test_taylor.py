@@ -58,7 +58,7 @@ def test_every_smooth_elementwise_row_to_order_8():
     assert len(names) >= 12
     for name in names:
         rule = RULES[name]
-        x0 = {"log": 1.3, "sqrt": 1.3, "log1p": 0.4, "tan": 0.3}.get(name, 0.6)
+        x0 = {"log": 1.3, "sqrt": 1.3, "log1p": 0.4, "tan": 0.3}.get(name, {"gt_one": 1.5}.get(rule.domains()[0], 0.6))
 
         def fn(v, rule=rule):
             return dnp.apply(rule, 0.5 * v[0] + 0.25 * v[0] * v[0])

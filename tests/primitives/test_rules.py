@@ -68,7 +68,30 @@ _R = np.random.default_rng(7)
 A34, A234, A4, A3 = _R.normal(size=(3, 4)), _R.normal(size=(2, 3, 4)), _R.normal(size=4), _R.normal(size=3)
 MASK = A34 > 0
 # (row, mp implementation, args, kw, differentiable argument positions)
+def _mp_matrix(a):
+    return mpmath.matrix(np.asarray(a, dtype=object).tolist())
+
+
+def _mp_inv(a):
+    return np.array(_mp_matrix(a) ** -1, dtype=object).reshape(np.shape(a))
+
+
+def _mp_solve(a, b):
+    return np.array(mpmath.lu_solve(_mp_matrix(a), mpmath.matrix(list(b))), dtype=object).reshape(np.shape(b))
+
+
+def _mp_logabsdet(a):
+    return mpmath.log(abs(mpmath.det(_mp_matrix(a))))
+
+
+M3 = np.eye(3) * 2.0 + 0.3 * _R.normal(size=(3, 3))
 ARRAY_CASES = [
+    ("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), [A34, A34[:, :2]], {"axis": 1}, (0, 1)),
+    ("cumsum", lambda x, axis=0: np.cumsum(x, axis=axis), [A34], {"axis": 1}, (0,)),
+    ("inv", _mp_inv, [M3], {}, (0,)),
+    ("solve", _mp_solve, [M3, A3], {}, (0, 1)),
+    ("det", lambda a: mpmath.det(_mp_matrix(a)), [M3], {}, (0,)),
+    ("logabsdet", _mp_logabsdet, [M3], {}, (0,)),
     ("sum", np.sum, [A34], {}, (0,)),
     ("sum", np.sum, [A34], {"axis": 0}, (0,)),
     ("sum", np.sum, [A234], {"axis": (0, -1), "keepdims": True}, (0,)),
