@@ -256,7 +256,7 @@ class dl_hypot(sympy.Function):  # noqa: N801
 
     nargs = 2
     layer = "numeric"
-    triggers = (sympy.Pow,)
+    triggers = ()  # only where log/exp already trigger the numeric layer (a Pow is in nearly everything)
 
     def _eval_evalf(self, prec):
         if not all(a.is_number for a in self.args):
