@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from difflab.display import fmt, table  # noqa: F401 -- the one text table; commands print what str(result) shows
 from difflab.errors import InputError
 from difflab.expr import budget
 from difflab.expr.function import Function
@@ -135,24 +136,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def emit(args: argparse.Namespace, data: dict, table: str) -> None:
+def emit(args: argparse.Namespace, data: dict, text: str) -> None:
     """Print the JSON object with --json, else the readable table."""
     if getattr(args, "json", False):
         print(json.dumps(jsonable(data), indent=2))
     else:
-        print(table)
+        print(text)
 
 
-def fmt(value: Any, digits: int = 12) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.{digits}g}"
-    return str(value)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain aligned text table."""
-    cells = [[str(h) for h in headers]] + [[fmt(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

@@ -24,7 +24,7 @@ from difflab.errors import InputError
 from difflab.expr.vector import VectorFunction
 from difflab.methods import registry as methods
 from difflab.result import Estimate, SolverResult
-from difflab.solvers.systems import newton_system
+from difflab.solvers.systems import Stop, newton_system, where
 
 MODES = ("root", "minimize")
 EPS = float(np.finfo(float).eps)
@@ -54,18 +54,6 @@ def classify(f: Any, at: Any, method: str = "symbolic") -> tuple[str, np.ndarray
     """Classify the point ``at`` by its Hessian's eigenvalues (meaningful where the gradient vanishes)."""
     fn = methods.as_function(f)
     return classify_hessian(methods.get(method).hessian(fn, fn.point(at)))
-
-
-def _where(fn, x: np.ndarray) -> str:
-    return ", ".join(f"{n}={v:.17g}" for n, v in zip(fn.variables, x, strict=True))
-
-
-class _Stop(Exception):
-    """Ends the iteration with a reason (and whether that counts as converged)."""
-
-    def __init__(self, reason: str, converged: bool = False):
-        super().__init__(reason)
-        self.reason, self.converged = reason, converged
 
 
 def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", tol: float = 1e-12,
@@ -105,8 +93,8 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
     def derivative(kind: str, at: np.ndarray) -> Estimate:
         est = getattr(meth, kind)(fn, at)
         if not est.ok:
-            raise _Stop(f"the {meth.name} {'Hessian' if kind == 'hessian' else 'derivative'} failed at "
-                        f"{_where(fn, at)}: {est.status}")
+            raise Stop(f"the {meth.name} {'Hessian' if kind == 'hessian' else 'derivative'} failed at "
+                        f"{where(fn, at)}: {est.status}")
         return est
 
     def value(at: np.ndarray) -> float:
@@ -117,7 +105,7 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
         for k in range(1, max_iter + 1):
             fx = value(x)
             if not np.isfinite(fx):
-                raise _Stop(f"f is not finite at {_where(fn, x)} (f = {fx}): outside the domain or at a pole")
+                raise Stop(f"f is not finite at {where(fn, x)} (f = {fx}): outside the domain or at a pole")
             g_est = derivative("gradient", x)
             g = g_est.value
             history["f"].append(fx)
@@ -126,22 +114,22 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
                 if abs(fx) < best[0]:
                     best = (abs(fx), x.copy())
                 if fx == 0.0:
-                    raise _Stop(f"converged: f = 0 exactly at {_where(fn, x)}", True)
+                    raise Stop(f"converged: f = 0 exactly at {where(fn, x)}", True)
                 if g[0] == 0.0:
-                    raise _Stop(f"zero derivative: f'(x) = 0 at {_where(fn, x)} (f = {fx:.6g}); the tangent "
+                    raise Stop(f"zero derivative: f'(x) = 0 at {where(fn, x)} (f = {fx:.6g}); the tangent "
                                 "is horizontal and never meets the x-axis")
                 step = np.array([-fx / g[0]])
                 objective = abs
             else:
                 if not np.any(g):
-                    raise _Stop(f"converged: the gradient is exactly 0 at {_where(fn, x)}", True)
+                    raise Stop(f"converged: the gradient is exactly 0 at {where(fn, x)}", True)
                 if g_est.error_estimate is not None and np.all(np.abs(g) <= g_est.error_estimate):
                     # An inexact gradient cannot steer below its own error: Newton would wander there.
-                    raise _Stop(f"converged: the gradient ({', '.join(f'{v:.3g}' for v in g)}) is 0 within "
-                                f"the {meth.name} error estimate at {_where(fn, x)}", True)
+                    raise Stop(f"converged: the gradient ({', '.join(f'{v:.3g}' for v in g)}) is 0 within "
+                                f"the {meth.name} error estimate at {where(fn, x)}", True)
                 step = _newton_step(fn, x, g, derivative("hessian", x).value)
                 if line_search and float(g @ step) >= 0.0:
-                    raise _Stop(f"line search impossible: the Newton direction at {_where(fn, x)} is not a "
+                    raise Stop(f"line search impossible: the Newton direction at {where(fn, x)} is not a "
                                 "descent direction (the Hessian is not positive definite there)")
                 objective = float
             t = damping
@@ -154,12 +142,12 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
             history["step"].append(size)
             history["newton_step"].append(full)
             if not np.all(np.isfinite(new)) or float(np.linalg.norm(new)) > RUNAWAY * scale:
-                raise _Stop(f"diverged: the iterates ran off to |x| = {float(np.linalg.norm(new)):.3g} "
-                            f"after {k} iterations (from {_where(fn, iterates[0])})")
+                raise Stop(f"diverged: the iterates ran off to |x| = {float(np.linalg.norm(new)):.3g} "
+                            f"after {k} iterations (from {where(fn, iterates[0])})")
             x = new
             iterates.append(x.copy())
             if full <= tol * max(1.0, float(np.linalg.norm(x))):
-                raise _Stop(f"converged: Newton step {full:.3g} <= tol * max(1, |x|) after {k} iterations",
+                raise Stop(f"converged: Newton step {full:.3g} <= tol * max(1, |x|) after {k} iterations",
                             True)
         k = max_iter
         last_f = abs(value(x))
@@ -167,16 +155,16 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
             best = (last_f, x.copy())
         if mode == "root" and best[0] >= 0.1 * abs(history["f"][0]):
             reason = (f"no real root found: after {max_iter} iterations |f| never fell below {best[0]:.6g} "
-                      f"(at {_where(fn, best[1])}); f may have no real root")
+                      f"(at {where(fn, best[1])}); f may have no real root")
         elif mode == "root":
             reason = (f"not converged after {max_iter} iterations: |f| came down to {best[0]:.3g} (at "
-                      f"{_where(fn, best[1])}) but the steps did not settle")
+                      f"{where(fn, best[1])}) but the steps did not settle")
         else:
             reason = (f"not converged after {max_iter} iterations: gradient norm still "
-                      f"{history['grad_norm'][-1]:.3g} at {_where(fn, x)}")
+                      f"{history['grad_norm'][-1]:.3g} at {where(fn, x)}")
         if damping < 1.0:
             reason += f" (damping {damping:g}: each iteration moved x by that fraction of the Newton step)"
-    except _Stop as stop:
+    except Stop as stop:
         converged, reason = stop.converged, stop.reason
 
     classification = None
@@ -204,20 +192,20 @@ def newton(f: Any, x0: Any, method: str = "symbolic", mode: str = "minimize", to
 def _newton_step(fn, x: np.ndarray, g: np.ndarray, H: np.ndarray) -> np.ndarray:
     """Solve H d = -g; a singular (or numerically singular) Hessian stops the iteration in words."""
     H = np.asarray(H, dtype=float).reshape(fn.n, fn.n)
-    where = _where(fn, x)
+    at = where(fn, x)
     if not np.all(np.isfinite(H)):
-        raise _Stop(f"the Hessian is not finite at {where}")
+        raise Stop(f"the Hessian is not finite at {at}")
     with np.errstate(all="ignore"):
         cond = np.linalg.cond(H) if np.any(H) else np.inf
     if not np.isfinite(cond) or cond > SINGULAR_COND:
         eig = np.linalg.eigvalsh(0.5 * (H + H.T))
         what = "second derivative is 0" if fn.n == 1 else "singular Hessian"
-        raise _Stop(f"{what} at {where} (eigenvalues {', '.join(f'{e:.3g}' for e in eig)}): H d = -grad has "
+        raise Stop(f"{what} at {at} (eigenvalues {', '.join(f'{e:.3g}' for e in eig)}): H d = -grad has "
                     "no unique solution, so there is no Newton step")
     try:
         return np.linalg.solve(H, -g)
     except np.linalg.LinAlgError:
-        raise _Stop(f"singular Hessian at {where}: H d = -grad has no unique solution") from None
+        raise Stop(f"singular Hessian at {at}: H d = -grad has no unique solution") from None
 
 
 def _backtrack(objective, current: float, step: np.ndarray, t: float, fn, x: np.ndarray) -> float:
@@ -227,5 +215,5 @@ def _backtrack(objective, current: float, step: np.ndarray, t: float, fn, x: np.
         if np.isfinite(trial) and trial < current:
             return t
         t *= 0.5
-    raise _Stop(f"line search failed at {_where(fn, x)}: no decrease along the Newton step down to "
+    raise Stop(f"line search failed at {where(fn, x)}: no decrease along the Newton step down to "
                 f"{t:.3g} of it")

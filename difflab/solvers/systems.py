@@ -39,11 +39,15 @@ def gradient_system(f: Any) -> VectorFunction:
     return VectorFunction(list(gradient_exprs(f)), variables=f.variables)
 
 
-def _where(F, x: np.ndarray) -> str:
+def where(F, x: np.ndarray) -> str:
+    """The point in words, every coordinate to full precision (what a failure message names)."""
     return ", ".join(f"{n}={v:.17g}" for n, v in zip(F.variables, x, strict=True))
 
 
-class _Stop(Exception):
+class Stop(Exception):
+    """Ends a Newton iteration with a reason (and whether that counts as converged); shared with
+    ``newton_method`` so both solvers stop and report the same way."""
+
     def __init__(self, reason: str, converged: bool = False):
         super().__init__(reason)
         self.reason, self.converged = reason, converged
@@ -73,22 +77,22 @@ def newton_system(F: Any, x0: Any, method: str = "symbolic", tol: float = 1e-12,
             r = residual(x)
             norm = float(np.linalg.norm(r))
             if not np.all(np.isfinite(r)):
-                raise _Stop(f"F is not finite at {_where(F, x)} (F = {r.tolist()}): outside the domain or "
+                raise Stop(f"F is not finite at {where(F, x)} (F = {r.tolist()}): outside the domain or "
                             "at a pole")
             history["residual"].append(norm)
             if norm == 0.0:
-                raise _Stop(f"converged: F = 0 exactly at {_where(F, x)}", True)
+                raise Stop(f"converged: F = 0 exactly at {where(F, x)}", True)
             if norm < 0.9 * best:
                 best, since_best = norm, 0
             else:
                 since_best += 1
                 if since_best >= STALL:
-                    raise _Stop(f"no progress: |F| has stayed near {best:.3g} for {STALL} iterations "
-                                f"(now {norm:.3g} at {_where(F, x)}); F may have no root near here")
+                    raise Stop(f"no progress: |F| has stayed near {best:.3g} for {STALL} iterations "
+                                f"(now {norm:.3g} at {where(F, x)}); F may have no root near here")
             est = jacobian(F, x, method)
             name = est.method
             if not est.ok:
-                raise _Stop(f"the {est.method} Jacobian failed at {_where(F, x)}: {est.status}")
+                raise Stop(f"the {est.method} Jacobian failed at {where(F, x)}: {est.status}")
             step = _step(F, x, est.value, r, history, remarks)
             t = damping
             if line_search:
@@ -97,18 +101,18 @@ def newton_system(F: Any, x0: Any, method: str = "symbolic", tol: float = 1e-12,
             size = float(np.linalg.norm(t * step))
             history["step"].append(size)
             if not np.all(np.isfinite(new)) or float(np.linalg.norm(new)) > RUNAWAY * scale:
-                raise _Stop(f"diverged: the iterates ran off to |x| = {float(np.linalg.norm(new)):.3g} after "
-                            f"{k} iterations (last finite iterate {_where(F, x)})")
+                raise Stop(f"diverged: the iterates ran off to |x| = {float(np.linalg.norm(new)):.3g} after "
+                            f"{k} iterations (last finite iterate {where(F, x)})")
             x = new
             iterates.append(x.copy())
             if size <= tol * max(1.0, float(np.linalg.norm(x))):
                 final = float(np.linalg.norm(residual(x)))
-                raise _Stop(f"converged: step {size:.3g} <= tol * max(1, |x|) after {k} iterations, "
+                raise Stop(f"converged: step {size:.3g} <= tol * max(1, |x|) after {k} iterations, "
                             f"|F| = {final:.3g}", True)
         k = max_iter
         reason = (f"not converged after {max_iter} iterations: |F| = {history['residual'][-1]:.3g} at "
-                  f"{_where(F, x)} (best {best:.3g})")
-    except _Stop as stop:
+                  f"{where(F, x)} (best {best:.3g})")
+    except Stop as stop:
         converged, reason = stop.converged, stop.reason
     if remarks:
         reason += "; " + remarks[0]
@@ -123,11 +127,11 @@ def _step(F, x: np.ndarray, J: np.ndarray, r: np.ndarray, history: dict, remarks
     history["cond"].append(cond)
     if not np.isfinite(cond) or cond > SINGULAR_COND:
         sv = np.linalg.svd(J, compute_uv=False)
-        raise _Stop(f"singular Jacobian at {_where(F, x)} (singular values "
+        raise Stop(f"singular Jacobian at {where(F, x)} (singular values "
                     f"{', '.join(f'{s:.3g}' for s in sv)}): J d = -F has no unique solution, so there is "
                     "no Newton step")
     if cond > ILL_COND and not remarks:
-        remarks.append(f"the Jacobian was ill-conditioned (condition number {cond:.3g}) at {_where(F, x)}: "
+        remarks.append(f"the Jacobian was ill-conditioned (condition number {cond:.3g}) at {where(F, x)}: "
                        f"about {int(np.log10(cond))} digits of that step were lost")
     return np.linalg.solve(J, -r)
 
@@ -139,5 +143,5 @@ def _backtrack(objective, current: float, step: np.ndarray, t: float, F, x: np.n
         if np.isfinite(trial) and trial < current:
             return t
         t *= 0.5
-    raise _Stop(f"line search failed at {_where(F, x)}: |F| does not decrease along the Newton step down to "
+    raise Stop(f"line search failed at {where(F, x)}: |F| does not decrease along the Newton step down to "
                 f"{t:.3g} of it")
