@@ -52,13 +52,34 @@ def _rule_of(layer: str):
 
 def _bottom_up(e: sympy.Basic, rule, skip_constants: bool = False) -> sympy.Basic:
     """Apply ``rule`` from the leaves up. ``skip_constants``: leave constant subtrees (log(1 + softplus(2)))
-    as they are -- they are folded to one double anyway, and must keep SymPy's own evalf."""
-    if not e.args or isinstance(e, sympy.Number) or (skip_constants and not e.free_symbols):
-        return e
-    args = tuple(_bottom_up(a, rule, skip_constants) for a in e.args)
-    if args != e.args:
-        e = e.func(*args)
-    return rule(e) if isinstance(e, sympy.Expr) else e
+    as they are -- they are folded to one double anyway, and must keep SymPy's own evalf.
+
+    Memoised per node: an expression is a DAG whose tree can be exponentially larger (the derivative of a
+    power tower x**x**...**x repeats its subtrees at every level), so a plain tree walk -- or asking each
+    subtree for its ``free_symbols`` -- ran for minutes on a 61-level tower. Each distinct node is visited
+    once, and whether it is constant is carried up with it.
+    """
+    memo: dict[sympy.Basic, tuple[sympy.Basic, bool]] = {}
+
+    def walk(node: sympy.Basic) -> tuple[sympy.Basic, bool]:
+        done = memo.get(node)
+        if done is not None:
+            return done
+        if not node.args or isinstance(node, sympy.Number):
+            out = (node, not isinstance(node, sympy.Symbol))
+        else:
+            kids = [walk(a) for a in node.args]
+            constant = all(c for _, c in kids)
+            if skip_constants and constant:
+                out = (node, True)
+            else:
+                args = tuple(k for k, _ in kids)
+                new = node.func(*args) if args != node.args else node
+                out = (rule(new) if isinstance(new, sympy.Expr) else new, constant)
+        memo[node] = out
+        return out
+
+    return walk(e)[0]
 
 
 @lru_cache(maxsize=512)
