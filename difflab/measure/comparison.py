@@ -18,7 +18,7 @@ from difflab.matrix.routes import reference as array_reference
 from difflab.methods import higher, higher_routes, registry
 from difflab.methods.reference import reference_gradient, reference_hessian
 from difflab.result import ErrorTable, Estimate, MethodRow, WorstEntry
-from difflab.singular.notes import notes_at_point
+from difflab.singular.notes import notes_at_point, trusted_value
 
 DEFAULT_METHODS = ("symbolic", "forward", "reverse", "fd-forward", "fd-backward", "fd-central",
                    "fd-five-point", "complex-step", "richardson")
@@ -81,7 +81,7 @@ def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 
         method = registry.get(name)
         estimate = method.gradient_at(f, x) if order == 1 else method.hessian_at(f, x)
         rows.append(row_for(estimate, reference))
-    value = f.value_at(x) if f.has_expression else None
+    value = trusted_value(f, x) if f.has_expression else None
     # The point's own words (a kink, a removable singularity) once for the table, not in every row.
     notes = tuple(notes_at_point(f, x)) if f.has_expression else ()
     return ErrorTable(f.text, f.variables, tuple(float(v) for v in x), order, reference, tuple(rows), value,

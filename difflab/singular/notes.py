@@ -33,6 +33,8 @@ from difflab.result import Estimate
 from difflab.singular.analysis import EPS, analyze, point_at
 from difflab.singular.zeros import real_zeros
 
+UNTRUSTED = "value and derivatives are not trusted and are withheld"
+
 CONVENTION = ("asked anyway, symbolic, forward, reverse, fd-central, fd-five-point and richardson return the "
               "average of the two sides; fd-forward and complex-step the right side, fd-backward the left")
 
@@ -254,9 +256,25 @@ def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | 
             how = ("could not be checked here" if lost is None
                    else f"loses digits here (relative difference {lost:.2g} from 40-digit arithmetic)")
             status = (f"{f.variables[0]}={v!r} may be near a 0/0 or a pole that the analysis did not finish "
-                      f"within the time budget, and the formula {how}: value and derivatives are not "
-                      f"trusted; --budget gives the analysis more time")
+                      f"within the time budget, and the formula {how}: {UNTRUSTED}; --budget gives the "
+                      f"analysis more time")
     return notes, status
+
+
+def withheld(status: str | None) -> bool:
+    """True when ``status`` says the numbers at the point are not trusted (the budget stopped the analysis
+    and the formula loses digits there): they are then withheld (nan, null in JSON), not printed beside
+    the words, because a reader who skips the note must not take 1e9 for a derivative of -8e-11."""
+    return status is not None and UNTRUSTED in status
+
+
+def trusted_value(f: Function, point: np.ndarray) -> float:
+    """f at the validated ``point``, or nan when the point's status withholds the numbers (``withheld``)."""
+    point = np.asarray(point, dtype=float)
+    if not _quiet(f) and withheld(_words(f, point, "gradient")[1]):
+        return float("nan")
+    with np.errstate(all="ignore"):
+        return float(np.real(f.value_at(point)))
 
 
 def _digits_lost(f: Function, v: float) -> float | None:
@@ -320,5 +338,7 @@ def annotate(est: Estimate, f: Function, point: Sequence[float], what: str) -> E
     if status is None and p is not None and p.kind == "removable" and exact and not est.ok:
         status = (f"this method evaluates the formula, which is 0/0 at the removable singularity "
                   f"{f.variables[0]}={p.center}; the symbolic method gives the limit")
+    if withheld(status):
+        est = replace(est, value=np.full(np.shape(est.value), np.nan), error_estimate=None)
     return replace(est, notes=tuple(est.notes) + tuple(n for n in notes if n not in est.notes),
                    status=status or est.status)

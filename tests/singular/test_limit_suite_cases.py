@@ -7,6 +7,7 @@ it: mpmath at 50 digits on the formula itself (``mpmath.diff`` never evaluates a
 
 from __future__ import annotations
 
+import json
 import math
 
 import mpmath
@@ -112,6 +113,19 @@ def test_a_limit_not_found_within_the_budget_says_so():
         est = dl.gradient(f, [1e-9], method="symbolic")
     assert est.status != "ok"
     assert "time budget" in est.status and "not trusted" in est.status
+    # the numbers are withheld, not printed beside the words: 1e9 must not be read as the derivative
+    assert np.isnan(est.value).all() and est.error_estimate is None
+
+
+def test_the_cli_withholds_untrusted_numbers_as_null(capsys):
+    from difflab.cli.entry import main
+
+    with limits(seconds=0.0):
+        code = main(["diff", "(1 - cos(x))/x**2", "--at", "x=1e-9", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["value"] is None and data["gradient"] == [None]  # truth 1/2 and -8.3e-11, not 0 and 1e9
+    assert any("withheld" in n for n in data["notes"])
 
 
 def test_numeric_zeros_of_a_transcendental_denominator():
