@@ -76,3 +76,49 @@ def test_nan_probe_and_bad_input():
         fd_orders.derivatives(lambda X: X[:, 0], 1.0, 11)
     with pytest.raises(InputError, match="unknown finite-difference scheme 'complex-step' for order k"):
         fd_orders.derivatives(lambda X: X[:, 0], 1.0, 2, "complex-step")
+
+
+# Cases whose estimates were below the true error before the cross-check stencil (found by
+# benchmarks/fd_orders_honesty.py): at high k the one-sided stencils agreed with themselves at h, 2h
+# and 4h while all of them missed f^(k) (1/cosh(sin(x/cosh x)) at order 10: 13x under).
+PINNED = [
+    (lambda x: 1 / np.cosh(np.sin(x / np.cosh(x))), lambda x: 1 / mp.cosh(mp.sin(x / mp.cosh(x))),
+     -1.0579353422222117, "backward"),
+    (lambda x: np.cos(x / (np.logaddexp(0, x) + 0.5)) * np.sqrt(np.cosh(x)),
+     lambda x: mp.cos(x / (mp.log(1 + mp.exp(x)) + 0.5)) * mp.sqrt(mp.cosh(x)), 0.0, "forward"),
+    (lambda x: 1 / (np.exp(x) + 2), lambda x: 1 / (mp.exp(x) + 2), -1.981772493797819, "backward"),
+]
+
+
+@pytest.mark.parametrize("fn, ref, x, scheme", PINNED)
+def test_high_orders_cross_checked_by_a_wider_stencil(fn, ref, x, scheme):
+    r = fd_orders.derivatives(lambda X: fn(X[:, 0]), x, 10, scheme)
+    err = np.abs(r.value - truth(ref, x, 10))
+    assert np.all(err[6:] <= r.error[6:]), (err[6:], r.error[6:])
+
+
+def test_a_cross_check_probe_outside_the_domain_costs_only_the_cross_check():
+    """exp(x) on a domain that ends at x = 1 (nan to its left), at x = 1 by the forward scheme: its probes
+    stay right of x, the symmetric cross-check reaches left (nan); the derivatives are still given,
+    with their step-halving estimates, which cover the true error."""
+    def fun(X):
+        return np.where(X[:, 0] >= 1.0, np.exp(X[:, 0]), np.nan)
+
+    r = fd_orders.derivatives(fun, 1.0, 4, "forward")
+    assert r.status == "ok" and np.all(np.isfinite(r.value))
+    assert np.all(np.abs(r.value - np.e) <= r.error)
+
+
+@pytest.mark.slow
+def test_orders_6_to_10_never_below_the_true_error_on_drawn_functions():
+    """The property run of benchmarks/fd_orders_honesty.py: 90 drawn functions x 5 schemes x orders
+    6..10 (2250 cases), truth from mpmath's Taylor coefficients at 60 digits."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import fd_orders_honesty as honesty
+
+    bad, judged, _, lines, _ = honesty.measure(honesty.draw_cases(90, 15))
+    assert judged >= 2000
+    assert bad == 0, "\n".join(lines)
