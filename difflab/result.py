@@ -79,6 +79,19 @@ class MethodRow:
     abs_error: np.ndarray          # per entry
     honest: bool | None            # error_estimate >= actual absolute error (None: no estimate given)
 
+    @property
+    def largest_estimate(self) -> float:
+        """The largest error estimate over the entries the method gave (nan: none given, or no estimate).
+
+        Entries a method declined (nan, its status says why: "complex step: first derivatives only")
+        have no estimate either; they are left out here as they are from ``max_rel_error``."""
+        e = self.estimate.error_estimate
+        if e is None:
+            return float("nan")
+        given = np.isfinite(np.asarray(self.estimate.value, dtype=float))
+        e = np.asarray(e, dtype=float)[given]
+        return float(np.max(e)) if e.size else float("nan")
+
 
 @dataclass(frozen=True)
 class ErrorTable:
@@ -107,7 +120,26 @@ class ErrorTable:
 
     @property
     def what(self) -> str:
+        if self.kind == "jacobian":
+            return "Jacobian"
+        if self.kind == "derivatives":
+            return f"f, f', ..., f^({self.order})"
         return {1: "gradient", 2: "Hessian"}.get(self.order, f"order {self.order}")
+
+    def entry_name(self, index: tuple[int, ...]) -> str:
+        """An entry in words: d/dx (gradient), d2/dxdy (Hessian), df1/dy (Jacobian: component 1, counted
+        from 0 as ``--component`` counts), f' or f^(7) (derivatives of order k)."""
+        names = self.variables
+        if self.kind == "derivatives":
+            k = index[0]
+            return "f" + "'" * k if k <= 3 else f"f^({k})"
+        if self.kind == "jacobian":
+            return f"df{index[0]}/d{names[index[1]]}" if len(names) > index[1] else f"J{list(index)}"
+        if len(index) == 1 and len(names) > index[0]:
+            return f"d/d{names[index[0]]}"
+        if len(index) == 2 and len(names) > max(index):
+            return f"d2/d{names[index[0]]}d{names[index[1]]}"
+        return str(list(index))  # an array variable: the flat position
 
     def point_text(self) -> str:
         if len(self.variables) != len(self.point):  # an array variable: its entries, flattened
@@ -140,12 +172,15 @@ class ErrorTable:
     def _rows(self) -> list[list[Any]]:
         rows = []
         for r in self.rows:
-            e = r.estimate.error_estimate
-            est = "-" if e is None else d.fmt(float(np.max(e)), 2)
+            est = "-" if r.estimate.error_estimate is None else d.fmt(r.largest_estimate, 2)
             honest = {True: "yes", False: "NO", None: "-"}[r.honest]
-            worst = "" if r.worst is None or r.estimate.value.size == 1 else str(list(r.worst.index))
+            worst = "" if r.worst is None or r.estimate.value.size == 1 or r.max_rel_error == 0 \
+                else self.entry_name(r.worst.index)
             digits = 10 if np.ndim(r.estimate.value) <= 1 else 6  # a matrix in one cell: fewer digits
-            rows.append([r.method, d.entries(r.estimate.value, digits), d.fmt(r.max_rel_error, 3), worst, est,
+            given = int(np.sum(np.isfinite(r.estimate.value)))
+            err = d.fmt(r.max_rel_error, 3) + ("" if given == r.estimate.value.size else
+                                               f" ({given} of {r.estimate.value.size} entries)")
+            rows.append([r.method, d.entries(r.estimate.value, digits), err, worst, est,
                          honest, r.estimate.nfev, f"{r.estimate.seconds * 1e3:.2f}", self.row_status(r)])
         return rows
 

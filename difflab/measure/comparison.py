@@ -36,26 +36,33 @@ def rel_error(a: Any, b: Any) -> np.ndarray:
 
 
 def worst_entry(value: np.ndarray, reference: np.ndarray, errors: np.ndarray) -> WorstEntry | None:
-    if errors.size == 0:
+    """The entry with the largest relative error among those judged (a nan error: not given, never worst)."""
+    if errors.size == 0 or np.all(np.isnan(errors)):
         return None
-    flat = int(np.argmax(np.where(np.isnan(errors), np.inf, errors)))
+    flat = int(np.argmax(np.where(np.isnan(errors), -np.inf, errors)))
     index = tuple(int(i) for i in np.unravel_index(flat, errors.shape))
     return WorstEntry(index, float(value[index]), float(reference[index]), float(errors[index]))
 
 
 def row_for(estimate: Estimate, reference: np.ndarray) -> MethodRow:
-    """Measure one estimate against the reference (used by compare, reports and the fuzzer)."""
+    """Measure one estimate against the reference (used by compare, reports and the fuzzer).
+
+    Entries a method did not give (nan, with its status saying why: an order it cannot reach, a probe
+    outside the domain) are not judged: their relative error is nan (null in JSON), and the largest
+    error, the worst entry and honesty are over the entries it gave -- an "infinite" error for an
+    order complex step never claimed would be a wrong number. Nothing given: ``max_rel_error`` is nan.
+    """
     value = np.asarray(estimate.value, dtype=float)
-    errors = rel_error(value, reference)
+    given = np.isfinite(value)
+    errors = np.where(given, rel_error(value, reference), np.nan)
     with np.errstate(all="ignore"):
         abs_err = np.abs(value - reference)
     honest = None
-    given = np.isfinite(value)  # entries a method declined (nan, with its status saying why) are not judged
     if estimate.error_estimate is not None and np.any(given):
         bound = np.asarray(estimate.error_estimate, dtype=float)
         honest = bool(np.all(((abs_err <= bound) | (errors == 0))[given]))
     worst = worst_entry(value, reference, errors)
-    max_err = float(np.max(errors)) if errors.size else 0.0
+    max_err = float(np.max(errors[given])) if np.any(given) else (0.0 if errors.size == 0 else float("nan"))
     return MethodRow(estimate.method, estimate, errors, max_err, worst, abs_err, honest)
 
 

@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from difflab.cli.entry import main
 
@@ -84,3 +85,22 @@ def test_bad_orders_and_shapes_exit_2(capsys):
     assert code == 2 and err.count("\n") == 1 and "--order applies to scalar functions" in err
     code, _, err = run(capsys, "newton", "[x, y]", "--at", "x=1,y=2")
     assert code == 2 and "minimize needs a scalar function" in err
+
+
+def test_compare_json_per_entry_errors_estimates_and_the_worst_entry_named(capsys):
+    """rel_errors and error_estimates per entry (null where a method declined), the worst entry named."""
+    code, out, _ = run(capsys, "compare", "exp(x)*sin(x)", "--at", "x=1", "--order", "4", "--methods",
+                       "complex-step,fd-central", "--json")
+    data = json.loads(out)
+    exact = [2 ** (k / 2) * math.e * math.sin(1 + k * math.pi / 4) for k in range(5)]
+    cs, fd = data["methods"]["complex-step"], data["methods"]["fd-central"]
+    assert code == 0 and cs["rel_errors"][2:] == [None, None, None] and cs["error_estimates"][2:] == [None] * 3
+    assert cs["max_rel_error"] <= 1e-15 and cs["error_estimate"] is not None
+    assert fd["worst"]["entry"] == "f^(4)" and fd["worst"]["index"] == [4]
+    assert fd["worst"]["reference"] == pytest.approx(exact[4], rel=1e-14)
+    assert fd["rel_errors"][4] == pytest.approx(abs(fd["derivatives"][4] - exact[4]) / abs(exact[4]), rel=1e-6)
+    assert all(abs(v - t) <= e for v, t, e in zip(fd["derivatives"], exact, fd["error_estimates"], strict=True))
+    _, out, _ = run(capsys, "compare", "[x*y, sin(x) + y**2]", "--at", "x=1,y=2", "--methods", "fd-forward",
+                    "--json")
+    worst = json.loads(out)["methods"]["fd-forward"]["worst"]
+    assert worst["entry"] == "df1/dx" and worst["index"] == [1, 0]

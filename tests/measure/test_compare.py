@@ -99,3 +99,40 @@ def test_compare_validates_the_point_once(monkeypatch):
     monkeypatch.setattr(function, "parse_point", lambda x, variables: calls.append(x) or real(x, variables))
     table = dl.compare(dl.Function("exp(x)*sin(y)"), at="x=1,y=2")
     assert len(table.rows) == 9 and len(calls) == 1
+
+
+def test_jacobian_table_per_entry_errors_and_the_worst_entry_named():
+    """Errors per entry against closed forms (not difflab's reference); the worst entry is the largest of
+    those (here sin(x) + y**2's d/dx: |f|/|f'| = 9 makes the forward difference's rounding largest)."""
+    F = dl.Function("[x*y, sin(x) + y**2, exp(3*x)]")
+    x, y = 1.0, 2.0
+    J = np.array([[y, x], [np.cos(x), 2 * y], [3 * np.exp(3 * x), 0.0]])
+    table = dl.compare(F, [x, y], methods=["fd-forward", "reverse"])
+    assert table.quantity == "jacobian" and table.what == "Jacobian"
+    assert np.allclose(table.reference, J, rtol=1e-15)
+    row = table.row("fd-forward")
+    assert row.rel_error.shape == (3, 2)
+    independent = rel_error(row.estimate.value, J)
+    assert np.allclose(row.rel_error, independent, rtol=1e-6, atol=1e-18)
+    worst = np.unravel_index(np.argmax(independent), J.shape)
+    assert row.worst.index == worst == (1, 0) and table.entry_name(row.worst.index) == "df1/dx"
+    assert row.worst.reference == pytest.approx(np.cos(1.0), rel=1e-15)
+    assert row.honest is True and table.row("reverse").max_rel_error <= 1e-15
+    assert "df1/dx" in str(table)
+
+
+def test_orders_table_leaves_declined_orders_out_and_names_the_worst_order():
+    """(e^x sin x)^(k) = 2^(k/2) e^x sin(x + k pi/4): complex step gives f and f' and declines the rest
+    (nan errors, not inf); a finite difference's worst entry is its highest order."""
+    x = 1.0
+    exact = np.array([2 ** (k / 2) * np.e * np.sin(x + k * np.pi / 4) for k in range(6)])
+    table = dl.compare("exp(x)*sin(x)", [x], methods=["complex-step", "fd-central", "forward"], order=5)
+    assert table.quantity == "derivatives" and np.allclose(table.reference, exact, rtol=1e-14)
+    cs = table.row("complex-step")
+    assert np.all(np.isnan(cs.rel_error[2:])) and np.all(cs.rel_error[:2] <= 1e-15)
+    assert cs.max_rel_error <= 1e-15 and cs.honest is True and np.isfinite(cs.largest_estimate)
+    assert "2 of 6 entries" in str(table)
+    fd = table.row("fd-central")
+    assert table.entry_name(fd.worst.index) == "f^(5)"
+    assert fd.max_rel_error == pytest.approx(abs(fd.estimate.value[5] - exact[5]) / abs(exact[5]), rel=1e-6)
+    assert table.row("forward").max_rel_error <= 1e-13

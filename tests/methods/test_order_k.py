@@ -10,6 +10,7 @@ import pytest
 
 import difflab as dl
 from difflab.errors import InputError
+from difflab.methods import registry
 
 mp = mpmath.mp
 
@@ -83,3 +84,49 @@ def test_third_derivative_tensor_by_nested_duals():
     assert np.allclose(T[0, 1, 2], (1 + x * y) * e * math.cos(z), rtol=1e-14)
     assert np.allclose(T[2, 2, 2], -e * math.cos(z), rtol=1e-14)
     assert np.allclose(T, np.transpose(T, (1, 0, 2))) and np.allclose(T, np.transpose(T, (2, 1, 0)))
+
+
+# -- every method of the registry, at every order 3..10 and on a Jacobian: a number within its own
+#    estimate of the truth (mpmath), or no number (nan) and words -- never a wrong number --------------
+
+AUDIT = ("exp(x)*sin(x)/(2 + cos(x))", lambda x: mp.exp(x) * mp.sin(x) / (2 + mp.cos(x)), 0.7)
+
+
+@pytest.mark.parametrize("method", registry.names())
+def test_every_method_at_every_order_gives_an_honest_number_or_words(method):
+    text, fn, x = AUDIT
+    truth_10 = truth(fn, x, 10)
+    for k in range(3, 11):
+        est = dl.derivatives(dl.Function(text), x, k, method=method)
+        given = np.isfinite(est.value)
+        assert given[0], (method, k)
+        if not given.all():  # declined: the status says so in words, and the entries it gave are right
+            assert est.status != "ok" and len(est.status.split()) >= 4, (method, k, est.status)
+            assert not given[given.argmin():].any(), (method, k)  # it stops at an order, no holes
+        err = np.abs(est.value - truth_10[:k + 1])[given]
+        assert np.all(err <= np.asarray(est.error_estimate)[given]), (method, k, err, est.error_estimate)
+
+
+def test_the_methods_that_decline_orders_are_the_ones_that_cannot_reach_them():
+    """Complex step stops at 1, reverse at 2 (as their statuses say); every other method reaches 10."""
+    from difflab.methods import registry
+
+    text, _, x = AUDIT
+    reach = {}
+    for name in registry.names():
+        est = dl.derivatives(dl.Function(text), x, 10, method=name)
+        reach[name] = int(np.sum(np.isfinite(est.value))) - 1
+    assert reach.pop("complex-step") == 1 and reach.pop("reverse") == 2
+    assert all(v == 10 for v in reach.values()), reach
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse", "fd-forward", "fd-backward", "fd-central",
+                                    "fd-five-point", "complex-step", "richardson", "mpmath"])
+def test_every_method_gives_an_honest_jacobian(method):
+    F = dl.Function("[x*y, sin(x) + y**2, exp(x*y)/(1 + y)]")
+    x, y = 0.3, 0.8
+    e = math.exp(x * y)
+    J = np.array([[y, x], [math.cos(x), 2 * y], [y * e / (1 + y), x * e / (1 + y) - e / (1 + y) ** 2]])
+    est = dl.jacobian(F, [x, y], method=method)
+    assert est.ok and est.value.shape == (3, 2)
+    assert np.all(np.abs(est.value - J) <= est.error_estimate + 4e-16 * np.abs(J))

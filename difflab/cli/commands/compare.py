@@ -40,10 +40,14 @@ def run(args: argparse.Namespace) -> int:
             "reference": {key: result.reference.tolist()},
             "methods": {r.method: {key: r.estimate.value.tolist(), "max_rel_error": r.max_rel_error,
                                    "error_estimate": None if r.estimate.error_estimate is None
-                                   else float(r.estimate.error_estimate.max()),
+                                   else r.largest_estimate,
+                                   "rel_errors": r.rel_error.tolist(),
+                                   "error_estimates": None if r.estimate.error_estimate is None
+                                   else r.estimate.error_estimate.tolist(),
                                    "worst": None if r.worst is None else
-                                   {"index": list(r.worst.index), "value": r.worst.value,
-                                    "reference": r.worst.reference},
+                                   {"index": list(r.worst.index), "entry": result.entry_name(r.worst.index),
+                                    "value": r.worst.value, "reference": r.worst.reference,
+                                    "rel_error": r.worst.rel_error},
                                    "honest": r.honest, "evaluations": r.estimate.nfev,
                                    "seconds": r.estimate.seconds, "status": r.estimate.status}
                         for r in result.rows}}
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for r in result.rows:
         worst = "" if r.worst is None else f"{list(r.worst.index)}"
-        est = "-" if r.estimate.error_estimate is None else fmt(float(r.estimate.error_estimate.max()), 2)
+        est = "-" if r.estimate.error_estimate is None else fmt(r.largest_estimate, 2)
         honest = {True: "yes", False: "NO", None: "-"}[r.honest]
         rows.append([r.method, fmt(r.max_rel_error, 3), worst, est, honest, r.estimate.nfev,
                      f"{r.estimate.seconds * 1e3:.2f}", r.estimate.status])
