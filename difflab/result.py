@@ -127,19 +127,8 @@ class ErrorTable:
         return {1: "gradient", 2: "Hessian"}.get(self.order, f"order {self.order}")
 
     def entry_name(self, index: tuple[int, ...]) -> str:
-        """An entry in words: d/dx (gradient), d2/dxdy (Hessian), df1/dy (Jacobian: component 1, counted
-        from 0 as ``--component`` counts), f' or f^(7) (derivatives of order k)."""
-        names = self.variables
-        if self.kind == "derivatives":
-            k = index[0]
-            return "f" + "'" * k if k <= 3 else f"f^({k})"
-        if self.kind == "jacobian":
-            return f"df{index[0]}/d{names[index[1]]}" if len(names) > index[1] else f"J{list(index)}"
-        if len(index) == 1 and len(names) > index[0]:
-            return f"d/d{names[index[0]]}"
-        if len(index) == 2 and len(names) > max(index):
-            return f"d2/d{names[index[0]]}d{names[index[1]]}"
-        return str(list(index))  # an array variable: the flat position
+        """An entry in words: d/dx, d2/dxdy, df1/dy (Jacobian), f^(7) (``display.entry_name``)."""
+        return d.entry_name(self.quantity, self.variables, index)
 
     def point_text(self) -> str:
         if len(self.variables) != len(self.point):  # an array variable: its entries, flattened

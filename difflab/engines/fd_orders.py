@@ -67,16 +67,22 @@ class OrdersResult:
 
 
 def derivatives(fun: Callable[[np.ndarray], np.ndarray], x: float, order: int,
-                scheme: str = "central") -> OrdersResult:
-    """f, f', ..., f^(order) at x by one scheme; ``fun`` maps an (m, 1) array of points to m values."""
+                scheme: str = "central", h: float | None = None) -> OrdersResult:
+    """f, f', ..., f^(order) at x by one scheme; ``fun`` maps an (m, 1) array of points to m values.
+
+    ``h``: one absolute step for every order instead of each order's balancing step (a step sweep)."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise InputError(f"the order must be a non-negative integer; got {order!r}")
     if order > MAX_ORDER:
         raise InputError(f"finite differences go up to order {MAX_ORDER}; got {order}")
     x = float(x)
+    if h is not None and not (np.isfinite(h) and h > 0):
+        raise InputError(f"the step must be a positive finite number; got {h!r}")
+    # a spacing the probes x + j*h hit exactly (at least one ulp of x: a step below it is one ulp)
+    given = None if h is None else max((x + float(h)) - x, float(np.spacing(abs(x))))
     plans, probes, own = [], {0.0: 0}, {0}
     for k in range(1, order + 1):
-        h = step(x, scheme, k)
+        h = step(x, scheme, k) if given is None else given
         offs, p = offsets(scheme, k)
         mults = RICHARDSON_FACTORS if scheme == "richardson" else (1, 2, 4)
         for mult in mults:

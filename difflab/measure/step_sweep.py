@@ -30,25 +30,17 @@ import numpy as np
 
 from difflab import display as d
 from difflab.engines import finite_diff as fd
+from difflab.engines.fd_orders import MAX_ORDER
 from difflab.errors import InputError
+from difflab.expr.vector import VectorFunction
 from difflab.measure import sweep_view
 from difflab.measure.comparison import rel_error
-from difflab.methods.reference import ReferenceUnavailable, reference_gradient, reference_hessian
+from difflab.measure.sweep_probes import Plan, check_schemes, jacobian_plan, orders_plan, scalar_plan
+from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.registry import as_function
 from difflab.singular.notes import no_derivative, notes_at_point
 
 EPS = fd.EPS
-# Truncation order p of each scheme's reported value: error ~ C h**p (gradient, Hessian).
-TRUNCATION_POWER = {
-    1: {"forward": 1, "backward": 1, "central": 2, "five-point": 4, "complex-step": 2, "richardson": 8},
-    2: {"forward": 1, "backward": 1, "central": 2, "five-point": 4, "complex-step": 4, "richardson": 8},
-}
-# Rounding: eps * |f| / h**k. None: no cancellation (complex-step gradient); its Hessian differences
-# the complex-step gradient once in real arithmetic, so one power of h.
-ROUNDOFF_POWER = {
-    1: {"forward": 1, "backward": 1, "central": 1, "five-point": 1, "complex-step": None, "richardson": 1},
-    2: {"forward": 2, "backward": 2, "central": 2, "five-point": 2, "complex-step": 1, "richardson": 2},
-}
 PLATEAU = 2.0  # steps whose error is within this factor of the best one form the "good" range
 LINE_REACH = 30.0  # a model line is drawn up to this factor past the optimum, into the other side
 EXACT = 1e-10  # a flat error below this up to the largest step: the stencil is exact for f
@@ -85,6 +77,7 @@ class SchemeSweep:
     default_error: float               # relative error at the library's default step
     verdict: str                       # the comparison of the optima in words
     notes: tuple[str, ...] = ()
+    worst_entry: tuple[int, ...] | None = None  # the entry whose error is the curve at the basin middle
 
     @property
     def lowest(self) -> tuple[float | None, float]:
@@ -108,6 +101,12 @@ class SweepResult:
     schemes: tuple[SchemeSweep, ...]
     status: str = "ok"
     notes: tuple[str, ...] = ()
+    kind: str = ""                  # "jacobian", "derivatives" (order = K: the K-th derivative), "" by order
+
+    @property
+    def what(self) -> str:
+        """What the curves measure, in words."""
+        return sweep_view.what(self)
 
     def scheme(self, name: str) -> SchemeSweep:
         for s in self.schemes:
@@ -117,9 +116,8 @@ class SweepResult:
 
     def __repr__(self) -> str:
         point = ", ".join(f"{k}={d.fmt(v)}" for k, v in zip(self.variables, self.point, strict=True))
-        what = "gradient" if self.order == 1 else "Hessian"
         tail = f"{len(self.schemes)} schemes" if self.status == "ok" else self.status
-        return f"<SweepResult {what} of {self.function} at {point}: {tail}>"
+        return f"<SweepResult {self.what} of {self.function} at {point}: {tail}>"
 
     def __str__(self) -> str:
         return sweep_view.text(self)
@@ -141,6 +139,17 @@ def default_steps(per_decade: int = 4, largest: float = 1e-1, smallest: float = 
     decades = np.log10(largest) - np.log10(smallest)
     count = int(round(decades * per_decade)) + 1
     return np.logspace(np.log10(largest), np.log10(smallest), count)
+
+
+def steps_for(order: int, per_decade: int = 4) -> np.ndarray:
+    """The default steps of a sweep: 1e-1..1e-16 for gradients and Hessians (``default_steps``); for the
+    K-th derivative (K >= 3) from 1 down to the decade below eps**(1/K), where rounding alone reaches
+    100% (below it every scheme returns noise), at twice the density (fewer decades to show)."""
+    if order <= 2:
+        return default_steps(per_decade)
+    default_steps(per_decade)  # the same refusal of a bad density
+    return default_steps(min(2 * per_decade, 50), largest=1.0,
+                         smallest=10.0 ** np.floor(np.log10(EPS) / order))
 
 
 def _fit(steps: np.ndarray, err: np.ndarray, power: int, keep: np.ndarray) -> np.ndarray | None:
@@ -218,29 +227,29 @@ def _verdict(best: float, best_err: float, theory: float, good: tuple[float, flo
     return f"the basin middle {best:.1e} is {best / theory:.2g} x the theoretical {theory:.1e}{model_text}"
 
 
-def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: str, order: int,
-                  steps: np.ndarray, no_derivative: bool = False) -> SchemeSweep:
-    typ = np.maximum(np.abs(x), 1.0)
-    run = fd.gradient if order == 1 else fd.hessian
+def _sweep_scheme(plan: Plan, scheme: str, steps: np.ndarray, no_derivative: bool = False) -> SchemeSweep:
+    reference = plan.reference
     rel = np.full(steps.size, np.nan)
     ab = np.full(steps.size, np.nan)
     est = np.full(steps.size, np.nan)
+    worst_at: list[tuple[int, ...] | None] = [None] * steps.size
     notes: list[str] = []
     nfev = 0
     for k, h in enumerate(steps):
-        r = run(fun, x, scheme, h * typ)
-        nfev = r.nfev
-        if not np.all(np.isfinite(r.value)):
+        value, error, nfev, status = plan.probe(scheme, float(h))
+        if not np.all(np.isfinite(value)):
             if not notes:
-                notes.append(f"at step {h:.1e}: {r.status}")
+                notes.append(f"at step {h:.1e}: {status}")
             continue
-        if r.status != "ok" and "raised" in r.status and not any("raised" in n for n in notes):
-            notes.append(f"at step {h:.1e}: {r.status}")
-        rel[k] = float(np.max(rel_error(r.value, reference)))
+        if status != "ok" and "raised" in status and not any("raised" in n for n in notes):
+            notes.append(f"at step {h:.1e}: {status}")
+        errors = rel_error(value, reference)
+        rel[k] = float(np.max(errors))
+        worst_at[k] = tuple(int(i) for i in np.unravel_index(int(np.argmax(errors)), errors.shape))
         with np.errstate(all="ignore"):
-            ab[k] = float(np.max(np.abs(r.value - reference)))
-        est[k] = float(np.max(r.error))
-    p, q = TRUNCATION_POWER[order][scheme], ROUNDOFF_POWER[order][scheme]
+            ab[k] = float(np.max(np.abs(value - reference)))
+        est[k] = float(np.max(error))
+    p, q = plan.powers(scheme)
     finite = np.isfinite(rel)
     if not finite.any():
         raise _NoFiniteStep(f"{scheme}: no step gave a finite derivative"
@@ -262,56 +271,60 @@ def _sweep_scheme(fun: Callable, x: np.ndarray, reference: np.ndarray, scheme: s
         trunc = np.where(steps >= best / LINE_REACH, trunc, np.nan)
     if round_ is not None:
         round_ = np.where(steps <= best * LINE_REACH, round_, np.nan)
-    theory = float(np.max(fd.optimal_step(x, scheme, order) / typ))
-    default = run(fun, x, scheme, None)
-    default_err = float(np.max(rel_error(default.value, reference)))
+    theory = plan.theory(scheme)
+    default_err = float(np.max(rel_error(plan.probe(scheme, None)[0], reference)))
     verdict = _verdict(best, best_err, theory, good_range, model, steps, no_derivative)
     return SchemeSweep(scheme, steps, rel, ab, est, nfev, p, q, trunc, round_, best, best_err, good_range,
-                       model, theory, default_err, verdict, tuple(notes))
+                       model, theory, default_err, verdict, tuple(notes), worst_at[ib])
 
 
 def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence[float] | None = None,
           order: int = 1, progress: Callable[[str], None] | None = None) -> SweepResult:
     """Error against the mpmath reference over ``steps`` (default 1e-1..1e-16) for each scheme.
 
-    ``f`` is a ``Function`` or expression text; ``at`` a point. A point where the reference has no
-    value (a pole, outside the domain) gives a result whose ``status`` says so and no schemes.
-    ``progress`` (e.g. a printer to stderr) is told when each scheme starts.
+    ``f`` is a ``Function`` (a vector-valued one sweeps its Jacobian) or expression text; ``at`` a
+    point; ``order`` 1 (gradient), 2 (Hessian) or 3..10 (the K-th derivative of a function of one
+    variable). A point where the reference has no value (a pole, outside the domain) gives a result
+    whose ``status`` says so and no schemes. ``progress`` is told when each scheme starts.
     """
-    f = as_function(f)
+    f = f if isinstance(f, VectorFunction) else as_function(f)
     x = f.point(at)
-    if order not in (1, 2):
-        raise InputError(f"order must be 1 (gradient) or 2 (Hessian); got {order!r}")
-    if not f.has_expression:
+    vector = isinstance(f, VectorFunction)
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER \
+            or (vector and order != 1):
+        jac = ("", "") if not vector else (" or Jacobian", "; a Jacobian sweep has order 1")
+        raise InputError(f"order must be 1 (gradient{jac[0]}), 2 (Hessian) or 3..10 (derivatives of one "
+                         f"variable){jac[1]}; got {order!r}")
+    if not (f.components is not None if vector else f.has_expression):
         raise InputError("a sweep measures errors against the mpmath reference, which needs an expression; "
                          "this Python function could not be traced into one (it uses control flow or array "
                          "operations): pass expression text instead")
-    names = list(schemes) if schemes else list(fd.SCHEMES)
-    for name in names:
-        if name not in fd.SCHEMES:
-            raise InputError(f"unknown finite-difference scheme {name!r}; "
-                             f"choose from: {', '.join(fd.SCHEMES)}")
-    grid = default_steps() if steps is None else np.asarray(steps, dtype=float)
+    grid = steps_for(order) if steps is None else np.asarray(steps, dtype=float)
     if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid) & (grid > 0)):
         raise InputError("steps must be a non-empty list of positive finite numbers")
     grid = np.sort(grid)[::-1]
-    head = (f.text, f.variables, tuple(float(v) for v in x), order)
+    head = (f.text, tuple(f.variables), tuple(float(v) for v in x), order)
+    kind = "jacobian" if vector else ("derivatives" if order > 2 else "")
     try:
-        if order == 1:
-            ref = np.array([float(v) for v in reference_gradient(f, x)])
-        else:
-            ref = np.array([[float(v) for v in row] for row in reference_hessian(f, x)])
+        plan = jacobian_plan(f, x) if vector else orders_plan(f, x, order) if order > 2 else \
+            scalar_plan(f, x, order)
     except ReferenceUnavailable as err:
-        return SweepResult(*head, None, (), f"no sweep: {err}")
+        return SweepResult(*head, None, (), f"no sweep: {err}", kind=kind)
+    names = list(schemes) if schemes else list(plan.schemes)
+    check_schemes(plan, names, order)
     # The point's own words (a kink, a removable singularity) are said once, as the sweep's notes.
-    notes = list(notes_at_point(f, x))
-    missing = no_derivative(f, x, "gradient" if order == 1 else "Hessian") is not None
+    parts = list(f.components) if vector else [f]
+    notes = [f"component {i}: {n}" if vector else n
+             for i, c in enumerate(parts) for n in notes_at_point(c, x)]
+    missing = any(no_derivative(c, x, "Hessian" if order == 2 else "gradient") is not None for c in parts)
+    if kind == "derivatives" and not schemes:
+        notes.append(f"complex step gives first derivatives only: not swept at order {order}")
     out = []
     for name in names:
         if progress:
             progress(f"sweep {name}: {grid.size} steps")
         try:
-            out.append(_sweep_scheme(f.batch, x, ref, name, order, grid, missing))
+            out.append(_sweep_scheme(plan, name, grid, missing))
         except _NoFiniteStep as err:
             notes.append(str(err))
-    return SweepResult(*head, ref, tuple(out), notes=tuple(notes))
+    return SweepResult(*head, plan.reference, tuple(out), notes=tuple(notes), kind=kind)

@@ -36,10 +36,27 @@ def notes(result: Any) -> list[str]:
     return out + [n for n in sorted({n for s in result.schemes for n in s.notes}) if n not in out]
 
 
+def what(result: Any) -> str:
+    """What a sweep's curves measure: gradient, Hessian, Jacobian (worst entry) or f^(K)."""
+    if getattr(result, "kind", "") == "jacobian":
+        return "Jacobian"
+    if getattr(result, "kind", "") == "derivatives":
+        return f"f^({result.order})"
+    return "gradient" if result.order == 1 else "Hessian"
+
+
+def worst_text(result: Any, s: Any) -> str:
+    """For a Jacobian, which entry the curve follows at the basin middle (the envelope's owner there)."""
+    if getattr(result, "kind", "") != "jacobian" or s.worst_entry is None:
+        return ""
+    return f" (worst entry there: {d.entry_name('jacobian', result.variables, s.worst_entry)})"
+
+
 def head(result: Any) -> str:
     point = ", ".join(f"{k}={d.fmt(v)}" for k, v in zip(result.variables, result.point, strict=True))
-    what = "gradient" if result.order == 1 else "Hessian"
-    return f"f = {result.function}   at {point}   ({what}; worst relative error over the entries)"
+    over = "relative error" if getattr(result, "kind", "") == "derivatives" else \
+        "worst relative error over the entries"
+    return f"f = {result.function}   at {point}   ({what(result)}; {over})"
 
 
 def text(result: Any) -> str:
@@ -48,7 +65,7 @@ def text(result: Any) -> str:
     if result.status != "ok":
         return "\n".join([*lines, result.status])
     lines += ["", d.table(HEADERS, rows(result)), ""]
-    lines += [f"{s.scheme}: {s.verdict}" for s in result.schemes]
+    lines += [f"{s.scheme}: {s.verdict}{worst_text(result, s)}" for s in result.schemes]
     if result.schemes:
         steps = result.schemes[0].steps
         grid = [[d.fmt(h, 1)] + [d.fmt(s.rel_error[k], 1) for s in result.schemes]
@@ -70,7 +87,7 @@ def html(result: Any) -> str:
                         marks=[(f"{s.scheme}: basin middle", s.best_step, s.best_error)
                                for s in result.schemes])
     verdicts = d.html_table(["scheme", "what the sweep says"],
-                            [[s.scheme, s.verdict] for s in result.schemes])
+                            [[s.scheme, s.verdict + worst_text(result, s)] for s in result.schemes])
     return d.html_block(head(result), d.html_table(HEADERS, rows(result)), plot, verdicts,
                         notes=notes(result))
 

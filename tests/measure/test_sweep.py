@@ -148,8 +148,9 @@ def test_pole_is_a_result_with_words():
 def test_bad_input_messages():
     with pytest.raises(InputError, match="^unknown finite-difference scheme 'fd-central'; choose from: "):
         sweep("x**2", 1.0, schemes=["fd-central"])
-    with pytest.raises(InputError, match=r"^order must be 1 \(gradient\) or 2 \(Hessian\); got 3$"):
-        sweep("x**2", 1.0, order=3)
+    with pytest.raises(InputError, match=r"^order must be 1 \(gradient\), 2 \(Hessian\) or 3..10 \(derivatives "
+                                         r"of one variable\); got 11$"):
+        sweep("x**2", 1.0, order=11)
     with pytest.raises(InputError, match="^steps per decade must be an integer from 1 to 50; got 0$"):
         default_steps(0)
     with pytest.raises(InputError, match="^steps must be a non-empty list of positive finite numbers$"):
@@ -199,3 +200,76 @@ def test_optimum_follows_the_function_not_the_default_scale():
         assert s.theory_step / h > 10  # the default step is off here ...
         assert 0.1 <= s.best_step / h <= 10, s.verdict  # ... and the sweep shows where to go
         assert s.best_error > 0 and np.count_nonzero(s.rel_error == 0) >= 1
+
+
+# -- Jacobians and order K -------------------------------------------------------------------------
+
+def test_jacobian_sweep_is_the_envelope_of_its_entries_against_closed_forms():
+    """F = [x*y, sin(x) + y**2] at (1, 2): the reference is the closed-form Jacobian; at each step the
+    curve is the worst entry of the forward differences computed here by hand on the same probes."""
+    steps = [1e-2, 1e-4, 1e-6]
+    result = sweep("[x*y, sin(x) + y**2]", [1.0, 2.0], schemes=["forward"], steps=steps)
+    J = np.array([[2.0, 1.0], [np.cos(1.0), 4.0]])
+    assert result.kind == "jacobian" and result.what == "Jacobian"
+    assert np.allclose(result.reference, J, rtol=1e-15)
+    fs = [lambda x, y: x * y, lambda x, y: np.sin(x) + y**2]
+    s = result.scheme("forward")
+    for k, h in enumerate(steps):
+        hx, hy = (1.0 + h) - 1.0, (2.0 + 2 * h) - 2.0  # steps relative to max(|x_i|, 1), exact probes
+        est = np.array([[(f(1.0 + hx, 2.0) - f(1.0, 2.0)) / hx, (f(1.0, 2.0 + hy) - f(1.0, 2.0)) / hy]
+                        for f in fs])
+        rel = np.abs(est - J) / np.maximum(np.abs(est), np.abs(J))
+        assert s.rel_error[k] == pytest.approx(rel.max(), rel=1e-6)
+    # the largest relative truncation: sin's curvature against cos(1) (tan(1)/2 * h) beats y**2's (h/4)
+    assert s.worst_entry == (1, 0)
+    assert "worst entry there: df1/dx" in str(result)
+
+
+def test_order_k_sweep_follows_the_truncation_and_rounding_laws():
+    """The 6th derivative of exp(x) sin(x) at 1 against its closed form 2**3 e sin(1 + 6 pi/4):
+    each scheme's fitted truncation slope is its order, its basin sits within 4x of the library's step,
+    and the best errors rank by order (Richardson < five-point < central < forward)."""
+    result = sweep("exp(x)*sin(x)", 1.0, order=6)
+    exact = 2**3 * np.e * np.sin(1 + 6 * np.pi / 4)
+    assert result.kind == "derivatives" and result.what == "f^(6)"
+    assert result.reference[0] == pytest.approx(exact, rel=1e-15)
+    assert [s.scheme for s in result.schemes] == ["forward", "backward", "central", "five-point", "richardson"]
+    assert any("complex step gives first derivatives only" in n for n in result.notes)
+    best = {s.scheme: s.best_error for s in result.schemes}
+    assert best["richardson"] < best["five-point"] < best["central"] < best["forward"]
+    for s in result.schemes:
+        assert s.truncation_power == {"forward": 1, "backward": 1, "central": 2, "five-point": 4,
+                                      "richardson": 8}[s.scheme] and s.roundoff_power == 6
+        assert 0.25 <= s.best_step / s.theory_step <= 4, (s.scheme, s.best_step, s.theory_step)
+    c = result.scheme("central")
+    big = (c.steps > 3 * c.best_step) & (c.steps < 0.3)  # truncation side: error ~ h**2
+    slope = np.polyfit(np.log(c.steps[big]), np.log(c.rel_error[big]), 1)[0]
+    assert 1.6 <= slope <= 2.4
+    small = (c.steps < c.best_step / 1.3) & (c.rel_error < 0.6)  # rounding side: error ~ h**-6 (noisy),
+    slope = np.polyfit(np.log(c.steps[small]), np.log(c.rel_error[small]), 1)[0]  # until it saturates
+    assert slope <= -3.5
+
+
+def test_order_k_and_jacobian_sweep_refusals():
+    with pytest.raises(InputError, match="^complex step gives first derivatives only: no sweep of order 4; "
+                                         "choose from: forward, backward, central, five-point, richardson$"):
+        sweep("exp(x)", 1.0, order=4, schemes=["complex-step"])
+    with pytest.raises(InputError, match=r"^a sweep of order 4 needs a function of one variable; this one has 2 "
+                                         r"\(x, y\): sweep its gradient \(--order 1\) or Hessian \(--order 2\)$"):
+        sweep("exp(x)*y", [1.0, 1.0], order=4)
+    with pytest.raises(InputError, match=r"^order must be 1 \(gradient or Jacobian\), 2 \(Hessian\) or 3..10 "
+                                         r"\(derivatives of one variable\); a Jacobian sweep has order 1; got 2$"):
+        sweep("[x, x*y]", [1.0, 1.0], order=2)
+
+
+def test_cli_sweep_jacobian_and_order_json(capsys):
+    assert main(["sweep", "[x*y, sin(x) + y**2]", "--at", "x=1,y=2", "--schemes", "central", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["derivative"] == "Jacobian" and data["schemes"]["central"]["worst_entry"] == [1, 0]
+    assert np.allclose(data["reference"], [[2.0, 1.0], [np.cos(1.0), 4.0]], rtol=1e-15)
+    assert main(["sweep", "exp(x)*sin(x)", "--at", "x=1", "--order", "5", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["derivative"] == "f^(5)" and data["order"] == 5 and "complex-step" not in data["schemes"]
+    steps = data["schemes"]["central"]["steps"]  # order K: from 1 down to the decade below eps**(1/K)
+    assert max(steps) == 1.0 and min(steps) == pytest.approx(1e-4) and len(steps) == 33
+    assert main(["sweep", "exp(x)", "--at", "x=1", "--order", "11"]) == 2
