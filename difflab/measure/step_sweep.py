@@ -30,12 +30,18 @@ import numpy as np
 
 from difflab import display as d
 from difflab.engines import finite_diff as fd
-from difflab.engines.fd_orders import MAX_ORDER
 from difflab.errors import InputError
 from difflab.expr.vector import VectorFunction
 from difflab.measure import sweep_view
 from difflab.measure.comparison import rel_error
-from difflab.measure.sweep_probes import Plan, check_schemes, jacobian_plan, orders_plan, scalar_plan
+from difflab.measure.sweep_probes import (
+    Plan,
+    check_schemes,
+    jacobian_plan,
+    orders_plan,
+    require_order,
+    scalar_plan,
+)
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.registry import as_function
 from difflab.singular.notes import no_derivative, notes_at_point
@@ -290,11 +296,7 @@ def sweep(f: Any, at: Any, schemes: Sequence[str] | None = None, steps: Sequence
     f = f if isinstance(f, VectorFunction) else as_function(f)
     x = f.point(at)
     vector = isinstance(f, VectorFunction)
-    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER \
-            or (vector and order != 1):
-        jac = ("", "") if not vector else (" or Jacobian", "; a Jacobian sweep has order 1")
-        raise InputError(f"order must be 1 (gradient{jac[0]}), 2 (Hessian) or 3..10 (derivatives of one "
-                         f"variable){jac[1]}; got {order!r}")
+    require_order(order, vector, "sweep")
     if not (f.components is not None if vector else f.has_expression):
         raise InputError("a sweep measures errors against the mpmath reference, which needs an expression; "
                          "this Python function could not be traced into one (it uses control flow or array "

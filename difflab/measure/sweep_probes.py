@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,16 @@ class Plan:
     probe: Callable[[str, float | None], tuple[np.ndarray, np.ndarray, int, str]]
     powers: Callable[[str], tuple[int, int | None]]
     theory: Callable[[str], float]  # the default step, relative
+
+
+def require_order(order: Any, vector: bool, what: str) -> None:
+    """The one check of a sweep's or report's order: 1 (gradient; a vector function's Jacobian), 2
+    (Hessian) or 3..10 (derivatives of a function of one variable)."""
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= fd_orders.MAX_ORDER \
+            or (vector and order != 1):
+        jac = ("", "") if not vector else (" or Jacobian", f"; a Jacobian {what} has order 1")
+        raise InputError(f"order must be 1 (gradient{jac[0]}), 2 (Hessian) or 3..10 (derivatives of one "
+                         f"variable){jac[1]}; got {order!r}")
 
 
 def scalar_plan(f, x: np.ndarray, order: int) -> Plan:
@@ -90,8 +101,6 @@ def orders_plan(f, x: np.ndarray, order: int) -> Plan:
     if f.n != 1:
         raise InputError(f"a sweep of order {order} needs a function of one variable; this one has {f.n} "
                          f"({', '.join(f.variables)}): sweep its gradient (--order 1) or Hessian (--order 2)")
-    if not 3 <= order <= fd_orders.MAX_ORDER:
-        raise InputError(f"the order must be from 1 to {fd_orders.MAX_ORDER}; got {order!r}")
     typ = max(abs(float(x[0])), 1.0)
     ref = np.array([higher_routes.mpmath_derivatives(f, x, order).value[order]])
 

@@ -26,6 +26,7 @@ from difflab.errors import InputError
 from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr.derivatives import gradient_exprs, require_expression
 from difflab.expr.function import Function
+from difflab.expr.vector import VectorFunction
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
 from difflab.methods.routes import Routed
 from difflab.methods.symbolic import compile_gradient
@@ -46,7 +47,8 @@ def _components(F) -> list[Function]:
     return [F.component(i) for i in range(F.m)]
 
 
-def symbolic_jacobian(F, x: np.ndarray) -> Routed:
+def _joint_jacobian(F) -> tuple:
+    """(rows compiled together, their joint compiled entries, rows with removable points), cached."""
     comps = F.components
     if comps is None:
         require_expression(F.component(0))  # the message: symbolic needs an expression
@@ -57,7 +59,12 @@ def symbolic_jacobian(F, x: np.ndarray) -> Routed:
         entries = [e for i in plain for e in _stable_gradient(comps[i])]
         joint = to_numpy(entries, F.symbols) if entries else None
         cache["jacobian_rows"] = (plain, joint, [i for i, s in enumerate(special) if s])
-    plain, joint, special = cache["jacobian_rows"]
+    return cache["jacobian_rows"]
+
+
+def symbolic_jacobian(F, x: np.ndarray) -> Routed:
+    comps = F.components
+    plain, joint, special = _joint_jacobian(F)
     J = np.empty((len(comps), F.n))
     if joint is not None:
         J[plain] = np.reshape(np.asarray(joint(*x), dtype=float), (len(plain), F.n))
@@ -234,6 +241,22 @@ def mpmath_derivatives(f: Function, x: np.ndarray, order: int, dps: int = REFERE
     where = f"{f.variables[0]}={float(x[0])!r}"
     raise ReferenceUnavailable(f"the exact derivatives have no finite value at {where} (a pole, a point "
                                "outside the domain, or an unresolved 0/0)")
+
+
+def higher_source(f, order: int) -> str:
+    """The source lambdify generated for a vector function's compiled Jacobian (all entries in one
+    function, common subexpressions shared) or for f, f', ..., f^(order) (reports show it)."""
+    if isinstance(f, VectorFunction):
+        _, joint, special = _joint_jacobian(f)
+        notes = "".join(f"# component {i}: its own branch-aware gradient (removable points)\n"
+                        for i in special)
+        return notes + ("" if joint is None else joint.source)
+    _one_variable(f, order)
+    require_expression(f)
+    key = (order, "orders")
+    if key not in f.caches.compiled:
+        f.caches.compiled[key] = to_numpy(derivative_exprs_upto(f, order), f.symbols)
+    return f.caches.compiled[key].source
 
 
 def _plain_orders(f: Function, order: int) -> list[sympy.Expr]:

@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from difflab.errors import DifflabError, InputError
+from difflab.expr.vector import VectorFunction
 from difflab.measure.comparison import compare
 from difflab.measure.step_sweep import SweepResult
 from difflab.measure.step_sweep import sweep as sweep_of
+from difflab.measure.sweep_probes import require_order
+from difflab.methods.higher_routes import higher_source
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.registry import as_function
 from difflab.methods.symbolic import generated_source
@@ -61,6 +64,8 @@ class SummaryRow:
     evaluations: int
     seconds: float
     failures: int                    # points where the status was not "ok"
+    what: str = ""                   # "gradient", "Hessian", "Jacobian" or "f, f', ..., f^(K)"
+    worst_entry: str = ""            # the entry with the worst error there, in words ("df1/dx", "f^(6)")
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:
     A status already said by a point note (the singularity analysis words a kink once for all
     methods) is not repeated.
     """
-    what = "gradient" if table.order == 1 else "Hessian"
+    what = table.what
     by_status: dict[str, list[str]] = {}
     out = []
     for r in table.rows:
@@ -98,19 +103,28 @@ def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:
     return out
 
 
+def _orders(f, order: int) -> list[int]:
+    """The tables (and sweeps) of a report: gradient (a vector function: its Jacobian), gradient and
+    Hessian (order 2), or one table of f, f', ..., f^(K) and the sweep of f^(K) (order K >= 3)."""
+    return [1] if isinstance(f, VectorFunction) else [order] if order > 2 else list(range(1, order + 1))
+
+
 def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
-    notes = list(point_notes(f, x))
+    parts = list(f.components) if isinstance(f, VectorFunction) else [f]
+    notes = [n for c in parts for n in point_notes(c, x)]
     tables = []
     try:
-        for k in range(1, order + 1):
+        for k in _orders(f, order):
             if progress:
-                progress(f"compare: {'gradient' if k == 1 else 'Hessian'} by every method")
+                what = "Jacobian" if isinstance(f, VectorFunction) else {1: "gradient", 2: "Hessian"}.get(
+                    k, f"f, f', ..., f^({k})")
+                progress(f"compare: {what} by every method")
             tables.append(compare(f, x, methods=methods, order=k))
     except ReferenceUnavailable as err:
         return ReportPoint(tuple(float(v) for v in x), tuple(tables), (), tuple(notes), str(err))
     for t in tables:
         notes += _row_notes(t, notes)
-    sweeps = (tuple(sweep_of(f, x, order=k, progress=progress) for k in range(1, order + 1))
+    sweeps = (tuple(sweep_of(f, x, order=k, progress=progress) for k in _orders(f, order))
               if sweep_it else ())
     for result in sweeps:
         notes += [n for n in [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]
@@ -125,8 +139,11 @@ def _summary(points: Sequence[ReportPoint]) -> tuple[SummaryRow, ...]:
             for r in table.rows:
                 a = acc.setdefault((r.method, table.order), {"worst": -1.0, "at": i, "honest": 0, "est": 0,
                                                              "n": 0, "nfev": 0, "sec": 0.0, "fail": 0})
+                a["what"] = table.what
                 if r.max_rel_error > a["worst"]:
                     a["worst"], a["at"] = r.max_rel_error, i
+                    named = r.worst is not None and r.max_rel_error > 0
+                    a["entry"] = table.entry_name(r.worst.index) if named else ""
                 a["honest"] += r.honest is True
                 a["est"] += r.honest is not None
                 a["n"] += 1
@@ -134,10 +151,17 @@ def _summary(points: Sequence[ReportPoint]) -> tuple[SummaryRow, ...]:
                 a["sec"] += r.estimate.seconds
                 a["fail"] += r.estimate.status != "ok"
     return tuple(SummaryRow(m, k, a["worst"], a["at"], a["honest"], a["est"], a["n"], a["nfev"], a["sec"],
-                            a["fail"]) for (m, k), a in acc.items())
+                            a["fail"], a["what"], a.get("entry", "")) for (m, k), a in acc.items())
 
 
 def _code(f, order: int) -> tuple[tuple[str, str], ...]:
+    if isinstance(f, VectorFunction) or order > 2:
+        what = "Jacobian (all entries in one function)" if isinstance(f, VectorFunction) else \
+            f"f, f', ..., f^({order})"
+        try:
+            return ((f"compiled {what}", higher_source(f, order)),)
+        except DifflabError as err:
+            return ((f"compiled {what}", f"# not available: {err}"),)
     out = []
     for k in range(1, order + 1):
         what = "gradient" if k == 1 else "Hessian (upper triangle, row by row)"
@@ -155,10 +179,10 @@ def build_report(f: Any, at: Sequence[Any] | Any, methods: Sequence[str] | None 
     ``order`` 2 adds the Hessian's table and sweep. ``progress`` (a printer to stderr, say) is told
     what is running.
     """
-    f = as_function(f)
-    if order not in (1, 2):
-        raise InputError(f"order must be 1 (gradient) or 2 (Hessian); got {order!r}")
-    if not f.has_expression:
+    f = f if isinstance(f, VectorFunction) else as_function(f)
+    vector = isinstance(f, VectorFunction)
+    require_order(order, vector, "report")
+    if not (f.components is not None if vector else f.has_expression):
         raise InputError(NEEDS_EXPRESSION)
     many = isinstance(at, list | tuple) and len(at) > 0 and not isinstance(at[0], numbers.Real)
     xs = [f.point(a) for a in (at if many else [at])]

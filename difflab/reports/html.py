@@ -65,14 +65,23 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], row_ids: Seque
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def render_html(data: ReportData, images: Sequence[Sequence[bytes | None] | None]) -> str:
-    """The report as one HTML page; ``images[k][j]`` is the PNG of point k's j-th sweep (or None)."""
+def _img(png: bytes | None, alt: str) -> list[str]:
+    if not png:
+        return []
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return [f"<img class=\"plot\" alt=\"{escape(alt)}\" src=\"{uri}\">"]
+
+
+def render_html(data: ReportData, images: Sequence[Sequence[bytes | None] | None],
+                table_images: Sequence[Sequence[bytes | None]] | None = None) -> str:
+    """The report as one HTML page; ``images[k][j]`` is the PNG of point k's j-th sweep (or None),
+    ``table_images[k][t]`` the plot of its t-th table (orders and Jacobians; None for the others)."""
     out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
            f"<title>difflab report: {escape(data.function)}</title>", f"<style>{CSS}</style></head><body>",
            f"<h1>difflab report: <span class=\"expr\">f = {escape(data.function)}</span></h1>",
            f"<p class=\"muted\">variables {escape(', '.join(data.variables))}; "
            f"{len(data.points)} point{'s' if len(data.points) != 1 else ''}; "
-           f"{'gradient and Hessian' if data.order == 2 else 'gradient'}.</p>",
+           f"{escape(rr.contents(data))}.</p>",
            f"<p class=\"muted\">{escape(rr.LEAD)}</p>"]
     out += [f"<p class=\"status\">{escape(n)}</p>" for n in data.notes]
     if len(data.points) > 1:
@@ -83,21 +92,19 @@ def render_html(data: ReportData, images: Sequence[Sequence[bytes | None] | None
             out.append(f"<p class=\"status\">{escape(p.status)}</p>")
         if rr.value_text(p):
             out.append(f"<p><code>{escape(rr.value_text(p))}</code></p>")
-        for table in p.tables:
-            what = "Gradient" if table.order == 1 else "Hessian"
-            out += [f"<h3>{what}: every method against the reference</h3>",
+        for t, table in enumerate(p.tables):
+            what = rr.title(table.what)
+            out += [f"<h3>{escape(what)}: every method against the reference</h3>",
                     f"<p><code>{escape(rr.reference_text(table))}</code></p>",
                     _table(rr.METHOD_HEADERS, rr.method_rows(table),
                            [f"p{k + 1}-o{table.order}-{r.method}" for r in table.rows])]
+            pngs = table_images[k] if table_images and k < len(table_images) else []
+            out += _img(pngs[t] if t < len(pngs) else None, f"{what}: errors per method at point {k + 1}")
         for j, result in enumerate(p.sweeps):
-            what = "gradient" if result.order == 1 else "Hessian"
-            out.append(f"<h3>Error versus step ({what}): every finite-difference scheme</h3>")
+            what = result.what
+            out.append(f"<h3>Error versus step ({escape(what)}): every finite-difference scheme</h3>")
             pngs = images[k] if k < len(images) and images[k] else []
-            png = pngs[j] if j < len(pngs) else None
-            if png:
-                uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-                out.append(f"<img class=\"plot\" alt=\"{what} error versus step at point {k + 1}\" "
-                           f"src=\"{uri}\">")
+            out += _img(pngs[j] if j < len(pngs) else None, f"{what} error versus step at point {k + 1}")
             if result.status != "ok":
                 out.append(f"<p class=\"status\">{escape(result.status)}</p>")
             out.append(_table(rr.SWEEP_HEADERS, rr.sweep_rows(result)))

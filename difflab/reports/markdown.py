@@ -23,9 +23,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(data: ReportData, images: Sequence[Sequence[str | None] | None]) -> str:
-    """The report as Markdown; ``images[k][j]`` is the file name of point k's j-th sweep plot (or None)."""
-    what = "gradient and Hessian" if data.order == 2 else "gradient"
+def render_markdown(data: ReportData, images: Sequence[Sequence[str | None] | None],
+                    table_images: Sequence[Sequence[str | None]] | None = None) -> str:
+    """The report as Markdown; ``images[k][j]`` is the file name of point k's j-th sweep plot (or None),
+    ``table_images[k][t]`` that of its t-th table's plot (orders and Jacobians)."""
+    what = rr.contents(data)
     out = [f"# difflab report: `f = {data.function}`", "",
            f"Variables {', '.join(data.variables)}; {len(data.points)} point"
            f"{'s' if len(data.points) != 1 else ''}; {what}.",
@@ -39,12 +41,15 @@ def render_markdown(data: ReportData, images: Sequence[Sequence[str | None] | No
             out += [f"**{p.status}**", ""]
         if rr.value_text(p):
             out += [f"`{rr.value_text(p)}`", ""]
-        for table in p.tables:
-            what = "Gradient" if table.order == 1 else "Hessian"
+        for t, table in enumerate(p.tables):
+            what = rr.title(table.what)
             out += [f"### {what}: every method against the reference", "",
                     f"`{rr.reference_text(table)}`", "", _table(rr.METHOD_HEADERS, rr.method_rows(table)), ""]
+            names = table_images[k] if table_images and k < len(table_images) else []
+            if t < len(names) and names[t]:
+                out += [f"![{what}: errors per method at point {k + 1}]({names[t]})", ""]
         for j, result in enumerate(p.sweeps):
-            what = "gradient" if result.order == 1 else "Hessian"
+            what = result.what
             out += [f"### Error versus step ({what}): every finite-difference scheme", ""]
             names = images[k] if k < len(images) and images[k] else []
             name = names[j] if j < len(names) else None

@@ -68,8 +68,7 @@ def sweep_png(result: SweepResult, dpi: int = 110) -> bytes:
         ax.set_xlabel("relative step  h / max(|x|, 1)")
         ax.set_ylabel("worst relative error")
         point = ", ".join(f"{v}={x:g}" for v, x in zip(result.variables, result.point, strict=True))
-        what = "gradient" if result.order == 1 else "Hessian"
-        ax.set_title(f"{what} error vs step at {point}", fontsize=11)
+        ax.set_title(f"{result.what} error vs step at {point}", fontsize=11)
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
                   title=LEGEND_TITLE, title_fontsize=8)

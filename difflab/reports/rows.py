@@ -50,10 +50,20 @@ def point_text(variables: Sequence[str], point: Sequence[float]) -> str:
 
 
 def entry_name(table: ErrorTable, index: tuple[int, ...]) -> str:
-    names = table.variables
-    if table.order == 1:
-        return f"d/d{names[index[0]]}"
-    return f"d2/d{names[index[0]]}d{names[index[1]]}"
+    return table.entry_name(index)
+
+
+def title(what: str) -> str:
+    """A table's or sweep's name at the start of a heading: "Gradient", "Jacobian", "f, f', ..., f^(6)"."""
+    return what if what.startswith("f") else what[:1].upper() + what[1:]
+
+
+def contents(data: ReportData) -> str:
+    """What the report compares: "gradient", "gradient and Hessian", "Jacobian", "f, f', ..., f^(6)"."""
+    for p in data.points:
+        if p.tables:
+            return " and ".join(t.what for t in p.tables)
+    return "gradient and Hessian" if data.order == 2 else "gradient"
 
 
 def _per_entry(table: ErrorTable, row: MethodRow) -> str:
@@ -97,8 +107,8 @@ def method_rows(table: ErrorTable) -> list[list[str]]:
 
 def reference_text(table: ErrorTable) -> str:
     ref = np.asarray(table.reference, dtype=float)
-    what = "gradient" if table.order == 1 else "Hessian"
-    if table.order == 2 and ref.ndim == 2:
+    what = table.what
+    if ref.ndim == 2:
         body = "[" + "; ".join(", ".join(repr(float(v)) for v in row) for row in ref) + "]"
     else:
         body = "[" + ", ".join(repr(float(v)) for v in ref.ravel()) + "]"
@@ -124,7 +134,7 @@ def _power(base: str, p: int) -> str:
 def summary_rows(data: ReportData) -> list[list[str]]:
     rows = []
     for s in data.summary:
-        rows.append([s.method, "gradient" if s.order == 1 else "Hessian", num(s.worst_rel_error),
+        rows.append([s.method, s.what or ("gradient" if s.order == 1 else "Hessian"), num(s.worst_rel_error),
                      str(s.worst_point + 1), f"{s.honest} of {s.estimated}" if s.estimated else "-",
                      str(s.evaluations), f"{s.seconds * 1e3:.2f}", str(s.failures)])
     return rows
@@ -143,12 +153,16 @@ def value_text(p: ReportPoint) -> str:
 LEAD = ("Errors are relative per entry against the mpmath reference at 50 digits; a method's error "
         "estimate is honest when it covers its actual error. How to read the plot: at the end.")
 
-READING = ("Errors are relative per entry, |a - b| / max(|a|, |b|) (both zero counts as exact), against "
-           "the mpmath reference at 50 significant digits. An estimate is honest when it is at least the "
-           "actual absolute error of every entry. Sweep steps are relative: variable i moves by "
-           "h * max(|x_i|, 1). Dashed lines are the truncation (slope h^p) and roundoff (slope eps/h) "
-           "models with constants fitted to the measurements away from the optimum; the star is the "
-           "measured optimum (the basin middle: the middle of the steps whose running-median error is within "
-           "2x of the lowest; 'smoothed error' is that median, and the lowest single measurement is shown "
-           "beside it), the triangle the theoretical step the library uses "
-           "by default; errors of exactly 0 are open markers along the bottom.")
+READING = ("Errors are relative per entry, |a - b| / max(|a|, |b|) (both zero counts as exact), against the "
+           "mpmath reference at 50 significant digits. An estimate is honest when it is at least the actual "
+           "absolute error of every entry. Sweep steps are relative: variable i moves by h * max(|x_i|, 1). "
+           "Dashed lines are the truncation (slope h^p) and roundoff (slope eps/h) models with constants "
+           "fitted to the measurements away from the optimum; the star is the measured optimum (the basin "
+           "middle: the middle of the steps whose running-median error is within 2x of the lowest; 'smoothed"
+           " error' is that median, and the lowest single measurement is shown beside it), the triangle the "
+           "theoretical step the library uses by default; errors of exactly 0 are open markers along the "
+           "bottom. For f, f', ..., f^(K) the plot after the table shows each method's relative error "
+           "against the order (dashed: its own estimate as a relative error; a line ends where a method "
+           "declines an order) and the sweep follows f^(K), whose rounding grows like eps/h^K; for a "
+           "Jacobian one heat map per method shows the error of every entry, and the sweep follows the worst"
+           " entry at each step.")

@@ -17,6 +17,7 @@ from difflab.reports.files import check_destination, write_atomic
 from difflab.reports.html import render_html
 from difflab.reports.markdown import render_markdown
 from difflab.reports.plot import require_matplotlib, sweep_png
+from difflab.reports.plot_tables import table_png
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
@@ -40,8 +41,9 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
     kind = report_format(path)
     check_destination(path)
     images = [[sweep_png(r) if r.schemes else None for r in p.sweeps] for p in data.points]
+    tables = [[table_png(t) for t in p.tables] for p in data.points]
     if kind == "html":
-        write_atomic(path, render_html(data, images))
+        write_atomic(path, render_html(data, images, tables))
         return [path]
     written = [path]
     names: list[list[str | None]] = []
@@ -51,11 +53,24 @@ def write_report(data: ReportData, path: str | pathlib.Path) -> list[pathlib.Pat
             if png is None:
                 names[-1].append(None)
                 continue
-            image = path.with_name(f"{path.stem}_sweep{k + 1}{'' if r.order == 1 else '_hessian'}.png")
+            tail = {"": "" if r.order == 1 else "_hessian", "jacobian": "_jacobian"}.get(r.kind,
+                                                                                      f"_order{r.order}")
+            image = path.with_name(f"{path.stem}_sweep{k + 1}{tail}.png")
             write_atomic(image, png)
             written.append(image)
             names[-1].append(image.name)
-    write_atomic(path, render_markdown(data, names))  # last: the images it links are in place
+    table_names: list[list[str | None]] = []
+    for k, pngs in enumerate(tables):
+        table_names.append([])
+        for t, png in zip(data.points[k].tables, pngs, strict=True):
+            if png is None:
+                table_names[-1].append(None)
+                continue
+            image = path.with_name(f"{path.stem}_errors{k + 1}_{t.quantity}.png")
+            write_atomic(image, png)
+            written.append(image)
+            table_names[-1].append(image.name)
+    write_atomic(path, render_markdown(data, names, table_names))  # last: the images it links are in place
     return written
 
 

@@ -1,4 +1,8 @@
-"""``difflab report EXPR --at ... [--at ...] -o FILE.html|FILE.md [--order 1|2] [--methods a,b] [--json]``.
+"""``difflab report EXPR --at ... [--at ...] -o FILE.html|FILE.md [--order K] [--methods a,b] [--json]``.
+
+A vector ``"[f1, f2]"`` reports its Jacobian (per-entry errors, a heat map per method, the sweep of the
+worst entry); ``--order K`` (3..10, one variable) f, f', ..., f^(K) (error against the order per
+method with its estimate, and the sweep of f^(K)).
 
 Every method against the reference (one table per point, and a summary over several), the error-vs-step
 sweep with its plot, notes on singular points and kinks, and the generated code of the compiled
@@ -23,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_arguments(parser)
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="report file: .html (self-contained) or .md (plots saved beside it)")
-    parser.add_argument("--order", type=int, choices=(1, 2), default=1,
-                        help="1: gradient, 2: gradient and Hessian (tables and sweeps)")
+    parser.add_argument("--order", type=int, default=1, metavar="K",
+                        help="1: gradient (a vector function '[f1, f2]': its Jacobian), 2: gradient and "
+                             "Hessian, K = 3..10 (one variable): f, f', ..., f^(K) and the sweep of f^(K)")
     parser.add_argument("--methods", metavar="A,B", help="methods to compare (default: all)")
 
 
@@ -38,15 +43,18 @@ def run(args: argparse.Namespace) -> int:
     say = progress_printer(args, True)
     data = build_report(f, points, methods=methods, order=args.order, progress=say)
     files = write_report(data, args.output)
-    summary = [{"method": s.method, "order": s.order, "worst_rel_error": s.worst_rel_error,
-                "worst_point": s.worst_point + 1, "honest": s.honest, "estimated": s.estimated,
+    summary = [{"method": s.method, "order": s.order, "derivative": s.what,
+                "worst_rel_error": s.worst_rel_error, "worst_point": s.worst_point + 1,
+                "worst_entry": s.worst_entry or None,
+                "honest": s.honest, "estimated": s.estimated,
                 "evaluations": s.evaluations, "seconds": s.seconds, "failures": s.failures}
                for s in data.summary]
     status = [p.status for p in data.points]
-    rows = [[s["method"], "gradient" if s["order"] == 1 else "Hessian", fmt(s["worst_rel_error"], 2),
-             s["worst_point"], f"{s['honest']}/{s['estimated']}"] for s in summary]
+    rows = [[s["method"], s["derivative"], fmt(s["worst_rel_error"], 2), s["worst_point"],
+             s["worst_entry"] or "", f"{s['honest']}/{s['estimated']}", s["failures"]] for s in summary]
+    headers = ["method", "derivative", "worst rel err", "at point", "worst entry", "honest", "not ok"]
     text = "\n".join([f"report written: {', '.join(str(p) for p in files)}", "",
-                      table(["method", "derivative", "worst rel err", "at point", "honest"], rows),
+                      table(headers, rows),
                       *[f"point {k + 1}: {s}" for k, s in enumerate(status) if s != "ok"]])
     emit(args, {"files": [str(p) for p in files], "points": len(data.points), "status": status,
                 "summary": summary}, text)
