@@ -1,17 +1,18 @@
-"""Probe points of one step vector, and their values combined into derivatives with an error per entry.
+"""Function values at the probes of one step vector combined into derivatives with an error per entry.
 
-``probes`` lays out the points of a ``stencils.Plan`` at steps h (and imaginary steps t); ``combine``
-turns the function values there into derivatives, each with measured truncation plus bounded rounding
-(see ``finite_diff``'s docstring for the model). Several step vectors are evaluated in one batched
-call by the caller; each is combined separately here.
+``combine`` turns the values at the probe points of an ``fd_plan.Plan`` into derivatives, each with
+measured truncation plus bounded rounding (see ``finite_diff``'s docstring for the model). Several step
+vectors are evaluated in one batched call by the caller; each is combined separately here.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import cache
 
 import numpy as np
 
+from difflab.engines.fd_plan import Plan
 from difflab.engines.stencils import (
     COMPLEX_ULPS,
     EPS,
@@ -21,22 +22,8 @@ from difflab.engines.stencils import (
     ROUND_ULPS,
     TINY,
     UNDERFLOW_ULPS,
-    Plan,
     neville,
-    noise,
 )
-
-
-def probes(x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: Plan, cplx: bool) -> np.ndarray:
-    """The (m, n) probe points of ``plan`` at real steps h (multiples k*h are exact) and imaginary t."""
-    keys = list(plan.keys)
-    X = np.tile(x, (len(keys), 1)).astype(complex if cplx else float)
-    for r, ((idir, imult), real) in enumerate(keys):
-        for i, k in real:
-            X[r, i] = x[i] + k * h[i]
-        if cplx:
-            X[r, idir] += 1j * imult * t[idir]
-    return X
 
 
 def describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) -> str:
@@ -56,15 +43,13 @@ def describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) -> 
 def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: Plan, scheme: str,
             p: np.ndarray, note: str, ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
     """The values F of ``plan``'s probes combined: (value, error, status, truncation part of error)."""
-    keys = list(plan.keys)
-    m, n = len(keys), x.size
+    keys, m, n, ng, ne = plan.keys, plan.m, x.size, plan.ng, plan.ne
     cplx = scheme == "complex-step"
-    ng, ne = plan.den.shape
     if cplx and not np.iscomplexobj(F):
         nan = np.full(ne, np.nan)
         return nan, nan, ("the function returned real values for complex input; complex step needs an "
                           "analytic function evaluated in complex arithmetic"), nan
-    idir, imult = np.array([key[0] for key in keys]).T
+    idir, imult, den = plan.idir, plan.imult, plan.den(h)
     typ = np.maximum(np.abs(x), 1.0)
     with np.errstate(all="ignore"):
         if cplx:
@@ -74,33 +59,28 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
         base = np.abs(v) + (np.abs(F.real) / typ[idir] if cplx else 0.0)
         bad = ~(np.isfinite(v) & np.isfinite(base))
         v0, base = np.where(bad, 0.0, v), np.where(bad, 0.0, base)
-        G, E, P, W = np.array(plan.terms).T
-        G, E, P = G.astype(int), E.astype(int), P.astype(int)
-        D = np.bincount(G * ne + E, W * v0[P], minlength=ng * ne).reshape(ng, ne) / plan.den
+        G, E, P, W = plan.G, plan.E, plan.P, plan.W
+        D = np.bincount(plan.GE, W * v0[P], minlength=ng * ne).reshape(ng, ne) / den
         coef, kappa = np.eye(ng)[0], 1 / (ratio**p - 1)  # kappa = |C(h)| / |C(h) - C(ratio*h)|
         if scheme == "richardson":
-            D = np.array(neville(list(D)))
-            units = [np.array([Fraction(int(g == k)) for g in range(ng)], dtype=object) for k in range(ng)]
-            coef = np.array([float(c) for c in neville(units, exact=True)[0]])
+            D, coef = np.array(neville(list(D))), _richardson_weights(ng)
             kappa = float(RICHARDSON_KAPPA)
         value = D[0]
         trunc = 2 * kappa * np.abs(D[0] - D[1]) if ng > 1 else np.zeros(ne)
         fac = 1 + 4 * kappa
         if not cplx:  # rounding of f's intermediates propagates like |x_j g_j|
             g = value
-            if plan.aux:  # Hessians: a gradient from the probes already there
-                I, Pa, Wa = np.array(plan.aux).T
-                I, Pa = I.astype(int), Pa.astype(int)
-                g = np.where(np.bincount(I, bad[Pa], n) > 0, np.nan, np.bincount(I, Wa * v0[Pa], n))
+            if plan.aux is not None:  # Hessians: a gradient from the probes already there
+                I, Pa, Wa = plan.aux
+                g = np.where(np.bincount(I, bad[Pa], n) > 0, np.nan, np.bincount(I, Wa / h[I] * v0[Pa], n))
             base = base + np.sum(np.abs(x * g)[np.isfinite(g)])
         model = (COMPLEX_ULPS if cplx else ROUND_ULPS) * EPS * base
         if cplx:  # Im parts below the normal range underflow (2*x*t with x = 1e-303): f' * t lost to ~tiny
             model = model + UNDERFLOW_ULPS * TINY / np.abs(imult * t[idir])
-        level = min(noise(keys, v, bad), NOISE_CAP * model.max())
+        level = min(plan.noise(v, bad), NOISE_CAP * model.max())
         per_probe = np.maximum(model, NOISE_FACTOR * level)
-        uniq, inv = np.unique(E * m + P, return_inverse=True)
-        weff = np.bincount(inv, coef[G] * W / plan.den[G, E])
-        rnd = np.bincount(uniq // m, np.abs(weff) * per_probe[uniq % m], minlength=ne)
+        weff = np.bincount(plan.inv, coef[G] * W / den[G, E])
+        rnd = np.bincount(plan.uniq_e, np.abs(weff) * per_probe[plan.uniq_p], minlength=ne)
         error = trunc + fac * rnd
     status = note
     if bad.any():
@@ -113,3 +93,10 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
             status += f" ({int(bad.sum()) - 1} more of the {m} probes were not finite)"
         status += "; the entries that use it are nan"
     return value, error, status or "ok", trunc
+
+
+@cache
+def _richardson_weights(ng: int) -> np.ndarray:
+    """The weights of Neville's extrapolated value on the ng rows (exact, then rounded once)."""
+    units = [np.array([Fraction(int(g == k)) for g in range(ng)], dtype=object) for k in range(ng)]
+    return np.array([float(c) for c in neville(units, exact=True)[0]])

@@ -53,23 +53,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from difflab.engines.fd_combine import combine, probes
+from difflab.engines.fd_combine import combine
+from difflab.engines.fd_plan import complex_gradient_plan, gradient_plan, hessian_plan, truncation_order
 from difflab.engines.stencils import (
     COMPLEX_STEP,
     COND_REL,
     COND_ULPS,
     EPS,
-    FIRST,
     RICHARDSON_KAPPA,
     RICHARDSON_STEPS,
     SCHEMES,
-    SECOND,
-    Plan,
     check_scheme,
     neville,
     optimal_step,
     stencil,
-    truncation,
 )
 from difflab.errors import InputError
 
@@ -151,67 +148,21 @@ def _forced(x: np.ndarray, step) -> np.ndarray:
     return h0
 
 
-def _order(scheme: str, k: int) -> int:
-    """Truncation order of the reported value (k = 1: first-derivative stencil, 2: diagonal one)."""
-    if scheme == "richardson":
-        return 2 * (len(RICHARDSON_STEPS) - 1)
-    return truncation(k, (FIRST if k == 1 else SECOND)[scheme])[0]
-
-
-def _gradient_plan(n: int, scheme: str, h: np.ndarray) -> tuple[Plan, np.ndarray, None]:
-    levels = list(RICHARDSON_STEPS) if scheme == "richardson" else [1, 2]
-    plan = Plan(len(levels), n)
-    for g, s in enumerate(levels):
-        for i in range(n):
-            plan.line(g, i, i, 1, FIRST[scheme], s)
-            plan.den[g, i] = s * h[i]
-    return plan, np.full(n, float(_order(scheme, 1))), None
-
-
-def _hessian_plan(n: int, scheme: str, h: np.ndarray, x: np.ndarray) -> tuple:
-    pairs = list(zip(*np.triu_indices(n), strict=True))
-    levels = list(RICHARDSON_STEPS) if scheme == "richardson" else [1, 2]
-    plan = Plan(len(levels), len(pairs))
-    if scheme == "complex-step":
-        for g, s in enumerate(levels):
-            for e, (i, j) in enumerate(pairs):
-                plan.line(g, e, j, 1, FIRST[scheme], s, imag=(i, 1))
-                plan.den[g, e] = s * h[j]
-        t = COMPLEX_STEP * np.maximum(np.abs(x), 1.0)
-        return plan, np.full(len(pairs), float(truncation(1, FIRST[scheme])[0])), t
-    for g, s in enumerate(levels):
-        for e, (i, j) in enumerate(pairs):
-            if i == j:
-                plan.line(g, e, i, 2, SECOND[scheme], s)
-            else:
-                plan.cross(g, e, i, j, FIRST[scheme], s)
-            plan.den[g, e] = s * s * h[i] * h[j]
-    for i in range(n):
-        for o, w in zip(FIRST[scheme], stencil(1, FIRST[scheme]), strict=True):
-            if w:
-                plan.aux.append((i, plan.probe([(i, o)]), float(w) / h[i]))
-    p1, p2 = float(_order(scheme, 1)), float(_order(scheme, 2))
-    return plan, np.array([p2 if i == j else p1 for i, j in pairs]), None
-
-
 def _evaluate(fun: Callable, x: np.ndarray, steps: list[tuple[np.ndarray, str]], scheme: str,
               order: int) -> tuple[list[tuple[np.ndarray, np.ndarray, str]], int]:
     """Every step vector's probes in ONE batched call; (value, error, status) per step vector, nfev."""
     cplx = scheme == "complex-step"
-    plans = [_gradient_plan(x.size, scheme, h) if order == 1 else _hessian_plan(x.size, scheme, h, x)
-             for h, _ in steps]
-    built = [(h, note, *plan) for (h, note), plan in zip(steps, plans, strict=True)]
-    blocks = [probes(x, h, t, plan, cplx) for h, _, plan, _, t in built]
-    X = np.concatenate(blocks)
+    plan, p = (gradient_plan if order == 1 else hessian_plan)(x.size, scheme)
+    t = COMPLEX_STEP * np.maximum(np.abs(x), 1.0) if cplx else None
+    X, m = np.empty((len(steps) * plan.m, x.size), complex if cplx else float), plan.m
+    for k, (h, _) in enumerate(steps):
+        plan.points(x, h, t, X[k * m:(k + 1) * m])
     with np.errstate(all="ignore"):
         F = np.asarray(fun(X))
     if F.shape != (len(X),):
         raise InputError(f"fun must map an (m, n) array to m values; got shape {F.shape} "
                          f"for X of shape {X.shape}")
-    out, start = [], 0
-    for (h, note, plan, p, t), block in zip(built, blocks, strict=True):
-        out.append(combine(F[start:start + len(block)], x, h, t, plan, scheme, p, note))
-        start += len(block)
+    out = [combine(F[k * m:(k + 1) * m], x, h, t, plan, scheme, p, note) for k, (h, note) in enumerate(steps)]
     return out, len(X)
 
 
@@ -280,13 +231,15 @@ def _refine(fun: Callable, x: np.ndarray, scheme: str, order: int, value: np.nda
     if not np.any(need):
         return value, error, h, 0
     k = 1 if order == 1 or scheme == "complex-step" else 2
-    p = float(_order(scheme, k))
+    p = float(truncation_order(scheme, k))
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.clip((k * rnd / (p * trunc)) ** (1 / (p + k)), 1e-3, 1.0)
     factor = np.where(need & np.isfinite(factor), factor, 1.0)
     if order == 2:  # a variable's step shrinks as much as the most demanding entry it enters
-        pairs = np.array(np.triu_indices(x.size)).T
-        factor = np.array([factor[(pairs == i).any(axis=1)].min() for i in range(x.size)])
+        each = np.ones(x.size)
+        for v in np.triu_indices(x.size):
+            np.minimum.at(each, v, factor)
+        factor = each
     retry = [_representable(x, h * factor, True)]
     [(val2, err2, _, _)], m = _evaluate(fun, x, retry, scheme, order)
     value, error, pick = _choose([(value, error, "ok", trunc), (val2, err2, "ok", trunc)])
@@ -307,17 +260,13 @@ def _complex_gradient(fun: Callable, x, step) -> FDResult:
     x = _point(x)
     n = x.size
     t = _forced(x, step) if step is not None else optimal_step(x, "complex-step", 1)
-    levels = [1, 3]
-    plan = Plan(len(levels), n)
-    for g, s in enumerate(levels):
-        for i in range(n):
-            plan.terms.append((g, i, plan.probe((), (i, s)), 1.0))
+    plan = complex_gradient_plan(n)
     # Im f(x + it)/t has no cancellation of its own, but f's *real* intermediates are rounded (exp(4)
     # to eps), and that reaches the imaginary part like a relative shift of x of about eps: near a zero
     # of cos in sin(exp(2x)) it costs digits. Shifting x by a small relative amount (two sign patterns,
     # so shifts of different coordinates cannot cancel in both) measures that sensitivity, in the same
     # batched call as the other probes.
-    X = probes(x, np.zeros(n), t, plan, True)
+    X = plan.points(x, np.zeros(n), t, np.empty((plan.m, n), complex))
     extra = _shifted_rows(x, t)
     with np.errstate(all="ignore"):
         F = np.asarray(fun(np.concatenate([X, extra])))

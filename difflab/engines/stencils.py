@@ -1,11 +1,10 @@
-"""Stencils, their truncation constants, theoretical steps, probe plans and noise measurement.
+"""Stencils, their truncation constants and theoretical steps.
 
 The arithmetic under ``finite_diff``: exact weights (``stencil`` solves the Vandermonde moment system in
 ``Fraction`` arithmetic, so a centre weight of -5/2 is exactly that), the leading truncation term of a
-stencil, the step that balances it against rounding at a given scale, the deduplicated probe points of
-a gradient or Hessian (``Plan``), Neville's table for Richardson, and the noise measured by the highest
-difference along a line of probes. Split from ``finite_diff`` so each module stays small; the reasoning
-behind the choices is in ``finite_diff``'s docstring.
+stencil, the step that balances it against rounding at a given scale, and Neville's table for
+Richardson (the probe plans are in ``fd_plan``). Split from ``finite_diff`` so each module stays small;
+the reasoning behind the choices is in ``finite_diff``'s docstring.
 """
 
 from __future__ import annotations
@@ -85,6 +84,7 @@ def float_weights(derivative_order: int, offsets: tuple[int, ...]) -> tuple[floa
     return tuple(float(w) for w in stencil(derivative_order, offsets))
 
 
+@cache
 def truncation(d: int, offsets: tuple[int, ...]) -> tuple[int, Fraction, Fraction]:
     """(order p, leading coefficient C, S = sum|w|): D(h) - f^(d) ~ C h**p f^(d+p)."""
     w = stencil(d, offsets)
@@ -119,38 +119,6 @@ def optimal_step(x: np.ndarray, scheme: str, order: int = 1, scale: np.ndarray |
     return float(k * EPS * s / (p * abs(c) * growth)) ** (1.0 / (p + k)) * typ
 
 
-class Plan:
-    """Deduplicated probe points and the linear functionals mapping their values to derivatives.
-
-    A probe key is ``((imag_dir, imag_mult), ((i, k), ...))``: the point x + sum k*h_i*e_i (k integer,
-    so k*h_i is exact) plus ``i*imag_mult*t_dir`` in one direction for complex steps. A term
-    ``(group, entry, probe, weight)`` contributes ``weight * value(probe) / den[group, entry]``.
-    """
-
-    def __init__(self, ngroups: int, nentries: int):
-        self.keys: dict[tuple, int] = {}
-        self.terms: list[tuple[int, int, int, float]] = []
-        self.aux: list[tuple[int, int, float]] = []  # (variable, probe, weight/h): a gradient for |x g|
-        self.den = np.ones((ngroups, nentries))
-
-    def probe(self, real: Sequence[tuple[int, int]], imag: tuple[int, int] = (-1, 0)) -> int:
-        key = (imag, tuple(sorted((i, k) for i, k in real if k != 0)))
-        return self.keys.setdefault(key, len(self.keys))
-
-    def line(self, g: int, e: int, i: int, d: int, offsets: tuple[int, ...], mult: int,
-             imag: tuple[int, int] = (-1, 0)) -> None:
-        for o, w in zip(offsets, float_weights(d, tuple(offsets)), strict=True):
-            if w:
-                self.terms.append((g, e, self.probe([(i, o * mult)], imag), w))
-
-    def cross(self, g: int, e: int, i: int, j: int, offsets: tuple[int, ...], mult: int) -> None:
-        w1 = stencil(1, offsets)
-        for a, wa in zip(offsets, w1, strict=True):
-            for b, wb in zip(offsets, w1, strict=True):
-                if wa and wb:
-                    self.terms.append((g, e, self.probe([(i, a * mult), (j, b * mult)]), float(wa * wb)))
-
-
 def neville(rows: list, exact: bool = False) -> tuple:
     """Richardson extrapolation in h**2 to 0 of rows at steps ``RICHARDSON_STEPS`` (Neville's table).
 
@@ -162,28 +130,3 @@ def neville(rows: list, exact: bool = False) -> tuple:
         dens = [Fraction(steps[j], steps[j + m]) ** 2 - 1 for j in range(len(col) - 1)]
         col = [col[j + 1] + (col[j + 1] - col[j]) / (d if exact else float(d)) for j, d in enumerate(dens)]
     return col[-1], col[-2]
-
-
-def noise(keys: list, v: np.ndarray, bad: np.ndarray) -> float:
-    """Noise of one probe value, measured by the highest difference along each line of probes.
-
-    On a line of m probes ``x + o_k h e_j`` the (m-1)-th difference ``sum w_k v_k`` is
-    ``h**(m-1) f^(m-1)`` (tiny at these steps) plus noise; over ``||w||_2`` it is the noise per value
-    (Hamming's difference table, More and Wild's ECnoise). It sees what the ulp model cannot:
-    cancellation inside f. The largest over all lines is used for every probe.
-    """
-    lines: dict[tuple, list[tuple[int, int]]] = {}
-    for r, (imag, real) in enumerate(keys):
-        if len(real) == 1:
-            lines.setdefault((imag, real[0][0]), []).append((real[0][1], r))
-        elif not real:  # complex-step gradient: Im f / t at t and 3t differ by noise alone
-            lines.setdefault(((imag[0], 0), -1), []).append((imag[1], r))
-    centre = {imag: r for r, (imag, real) in enumerate(keys) if not real}
-    level = 0.0
-    for (imag, _), pts in lines.items():
-        pts = pts + ([(0, centre[imag])] if imag in centre and imag[0] < 0 else [])
-        if len(pts) >= (3 if imag[1] or imag[0] < 0 else 2) and not bad[[r for _, r in pts]].any():
-            offs, rows = zip(*sorted(pts), strict=True)
-            w = np.array(float_weights(len(offs) - 1, offs))
-            level = max(level, float(abs(w @ v[list(rows)]) / np.linalg.norm(w)))
-    return level
