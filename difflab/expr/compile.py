@@ -205,9 +205,20 @@ def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Sy
     many = isinstance(expr, list | tuple)
     body = ([_inexact_big(numeric_form(resolve_derivatives(e))) for e in expr] if many
             else _inexact_big(numeric_form(resolve_derivatives(expr))))
-    fn = sympy.lambdify(list(symbols), body, modules=_numpy_modules(),
-                        cse=shared_subexpressions if cse else False)
+    modules = _numpy_modules()
+    fn = sympy.lambdify(list(symbols), body, modules=modules, cse=shared_subexpressions if cse else False,
+                        printer=_numpy_printer(modules))
     return Compiled(fn, _source(fn), len(expr) if many else 0)
+
+
+def _numpy_printer(modules: list):
+    """SymPy's NumPy printer with the terms of a sum printed as stored: sorting them for display (its
+    default) costs O(terms x variables) per sum -- quadratic in a sum over all variables (most of the
+    compile of the extended Rosenbrock function at n = 1000); the stored order is canonical too."""
+    from sympy.printing.numpy import NumPyPrinter  # SymPy's own printer module, loaded by lambdify anyway
+
+    return NumPyPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+                         "user_functions": {k: k for k in modules[0]}, "order": "none"})
 
 
 def program_to_numpy(program: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs: Sequence[sympy.Expr],
@@ -217,16 +228,11 @@ def program_to_numpy(program: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs
     def prepare(e):
         return _inexact_big(numeric_form(resolve_derivatives(e)))
 
-    from sympy.printing.numpy import NumPyPrinter  # SymPy's own printer module, loaded by lambdify anyway
-
     steps = [(t, prepare(e)) for t, e in program]
     outs = [prepare(e) for e in outputs]
     modules = _numpy_modules()
-    # The terms of a sum printed as stored: sorting them for display (SymPy's default) was most of the
-    # printing time of a thousand-line program, and this program is new code, so no order is expected.
-    printer = NumPyPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
-                            "user_functions": {k: k for k in modules[0]}, "order": "none"})
-    fn = sympy.lambdify(list(symbols), outs, modules=modules, cse=lambda _: (steps, outs), printer=printer)
+    fn = sympy.lambdify(list(symbols), outs, modules=modules, cse=lambda _: (steps, outs),
+                        printer=_numpy_printer(modules))
     return Compiled(fn, _source(fn), len(outs))
 
 
