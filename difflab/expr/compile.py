@@ -206,15 +206,20 @@ def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Sy
     body = ([_inexact_big(numeric_form(resolve_derivatives(e))) for e in expr] if many
             else _inexact_big(numeric_form(resolve_derivatives(expr))))
     modules = _numpy_modules()
+    printer = _numpy_printer(modules) if len(symbols) > SORTED_TERMS_UP_TO else None
     fn = sympy.lambdify(list(symbols), body, modules=modules, cse=shared_subexpressions if cse else False,
-                        printer=_numpy_printer(modules))
+                        printer=printer)
     return Compiled(fn, _source(fn), len(expr) if many else 0)
 
 
+SORTED_TERMS_UP_TO = 32  # variables; above, the terms of a sum are printed as stored (see _numpy_printer)
+
+
 def _numpy_printer(modules: list):
-    """SymPy's NumPy printer with the terms of a sum printed as stored: sorting them for display (its
-    default) costs O(terms x variables) per sum -- quadratic in a sum over all variables (most of the
-    compile of the extended Rosenbrock function at n = 1000); the stored order is canonical too."""
+    """SymPy's NumPy printer with the terms of a sum printed as stored. Why: sorting them for display (the
+    default) costs O(terms x variables) per sum -- quadratic for a sum over many variables (most of the
+    compile of the extended Rosenbrock function at n = 1000). The stored order is canonical too, but it
+    sums in another order, so functions of few variables keep the display order (and their last bits)."""
     from sympy.printing.numpy import NumPyPrinter  # SymPy's own printer module, loaded by lambdify anyway
 
     return NumPyPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
