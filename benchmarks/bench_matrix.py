@@ -82,17 +82,16 @@ def mlp(rng):
         return ((V.T @ (V @ S - Y)) * (1 - S**2)) @ X.T
 
     def hess(V, W, X, Y):
-        """d^2 L / dW_ab dW_cd by hand: (V^T V)_ac sum_k P_ak P_ck X_bk X_dk + delta_ac sum_k Q_ak X_bk X_dk,
-        P = 1 - S^2, Q = -2 S P (V^T R)."""
+        """d^2 L / dW_ab dW_cd by hand: (V^T V)_ac sum_k P_ak X_bk P_ck X_dk + delta_ac sum_k Q_ak X_bk X_dk,
+        P = 1 - S^2, Q = -2 S P (V^T R): one BLAS contraction over the samples for each term."""
         S = np.tanh(W @ X)
         P = 1 - S**2
         Q = -2 * S * P * (V.T @ (V @ S - Y))
         h, d = W.shape
-        first = np.einsum("ac,akb,ckd->abcd", V.T @ V, P[:, :, None] * X.T[None], P[:, :, None] * X.T[None],
-                          optimize=True)
-        second = np.einsum("ak,bk,dk->abd", Q, X, X, optimize=True)
-        out = first
-        out[np.arange(h), :, np.arange(h), :] += second
+        PX = P[:, :, None] * X.T[None]                      # (h, k, d)
+        out = np.tensordot(PX, PX, axes=([1], [1]))         # (h, d, h, d): sum_k PX[a,k,b] PX[c,k,d]
+        out *= (V.T @ V)[:, None, :, None]
+        out[np.arange(h), :, np.arange(h), :] += (Q[:, None, :] * X[None]) @ X.T  # (h, d, d)
         return out
     return ("2-layer MLP wrt W (20x10)", "0.5*sum((V @ tanh(W @ X) - Y)**2)",
             {"V": "o,h", "W": "h,d", "X": "d,k", "Y": "o,k"}, "W", {"V": V, "W": W, "X": X, "Y": Y},

@@ -25,12 +25,13 @@ from difflab.expr.function import Function, FunctionCaches
 from difflab.matrix import algebra as a
 from difflab.matrix import derive
 from difflab.matrix.algebra import Node, Shape, free_names
+from difflab.matrix.contract import Contraction, NotLinear
 from difflab.matrix.parse import parse_array, parse_shape
 from difflab.matrix.printer import formula
-from difflab.matrix.program import NotBatchable, Program, compile_program, evaluate
+from difflab.matrix.program import Program, compile_program, evaluate
 
 KINDS = ("value", "gradient", "jacobian", "hessian")
-BATCH_ELEMENTS = 1 << 16  # entries per intermediate when Hessian directions run as one batch (cache-sized)
+DIRECTIONAL = {"gradient": "jvp", "hessian": "hvp"}  # a derivative -> its action on a direction
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -65,7 +66,7 @@ class ArrayFunction(Function):
         self.n = math.prod(d for d in self.var.shape if isinstance(d, int)) if all(
             isinstance(d, int) for d in self.var.shape) else None
         self._derived: dict[str, Node | None] = {}
-        self._programs: dict[str, Program | None] = {}
+        self._programs: dict[str, Program | Contraction | None] = {}
 
     def _choose_wrt(self, wrt: str | None) -> str:
         names = ", ".join(self.inputs)
@@ -88,12 +89,12 @@ class ArrayFunction(Function):
     # -- formulas -------------------------------------------------------------------------------------
     @property
     def direction(self) -> Node:
-        """The direction ``V`` of the Hessian's directional form ``H[V]`` (a name not already used)."""
+        """The direction ``V`` of a directional form ``H[V]`` / ``J[V]`` (a name not already used)."""
         name = next(n for n in (f"d{self.wrt}", "V", f"d{self.wrt}_", "V_") if n not in self.inputs)
         return a.sym(name, self.var.shape)
 
     def derivative(self, kind: str) -> Node | None:
-        """The IR of ``kind``; ``None`` for a Hessian without matrix form (see ``formula``)."""
+        """The IR of ``kind``; ``None`` for a derivative without matrix form (see ``formula``)."""
         if kind not in self._derived:
             self._derived[kind] = self._derive(kind)
         return self._derived[kind]
@@ -102,19 +103,28 @@ class ArrayFunction(Function):
         if kind == "value":
             return self.node
         if kind in ("gradient", "jacobian"):
-            if self.node.shape:
+            if not self.node.shape:
+                return derive.gradient(self.node, self.var)
+            try:
                 return derive.jacobian(self.node, self.var)
-            return derive.gradient(self.node, self.var)
+            except derive.NotMatrixForm:
+                return None
         if kind == "hessian":
             self._scalar_only("Hessian")
             try:
                 return derive.jacobian(self.derivative("gradient"), self.var)
             except derive.NotMatrixForm:
                 return None
-        if kind == "hvp":
-            self._scalar_only("Hessian")
-            return derive.directional(self.derivative("gradient"), self.var, self.direction)
+        if kind in DIRECTIONAL.values():
+            of = self.derivative("gradient") if kind == "hvp" else self.node
+            if kind == "hvp":
+                self._scalar_only("Hessian")
+            return derive.directional(of, self.var, self.direction)
         raise InputError(f"unknown formula '{kind}'; choose one of: {', '.join(KINDS)}")
+
+    def directional(self, kind: str) -> str:
+        """The kind whose formula is ``kind``'s action on a direction (``hessian`` -> ``hvp``)."""
+        return DIRECTIONAL["gradient" if kind == "jacobian" else kind]
 
     def _scalar_only(self, what: str) -> None:
         if self.node.shape:
@@ -124,27 +134,34 @@ class ArrayFunction(Function):
     def formula(self, kind: str = "gradient") -> str:
         """The derivative as text in array notation (parseable back as a Function).
 
-        A Hessian with respect to a matrix is a 4-index tensor; it is given as its action on a direction
-        ``V`` shaped like the variable: ``H[V] = ...``.
+        A Hessian with respect to a matrix is a 4-index tensor, and so is the Jacobian of a vector with
+        respect to a matrix: each is given as its action on a direction ``V`` shaped like the variable,
+        ``H[V] = ...`` or ``J[V] = ...``; ``source`` shows the einsum calls that evaluate all of it.
         """
         node = self.derivative(kind)
         identity = "eye" if "I" in self.inputs else "I"
         if node is None:
-            return f"H[{self.direction.data}] = {formula(self.derivative('hvp'), identity)}"
+            letter = "H" if kind == "hessian" else "J"
+            return f"{letter}[{self.direction.data}] = " \
+                   f"{formula(self.derivative(self.directional(kind)), identity)}"
         return formula(node, identity)
 
     def program(self, kind: str) -> Program:
-        """The compiled NumPy program of ``kind`` (its ``source`` is what ``--verbose`` shows)."""
+        """The compiled NumPy program of ``kind``; for a derivative in directional form, of its action
+        on one direction (the direction one more input)."""
         if kind not in self._programs:
             node = self.derivative(kind)
             names = list(self.inputs)
-            if node is None:  # a Hessian in directional form: the direction is one more input
-                node = self.derivative("hvp")
+            if node is None:
+                node = self.derivative(self.directional(kind))
                 names.append(self.direction.data)
             self._programs[kind] = compile_program([node], names, kind)
         return self._programs[kind]
 
     def source(self, kind: str) -> str:
+        """The generated code of ``kind`` as ``--verbose`` shows it: what ``evaluate`` runs."""
+        if self.derivative(kind) is None and self.contraction(kind) is not None:
+            return self.contraction(kind).source
         return self.program(kind).source
 
     # -- data -----------------------------------------------------------------------------------------
@@ -179,41 +196,37 @@ class ArrayFunction(Function):
         return env, dims
 
     def evaluate(self, kind: str, data: Mapping[str, Any]) -> np.ndarray:
-        """``kind`` at the data, by the compiled formula; a Hessian is shaped ``var.shape * 2``."""
+        """``kind`` at the data, by the compiled formula; a Hessian is shaped ``var.shape * 2``, a
+        Jacobian ``value.shape + var.shape``."""
         env, dims = self.bind(data)
-        if kind == "hessian" and self.derivative("hessian") is None:
-            return self._hessian_by_directions(env, dims)
+        if kind != "value" and self.derivative(kind) is None:
+            return self._tensor(kind, env, dims)
         return np.asarray(self.program(kind)(env, dims)[0], dtype=float)
 
-    def _hessian_by_directions(self, env: dict, dims: dict) -> np.ndarray:
-        """The Hessian as ``H[V]`` on every basis direction: all at once through the batch-safe program
-        (a leading axis of directions, in chunks of about ``BATCH_ELEMENTS`` per intermediate), or one
-        direction at a time when some step has no batch-safe form."""
+    def contraction(self, kind: str = "hessian") -> Contraction | None:
+        """A derivative without matrix form as einsum terms over factor arrays (``contract.py``):
+        ``None`` if its directional form falls outside the contraction rules."""
+        key = f"{kind}-contraction"
+        if key not in self._programs:
+            try:
+                self._programs[key] = Contraction(self.derivative(self.directional(kind)), self.direction,
+                                                  self.inputs, kind)
+            except NotLinear:
+                self._programs[key] = None
+        return self._programs[key]
+
+    def _tensor(self, kind: str, env: dict, dims: dict) -> np.ndarray:
+        """The full tensor of a derivative in directional form: the structured contraction, or else
+        its action on one basis direction at a time."""
+        contraction = self.contraction(kind)
+        if contraction is not None:
+            return contraction.tensor(env, dims)
         shape = tuple(np.shape(env[self.wrt]))
         size = math.prod(shape)
-        name = self.direction.data
-        directions = np.eye(size).reshape((size,) + shape)
-        program = self._batched_program()
-        if program is None:
-            program = self.program("hessian")
-            rows = [np.ravel(program({**env, name: d}, dims)[0]) for d in directions]
-            return np.array(rows).reshape(shape + shape)
-        largest = max((math.prod(d if isinstance(d, int) else dims[d] for d in step.node.shape)
-                       for step in program.steps), default=1)
-        chunk = max(1, BATCH_ELEMENTS // max(largest, 1))
-        rows = [np.asarray(program({**env, name: directions[i:i + chunk]}, dims)[0]).reshape(-1, size)
-                for i in range(0, size, chunk)]
-        return np.concatenate(rows).reshape(shape + shape)
-
-    def _batched_program(self) -> Program | None:
-        if "hessian-batched" not in self._programs:
-            try:
-                self._programs["hessian-batched"] = compile_program(
-                    [self.derivative("hvp")], list(self.inputs) + [self.direction.data], "hvp",
-                    batched=[self.direction.data])
-            except NotBatchable:
-                self._programs["hessian-batched"] = None
-        return self._programs["hessian-batched"]
+        program = self.program(kind)
+        columns = [np.asarray(program({**env, self.direction.data: d}, dims)[0], dtype=float)
+                   for d in np.eye(size).reshape((size,) + shape)]
+        return np.moveaxis(np.array(columns), 0, -1).reshape(np.shape(columns[0]) + shape)
 
     def traced(self, env: dict, dims: dict, roots: tuple[Node, ...] | None = None) -> Callable:
         """``v -> value`` over ``difflab.numpy`` with the variable flattened (what the AD engines take)."""

@@ -24,7 +24,6 @@ import mpmath
 import numpy as np
 
 import difflab.numpy as dnp
-from difflab.errors import DifflabError
 from difflab.matrix.algebra import Node, postorder
 from difflab.primitives.table import RULES as PRIMITIVES
 
@@ -112,43 +111,6 @@ def _step(node: Node) -> _Step:
     return _Step(node, _dims_call(fn, node.shape), (), lambda t, text=text: text)
 
 
-class NotBatchable(Exception):
-    """A step that depends on a batched input has no batch-safe form (a sum, diag, inv or outer of it)."""
-
-
-def _batched_step(node: Node, dependent: set[int]) -> _Step:
-    """The step for a node whose value carries a leading batch axis (a stack of directions).
-
-    Every kernel addresses trailing axes only, so ``(B, h, d)`` directions run through the program the
-    way one ``(h, d)`` direction does: transposes swap the last two axes, ``A @ v`` for a vector v is
-    ``(A @ v[..., None])[..., 0]``, and row scalings use ``w[..., None]``.
-    """
-    op, args = node.op, node.args
-    if node.ndim == 0 or op in ("sum", "diag", "inv", "outer"):
-        raise NotBatchable(op)
-    if op == "mul":  # the factors without the batch axis first: one batched pass per batched factor
-        order = sorted(args, key=lambda x: id(x) in dependent)
-        return _Step(node, lambda *xs: reduce(operator.mul, xs), tuple(order), _product_text,
-                     (POW,) * len(order), PROD)
-    if op == "transpose":
-        return _Step(node, lambda x: np.swapaxes(x, -1, -2), args, lambda t: f"{t[0]}.swapaxes(-1, -2)",
-                     (ATOM,))
-    if op == "matmul":
-        left, right = args
-        if left.op == "diag" and left.args[0].ndim == 1:
-            return _Step(node, lambda w, m: w[..., None] * m if right.ndim == 2 else w * m,
-                         (left.args[0], right),
-                         lambda t: f"{t[0]}[..., None] * {t[1]}" if right.ndim == 2 else f"{t[0]} * {t[1]}",
-                         (ATOM, POW), PROD)
-        if left.op == "ones" and left.ndim == 1:
-            return _Step(node, lambda m: np.add.reduce(m, axis=-2), (right,),
-                         lambda t: f"{t[0]}.sum(axis=-2)", (ATOM,))
-        if right.ndim == 1 and right.op != "diag":
-            return _Step(node, lambda a, b: np.matmul(a, b[..., None])[..., 0], args,
-                         lambda t: f"({t[0]} @ {t[1]}[..., None])[..., 0]", (PROD, ATOM))
-    return _step(node)
-
-
 @dataclass
 class Program:
     """Compiled formulas: ``program(env, dims)`` returns one array per root.
@@ -162,6 +124,7 @@ class Program:
     steps: list[_Step]
     source: str
     inputs: dict[str, Node]
+    result_texts: tuple[str, ...] = ()  # how the source names each root (``t3``, ``X``, ``2*X``)
 
     def __post_init__(self):
         slot: dict[int, int] = {id(node): i for i, node in enumerate(self.inputs.values())}
@@ -193,15 +156,10 @@ def _constant(node: Node):
 
 
 def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f",
-                    batched: Sequence[str] = ()) -> Program:
+                    named_roots: bool = False) -> Program:
     """Compile roots (formulas over the arrays ``names``) into NumPy steps and their source.
 
-    ``batched``: inputs that will carry a leading batch axis; the steps that depend on them get
-    batch-safe kernels (``NotBatchable`` when one has none)."""
-    dependent: set[int] = set()
-    for node in postorder(*roots):
-        if node.op == "sym" and node.data in batched or any(id(x) in dependent for x in node.args):
-            dependent.add(id(node))
+    ``named_roots``: every computed root gets a name in the source (for code that continues it)."""
     plan: dict[int, _Step] = {}
     order: list[_Step] = []
     uses: dict[int, int] = {}
@@ -215,7 +173,7 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
                 inputs[node.data] = node
             continue
         seen.add(id(node))
-        plan[id(node)] = step = _batched_step(node, dependent) if id(node) in dependent else _step(node)
+        plan[id(node)] = step = _step(node)
         stack.extend(step.args)
     for node in postorder(*roots):
         if id(node) in plan:
@@ -234,7 +192,7 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
             need = step.needs[i] if i < len(step.needs) else 0
             operands.append(f"({text})" if level < need else text)
         text = step.template(operands)
-        if uses.get(id(step.node), 0) > 1 and step.node not in roots:
+        if uses.get(id(step.node), 0) > 1 and (named_roots or step.node not in roots):
             name = f"t{len(lines)}"
             lines.append(f"    {name} = {text}")
             texts[id(step.node)] = (name, ATOM)
@@ -246,7 +204,7 @@ def compile_program(roots: Sequence[Node], names: Sequence[str], title: str = "f
         holder = next(((n, i) for n, x in inputs.items() for i, e in enumerate(x.shape) if e == d), None)
         header.append(f"    {d} = {holder[0]}.shape[{holder[1]}]" if holder else f"    {d} = ...  # a size")
     source = "\n".join(header + lines + [f"    return {', '.join(results)}"]) + "\n"
-    return Program(tuple(names), tuple(roots), order, source, inputs)
+    return Program(tuple(names), tuple(roots), order, source, inputs, tuple(results))
 
 
 def _bare(text: str) -> str:
@@ -287,11 +245,6 @@ def evaluate(roots: Sequence[Node], env: Mapping[str, object], dims: Mapping[str
     return [values[id(r)] for r in roots]
 
 
-def _no_inv(node, shape, x):
-    raise DifflabError("inv has no row in the primitive table, so the AD engines cannot differentiate "
-                       "through it; use method='symbolic', a finite difference or mpmath")
-
-
 _COMMON = {
     "add": lambda node, shape, *xs: reduce(operator.add, xs),
     "mul": lambda node, shape, *xs: reduce(operator.mul, xs),
@@ -310,7 +263,7 @@ _DNP: dict[str, Callable] = {**_COMMON,
     "diag": lambda node, shape, x: (dnp.reshape(x, (shape[0], 1)) * np.eye(shape[0]) if len(shape) == 2
                                     else dnp.sum(x * np.eye(shape[0]), axis=1)),
     "outer": lambda node, shape, u, v: dnp.reshape(u, (shape[0], 1)) * dnp.reshape(v, (1, shape[1])),
-    "inv": _no_inv,
+    "inv": lambda node, shape, x: dnp.linalg.inv(x),
 }
 
 

@@ -154,14 +154,15 @@ def _mp_derivative(f: ArrayFunction, env: dict, dims: dict, order: int) -> np.nd
         return np.asarray(evaluate([node], menv, dims, "mpmath")[0], dtype=object)
     shape = np.shape(env[f.wrt])
     size = int(np.prod(shape))
-    rows = []
-    for k in range(size):
+    columns = []
+    for k in range(size):  # a derivative in directional form: its action on each basis direction
         basis = np.zeros(size)
         basis[k] = 1.0
         direction = to_mpmath(basis.reshape(shape))
-        out = evaluate([f.derivative("hvp")], {**menv, f.direction.data: direction}, dims, "mpmath")[0]
-        rows.append(np.ravel(np.asarray(out, dtype=object)))
-    return np.array(rows, dtype=object).reshape(shape + shape)
+        out = evaluate([f.derivative(f.directional(kind))], {**menv, f.direction.data: direction}, dims,
+                       "mpmath")[0]
+        columns.append(np.asarray(out, dtype=object))
+    return np.moveaxis(np.array(columns, dtype=object), 0, -1).reshape(np.shape(columns[0]) + shape)
 
 
 def _agree(a: np.ndarray, b: np.ndarray) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from difflab.errors import DifflabError, InputError
+from difflab.errors import InputError
 from difflab.matrix import ROUTES, ArrayFunction, estimate
 from difflab.matrix.rules import elementwise_names
 from difflab.primitives.table import RULES
@@ -43,12 +43,24 @@ def test_outside_the_domain_is_said_in_words():
     assert est.status.startswith("f is not finite at the data (f = nan): outside the domain or at a pole")
 
 
-def test_inv_through_ad_is_refused_in_words():
-    f = ArrayFunction("sum(inv(A) @ x)", shapes={"A": (2, 2), "x": 2}, wrt="A")
-    with pytest.raises(DifflabError, match="inv has no row in the primitive table"):
-        estimate(f, {"A": np.eye(2) * 2, "x": np.ones(2)}, "reverse")
-    est = estimate(f, {"A": np.eye(2) * 2, "x": np.ones(2)}, "fd-central")
-    assert np.allclose(est.value, -0.25 * np.ones((2, 2)), atol=1e-8)  # -inv(A).T 1 x^T inv(A).T
+@pytest.mark.parametrize("method", list(ROUTES))
+def test_inv_through_every_method(method):
+    """f = 1^T B x with B = inv(A), by hand from dB = -B dA B: with u = B^T 1 and v = B x the gradient
+    is -u v^T and f''[dA1, dA2] = u^T dA1 B dA2 v + u^T dA2 B dA1 v, i.e.
+    H[a,b,c,d] = u_a B_bc v_d + u_c B_da v_b."""
+    rng = np.random.default_rng(8)
+    A, x = 2.0 * np.eye(3) + 0.3 * rng.standard_normal((3, 3)), rng.standard_normal(3)
+    f = ArrayFunction("sum(inv(A) @ x)", shapes={"A": (3, 3), "x": 3}, wrt="A")
+    B = np.linalg.inv(A)
+    u, v = B.T @ np.ones(3), B @ x
+    grad = -np.outer(u, v)
+    H = np.einsum("a,bc,d->abcd", u, B, v) + np.einsum("c,da,b->abcd", u, B, v)
+    for order, want in ((1, grad), (2, H)):
+        est = estimate(f, {"A": A, "x": x}, method, order)
+        assert est.ok and est.value.shape == want.shape
+        tol = 1e-12 if method in ("symbolic", "forward", "reverse", "mpmath") else 1e-4 if order == 1 else 1e-2
+        assert _rel(est.value, want) < tol, (method, order)
+        assert np.all(np.abs(est.value - want) <= est.error_estimate + 1e-14 * np.max(np.abs(want)))
 
 
 def test_unknown_method_and_order():
