@@ -258,6 +258,8 @@ def matmul(a: Node, b: Node) -> Node:
         return diag(mul(a.args[0], b.args[0]))
     if _is_scaling(a) and b.op == "matmul" and _is_scaling(b.args[0]):
         return matmul(diag(mul(a.args[0], b.args[0].args[0])), b.args[1])
+    if a.ndim == 1 and b.op == "matmul" and _is_scaling(b.args[0]):  # v @ diag(w) @ M = (v*w) @ M
+        return matmul(mul(a, b.args[0].args[0]), b.args[1])
     if a.op == "diag" and a.args[0].ndim == 1 and b.ndim == 1:
         return mul(a.args[0], b)
     if b.op == "diag" and b.args[0].ndim == 1 and a.ndim == 1:

@@ -27,16 +27,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from difflab.errors import DifflabError
 from difflab.matrix import algebra as a
 from difflab.matrix.algebra import Dim, Node, postorder
+from difflab.matrix.einsum import contract
 from difflab.matrix.program import Program, compile_program
 
 LETTERS = string.ascii_letters
-OPTIMAL_OPERANDS = 6      # up to this many factors, np.einsum_path's exhaustive search
-INTERMEDIATE_FACTOR = 16  # intermediates up to this many times the largest operand or result
 Labels = tuple[int, ...]
 
 
@@ -219,7 +217,7 @@ class _Plan:
     produced: Labels           # the einsum's output labels (those some factor carries), in order
     unique: Labels             # every label of the result's axes, in first-seen order
     axes: tuple[Labels, ...]   # per unique label: the result axes carrying it
-    paths: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)  # contraction order per operand shapes
 
 
 class Contraction:
@@ -241,6 +239,7 @@ class Contraction:
         plans = [self._plan(t, index) for t in terms]  # full terms first: one may become the result
         self.plans = sorted(plans, key=lambda p: p.produced != _flatten(p))
         self.source = self._source(title, inputs)
+        self._layouts: dict = {}
 
     def _plan(self, term: Term, index: Mapping[int, int]) -> _Plan:
         present = {x for _, ls in term.factors for x in ls}
@@ -257,60 +256,61 @@ class Contraction:
 
     def tensor(self, env: Mapping[str, object], dims: Mapping[str, int]) -> np.ndarray:
         values = self.program(env, dims) if self.program.roots else []
-        size = {k: v if isinstance(v, int) else dims[v] for k, v in self.sizes.items()}
-        shape = tuple(d if isinstance(d, int) else dims[d] for d in self.shape)
+        shape, views = self._layout(dims)
         result = None
-        for plan in self.plans:
+        memo: dict = {}  # pair contractions shared between terms and within one (P X twice in the MLP)
+        for plan, (view_shape, view_strides, value_shape) in zip(self.plans, views, strict=True):
             operands = [np.asarray(values[i], dtype=float) for i in plan.operands]
-            value = self._contract(plan, operands, tuple(size[x] for x in plan.produced))
-            if result is None and plan.produced == _flatten(plan) and value.shape == shape \
-                    and value.flags.owndata and value.flags.c_contiguous:
+            value, fresh = contract(plan.subscripts, operands, plan.paths, memo)
+            if result is None and fresh and value.shape == view_shape == shape and value.flags.c_contiguous:
                 result = value  # a fresh array laid out like the result: it becomes the result
                 continue
             if result is None:
                 result = np.zeros(shape)
-            view = as_strided(result, tuple(size[x] for x in plan.unique),
-                              tuple(sum(result.strides[i] for i in ax) for ax in plan.axes))
-            view += value.reshape(tuple(size[x] if x in plan.produced else 1 for x in plan.unique))
+            view = np.ndarray(view_shape, result.dtype, result, 0, view_strides)
+            view += value.reshape(value_shape)
         return np.zeros(shape) if result is None else result
 
-    @staticmethod
-    def _contract(plan: _Plan, operands: list, sizes: tuple) -> np.ndarray:
-        if not operands:
-            return np.ones(())
-        if len(operands) == 1:
-            return np.einsum(plan.subscripts, operands[0])
-        key = tuple(o.shape for o in operands)
-        path = plan.paths.get(key)
-        if path is None:
-            # numpy's default memory limit (the largest operand) forbids the intermediates of a pairwise
-            # order and leaves one many-operand contraction, a slow loop: allow larger ones. Its exhaustive
-            # search is factorial (6 operands ~0.1 s, 7 ~3 s), so beyond 6 the greedy order.
-            limit = INTERMEDIATE_FACTOR * max(math.prod(sizes), *(o.size for o in operands))
-            how = "optimal" if len(operands) <= OPTIMAL_OPERANDS else "greedy"
-            path = plan.paths[key] = np.einsum_path(plan.subscripts, *operands, optimize=(how, limit))[0]
-        return np.einsum(plan.subscripts, *operands, optimize=path)
+    def _layout(self, dims: Mapping[str, int]) -> tuple:
+        """Per size: the result's shape and, per term, the strided view its value is added through."""
+        key = tuple(sorted(dims.items()))
+        if key not in self._layouts:
+            size = {k: v if isinstance(v, int) else dims[v] for k, v in self.sizes.items()}
+            shape = tuple(d if isinstance(d, int) else dims[d] for d in self.shape)
+            strides = [math.prod(shape[i + 1:]) * 8 for i in range(len(shape))]  # C order, bytes
+            views = []
+            for plan in self.plans:
+                views.append((tuple(size[x] for x in plan.unique),
+                              tuple(sum(strides[i] for i in ax) for ax in plan.axes),
+                              tuple(size[x] if x in plan.produced else 1 for x in plan.unique)))
+            self._layouts[key] = shape, views
+        return self._layouts[key]
 
     def _source(self, title: str, inputs: Mapping[str, tuple[Dim, ...]]) -> str:
         """What runs, as readable Python: the factors' program, then one einsum per term."""
         lines = self.program.source.rstrip("\n").split("\n")[:-1] if self.program.roots else \
             [f"def {title}({', '.join(self.program.names)}):"]
-        for d in dict.fromkeys(d for d in self.shape if isinstance(d, str)):
+        sizes = [d for d in dict.fromkeys(self.shape) if isinstance(d, str)
+                 and not any(line.startswith(f"    {d} = ") for line in lines)]
+        for row, d in enumerate(sizes):
             holder = next((n, i) for n, s in inputs.items() for i, e in enumerate(s) if e == d)
-            if not any(line.startswith(f"    {d} = ") for line in lines):
-                lines.insert(1, f"    {d} = {holder[0]}.shape[{holder[1]}]")
+            lines.insert(1 + row, f"    {d} = {holder[0]}.shape[{holder[1]}]")
         names = self.program.result_texts
-        shape = ", ".join(str(d) for d in self.shape)
-        lines.append(f"    H = np.zeros(({shape}))")
-        lines.append("    # view(H, 'abac'): H's entries whose axes with equal letters have equal indices")
+        out = "H" if title == "hessian" else "J"
+        lines.append(f"    {out} = np.zeros(({', '.join(str(d) for d in self.shape)}))")
         letters = "".join(LETTERS[: len(self.shape)])
+        explained = False
         for plan in self.plans:
             operands = ", ".join(names[i] for i in plan.operands)
             call = f"np.einsum('{plan.subscripts}', {operands})" if operands else "1"
             out_letters = "".join(LETTERS[plan.unique.index(x)] for x in _flatten(plan))
-            target = "H" if out_letters == letters else f"view(H, '{out_letters}')"
+            if out_letters != letters and not explained:
+                lines.append(f"    # view({out}, '{out_letters}'): the entries of {out} whose axes with "
+                             f"equal letters have equal indices")
+                explained = True
+            target = out if out_letters == letters else f"view({out}, '{out_letters}')"
             lines.append(f"    {target} += {call}")
-        return "\n".join(lines + ["    return H"]) + "\n"
+        return "\n".join(lines + [f"    return {out}"]) + "\n"
 
 
 def _flatten(plan: _Plan) -> Labels:
@@ -319,4 +319,6 @@ def _flatten(plan: _Plan) -> Labels:
         for i in ax:
             everything[i] = x
     return tuple(everything)
+
+
 

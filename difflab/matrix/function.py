@@ -199,9 +199,15 @@ class ArrayFunction(Function):
         """``kind`` at the data, by the compiled formula; a Hessian is shaped ``var.shape * 2``, a
         Jacobian ``value.shape + var.shape``."""
         env, dims = self.bind(data)
+        return np.asarray(self.compiled(kind)(env, dims), dtype=float)
+
+    def compiled(self, kind: str) -> Callable[[dict, dict], Any]:
+        """``(env, dims) -> kind`` on data already bound (``bind``): what ``evaluate`` runs, without the
+        validation (for timing it against hand-written code, or calling it in a loop)."""
         if kind != "value" and self.derivative(kind) is None:
-            return self._tensor(kind, env, dims)
-        return np.asarray(self.program(kind)(env, dims)[0], dtype=float)
+            return lambda env, dims: self._tensor(kind, env, dims)
+        program = self.program(kind)
+        return lambda env, dims: program(env, dims)[0]
 
     def contraction(self, kind: str = "hessian") -> Contraction | None:
         """A derivative without matrix form as einsum terms over factor arrays (``contract.py``):

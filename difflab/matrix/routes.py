@@ -10,6 +10,7 @@ variable is flattened for the numeric engines and every result is reshaped like 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -119,17 +120,22 @@ def _ad(f: ArrayFunction, env: dict, dims: dict, method: str, order: int) -> np.
 
 
 def _fd(f: ArrayFunction, env: dict, dims: dict, name: str, order: int):
-    if f.node.shape:
-        raise InputError("finite differences here take a scalar expression; use forward or reverse for "
-                         "a Jacobian")
+    """The scheme on the compiled value; for a vector or matrix expression, each entry's gradient (one
+    row of the Jacobian) with its own error estimate."""
     shape = np.shape(env[f.wrt])
     program = f.program("value")
 
     def batch(X: np.ndarray) -> np.ndarray:
-        return np.array([program({**env, f.wrt: row.reshape(shape)}, dims)[0] for row in X])
+        return np.array([np.ravel(program({**env, f.wrt: row.reshape(shape)}, dims)[0]) for row in X])
 
     x = np.ravel(np.asarray(env[f.wrt], dtype=float))
-    result = (finite_diff.gradient if order == 1 else finite_diff.hessian)(batch, x, name)
+    if f.node.shape:
+        rows = [finite_diff.gradient(lambda X, i=i: batch(X)[:, i], x, name)
+                for i in range(math.prod(np.shape(program(env, dims)[0])))]
+        status = next((f"entry {i}: {r.status}" for i, r in enumerate(rows) if r.status != "ok"), "ok")
+        return (np.array([r.value for r in rows]), np.array([r.error for r in rows]),
+                sum(r.nfev for r in rows), status)
+    result = (finite_diff.gradient if order == 1 else finite_diff.hessian)(lambda X: batch(X)[:, 0], x, name)
     return result.value, result.error, result.nfev, result.status
 
 

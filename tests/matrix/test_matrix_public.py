@@ -127,3 +127,22 @@ def test_tour_section_prints_the_formulas_and_the_comparison(tmp_path):
     assert "| `2*X.T @ (X @ w - y)` | `2*X.T @ X` |" in text
     rows = [line for line in said if line.startswith("| dense quartic |")]
     assert len(rows) == 1 and "operations" in rows[0]
+
+
+def test_cli_jacobian_wrt_a_matrix_every_method(capsys, tmp_path):
+    """tanh(W x) w.r.t. W: J[i, a, b] = delta_ia (1 - tanh(W x)_i^2) x_b, by hand."""
+    rng = np.random.default_rng(6)
+    W, x = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    np.savez(tmp_path / "jw.npz", W=W, x=x)
+    argv = ["tanh(W @ x)", "--shape", "W=h,d", "--shape", "x=d", "--wrt", "W", "--data", str(tmp_path / "jw.npz")]
+    want = np.einsum("ia,i,b->iab", np.eye(2), 1 - np.tanh(W @ x) ** 2, x)
+    assert main(["diff", *argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["formulas"] == {"gradient": "J[dW] = (dW @ x)*(1 - tanh(W @ x)**2)"}
+    assert np.allclose(out["gradient"], want, rtol=1e-14, atol=0)
+    assert main(["compare", *argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert np.allclose(out["reference"]["gradient"], want, rtol=1e-14, atol=0)
+    for name, row in out["methods"].items():
+        assert row["status"] == "ok", name
+        assert np.allclose(row["gradient"], want, rtol=1e-6, atol=1e-8), name
