@@ -31,7 +31,7 @@ import numpy as np
 from difflab.errors import DifflabError
 from difflab.matrix import algebra as a
 from difflab.matrix.algebra import Dim, Node, postorder
-from difflab.matrix.einsum import contract
+from difflab.matrix.einsum import Schedule
 from difflab.matrix.program import Program, compile_program
 
 LETTERS = string.ascii_letters
@@ -217,7 +217,6 @@ class _Plan:
     produced: Labels           # the einsum's output labels (those some factor carries), in order
     unique: Labels             # every label of the result's axes, in first-seen order
     axes: tuple[Labels, ...]   # per unique label: the result axes carrying it
-    paths: dict = field(default_factory=dict)  # contraction order per operand shapes
 
 
 class Contraction:
@@ -256,12 +255,10 @@ class Contraction:
 
     def tensor(self, env: Mapping[str, object], dims: Mapping[str, int]) -> np.ndarray:
         values = self.program(env, dims) if self.program.roots else []
-        shape, views = self._layout(dims)
+        shape, views, schedule = self._layout(dims, values)
         result = None
-        memo: dict = {}  # pair contractions shared between terms and within one (P X twice in the MLP)
-        for plan, (view_shape, view_strides, value_shape) in zip(self.plans, views, strict=True):
-            operands = [np.asarray(values[i], dtype=float) for i in plan.operands]
-            value, fresh = contract(plan.subscripts, operands, plan.paths, memo)
+        for (value, fresh), (view_shape, view_strides, value_shape) in zip(schedule.run(values), views,
+                                                                          strict=True):
             if result is None and fresh and value.shape == view_shape == shape and value.flags.c_contiguous:
                 result = value  # a fresh array laid out like the result: it becomes the result
                 continue
@@ -271,8 +268,9 @@ class Contraction:
             view += value.reshape(value_shape)
         return np.zeros(shape) if result is None else result
 
-    def _layout(self, dims: Mapping[str, int]) -> tuple:
-        """Per size: the result's shape and, per term, the strided view its value is added through."""
+    def _layout(self, dims: Mapping[str, int], values: Sequence) -> tuple:
+        """Per size: the result's shape; per term, the strided view its value is added through; and the
+        schedule of all terms' contractions (``einsum.Schedule``)."""
         key = tuple(sorted(dims.items()))
         if key not in self._layouts:
             size = {k: v if isinstance(v, int) else dims[v] for k, v in self.sizes.items()}
@@ -283,7 +281,9 @@ class Contraction:
                 views.append((tuple(size[x] for x in plan.unique),
                               tuple(sum(strides[i] for i in ax) for ax in plan.axes),
                               tuple(size[x] if x in plan.produced else 1 for x in plan.unique)))
-            self._layouts[key] = shape, views
+            schedule = Schedule([(plan.subscripts, plan.operands) for plan in self.plans],
+                                {i: np.shape(v) for i, v in enumerate(values)})
+            self._layouts[key] = shape, views, schedule
         return self._layouts[key]
 
     def _source(self, title: str, inputs: Mapping[str, tuple[Dim, ...]]) -> str:

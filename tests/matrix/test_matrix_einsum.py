@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from difflab.matrix.einsum import contract
+from difflab.matrix.einsum import Schedule, contract
 
 SIZES = {"a": 2, "b": 3, "c": 4, "d": 2, "e": 5}
 
@@ -38,12 +38,11 @@ def test_contract_equals_numpy_einsum(case, seed):
     spec = ",".join(terms) + "->" + output
     before = [o.copy() for o in operands]
     want = np.einsum(spec, *operands)
-    memo: dict = {}
-    got, _ = contract(spec, operands, {}, memo)
+    got = contract(spec, operands)
     assert got.shape == want.shape
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(want), initial=0))))
     assert all(np.array_equal(o, b) for o, b in zip(operands, before, strict=True))  # never written to
-    again, _ = contract(spec, [o.copy() for o in operands], {}, {})
+    again = contract(spec, [o.copy() for o in operands])
     assert np.array_equal(np.asarray(again), np.asarray(got))
 
 
@@ -53,6 +52,7 @@ def test_a_shared_pair_is_computed_once_and_survives_in_place_products():
     rng = np.random.default_rng(1)
     P, X, M = rng.standard_normal((3, 7)), rng.standard_normal((2, 7)), rng.standard_normal((3, 3))
     spec = "ak,bk,ck,dk,ac->abcd"
-    got, fresh = contract(spec, [P, X, P, X, M], {}, {})
-    assert fresh
+    got = contract(spec, [P, X, P, X, M])
+    schedule = Schedule([(spec, [0, 1, 0, 1, 2])], {0: P.shape, 1: X.shape, 2: M.shape})
+    assert len(schedule) == 3  # P X (once), the contraction over k, the product with M (in place)
     assert np.allclose(got, np.einsum(spec, P, X, P, X, M), rtol=1e-13, atol=1e-13)

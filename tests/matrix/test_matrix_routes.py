@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matrix_oracle import scalar_route
 
 from difflab.errors import InputError
 from difflab.matrix import ROUTES, ArrayFunction, estimate
@@ -139,3 +140,35 @@ def test_random_expressions_formula_vs_reverse_vs_finite_differences(text):
 @settings(max_examples=400)
 def test_random_expressions_large_run(text):
     _check(text)
+
+
+EVERY_FUNCTION = [  # the issue's functions: sum, dot, diag, trace, inv, log/exp elementwise, norms
+    ("sum(exp(A @ x)) + norm(x) + trace(diag(x) @ A) + dot(x, log(x)) + sum(inv(A + diag(x**2)) @ x)",
+     {"A": (3, 3), "x": 3}, "x"),
+    ("trace(W @ W.T) + dot(y, log(1 + (W @ x)**2)) + sum(inv(2*I + W @ W.T) @ y) + norm(W @ x) "
+     "+ sum(exp(W / 4))", {"W": (2, 3), "x": 3, "y": 2}, "W"),
+]
+
+
+_ORACLE: dict = {}  # the scalar route is slow (SymPy inverts a symbolic matrix): once per case and order
+
+
+@pytest.mark.parametrize("method", list(ROUTES))
+@pytest.mark.parametrize(("text", "shapes", "wrt"), EVERY_FUNCTION, ids=["vector", "matrix"])
+def test_every_listed_function_through_every_method(method, text, shapes, wrt):
+    """Against the scalar route (SymPy entry by entry, no rule of difflab.matrix): within each method's
+    own error estimate, and to 1e-12 for the exact methods."""
+    f = ArrayFunction(text, shapes=shapes, wrt=wrt)
+    rng = np.random.default_rng(12)
+    data = {"A": 2.0 * np.eye(3) + 0.3 * rng.standard_normal((3, 3)), "x": rng.uniform(0.5, 1.5, 3),
+            "W": rng.standard_normal((2, 3)) / 2, "y": rng.standard_normal(2)}
+    data = {k: v for k, v in data.items() if k in f.inputs}
+    for order in (1, 2):
+        if (text, order) not in _ORACLE:
+            _ORACLE[text, order] = scalar_route(f, data, order)
+        want = _ORACLE[text, order]
+        est = estimate(f, data, method, order)
+        assert est.ok and est.value.shape == want.shape, est.status
+        exact = method in ("symbolic", "forward", "reverse", "mpmath")
+        assert _rel(est.value, want) < (1e-12 if exact else 1e-3), (method, order)
+        assert np.all(np.abs(est.value - want) <= est.error_estimate + 1e-13 * np.max(np.abs(want)))
