@@ -94,6 +94,10 @@ class Box:
     # on traced values runs the differentiable namespace's function of the same name; a NumPy function
     # it lacks is refused by name (never a silent conversion to a constant).
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:  # the hot path: ``X @ w``, ``Y * z`` with X, Y arrays
+            fn = NUMPY_UFUNCS.get(ufunc)
+            if fn is not None:
+                return fn(*inputs)
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         if kwargs.get("out") is not None:
             raise TypeError(f"numpy.{name}(..., out=...) cannot store a traced value in an array; drop out=")
@@ -107,13 +111,6 @@ class Box:
         if fn is None:
             raise TypeError(f"difflab cannot differentiate numpy.{func.__name__}: it has no rule")
         return fn(*args, **kwargs)
-
-    def __getattr__(self, name):
-        """ndarray methods (x.max(), x.std(ddof=1), x.flatten()) as the namespace's functions."""
-        fn = NUMPY_NAMESPACE.get(name) if hasattr(np.ndarray, name) and not name.startswith("_") else None
-        if fn is None:
-            raise AttributeError(f"traced value has no attribute '{name}'")
-        return lambda *args, **kw: fn(self, *args, **kw)
 
     def lift(self, rule, args, kw):  # pragma: no cover - overridden
         raise NotImplementedError
@@ -301,9 +298,31 @@ _UFUNC_METHODS = {"add.reduce": "sum", "multiply.reduce": "prod", "maximum.reduc
                   "minimum.reduce": "min", "add.accumulate": "cumsum"}
 
 
+NUMPY_UFUNCS: dict[np.ufunc, Callable] = {}
+"""NumPy ufunc -> the namespace's function of the same name, so ``ndarray @ traced`` (NumPy calls the
+ufunc, whose override lands in ``Box.__array_ufunc__``) costs one dict lookup: building the name and
+filtering keywords on every operator call cost the 2-2-1 network's gradient a few per cent."""
+
+
 def register_namespace(functions: dict[str, Callable]) -> None:
     """``difflab.numpy`` hands over its functions so NumPy's protocols on traced values can find them."""
     NUMPY_NAMESPACE.update(functions)
+    NUMPY_UFUNCS.update({u: fn for name, fn in functions.items()
+                         if isinstance(u := getattr(np, name, None), np.ufunc)})
+    for name, fn in functions.items():  # ndarray methods: x.max(), x.std(ddof=1), x.flatten(), ...
+        if hasattr(np.ndarray, name) and not name.startswith("_") and name not in vars(Box):
+            setattr(Box, name, _method(fn))
+
+
+def _method(fn: Callable) -> Callable:
+    """``fn`` as a method of traced values.  Installed on the class, not found by ``__getattr__``: a class
+    with ``__getattr__`` makes every attribute read of its instances slow (CPython cannot specialise
+    ``node.value`` / ``node.level`` then), which cost the engines' inner loops ~5% on small networks."""
+    def method(self, *args, **kw):
+        return fn(self, *args, **kw)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
 
 
 class Ops:
