@@ -20,9 +20,9 @@ from difflab.expr.parse import parse_expr_safe
 from difflab.expr.vector import VectorFunction
 from difflab.measure.comparison import compare, rel_error
 from difflab.measure.step_sweep import sweep
-from difflab.methods.higher import derivatives, jacobian
-from difflab.methods.registry import gradient, hessian
-from difflab.methods.transforms import grad, value_and_grad
+from difflab.methods.higher import derivatives
+from difflab.methods.registry import gradient
+from difflab.methods.transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from difflab.reports.writer import report
 from difflab.result import CheckResult, ErrorTable, Estimate, SolverResult
 from difflab.solvers import newton
@@ -30,5 +30,5 @@ from difflab.testing import gradcheck  # also makes dl.testing.assert_gradient r
 
 __all__ = ["CheckResult", "DifflabError", "ErrorTable", "Estimate", "Function", "InputError", "ParseError",
            "SolverResult", "VectorFunction", "check", "compare", "derivatives", "gradcheck", "gradient",
-           "grad", "hessian", "jacobian", "newton", "parse_expr_safe", "rel_error", "report", "sweep",
-           "value_and_grad"]
+           "grad", "hessian", "hvp", "jacobian", "jvp", "newton", "parse_expr_safe", "rel_error", "report",
+           "sweep", "value_and_grad", "vjp"]

@@ -1,13 +1,10 @@
-"""Reverse mode: an array-level tape driven entirely by the ``vjp`` column of ``difflab.primitives.table``.
+"""Reverse mode: a recorded pass (``engines.tape``) and pullbacks of cotangents, over pytrees.
 
-A ``Node`` is what user code holds (the whole array ``value``); the tape is the list of their ``Record``s
-in creation order, so walking it backwards is a topological order.  A record keeps only what the row's
-VJPs read (``Rule.saves``, plus a ``Rule.fwd`` residual), so intermediates nobody needs are freed while
-the forward pass runs.  Only arguments that are nodes of the current trace get a VJP (a constant data
-matrix never receives a gradient), cotangents are added in place once the sum is an array this engine
-owns, and nothing else runs per operation.  Hessian-vector products are forward over reverse: the point
-is a ``forward.Dual`` whose tangent block holds the directions, and since every VJP rule is written with
-``difflab.numpy`` operations the cotangents come back as duals carrying H·v.  No SymPy here.
+``vjp(fn, x)`` records ``fn`` on the leaves of ``x`` (an array or a list/tuple/dict of arrays) and returns
+the output (any pytree) with a pullback; ``value_and_grad`` is one pullback of the seed 1.  The leaves may
+themselves be traced by an outer transform (forward or reverse, any depth): they are recorded as they are
+and the VJPs run on them through the table, so the cotangents come back traced -- forward over reverse
+(Hessian-vector products) and reverse over reverse need no code of their own.  No SymPy here.
 """
 
 from __future__ import annotations
@@ -19,102 +16,14 @@ import numpy as np
 
 from difflab.engines import allocator, pytree
 from difflab.engines.forward import Dual, _vector, new_level
+from difflab.engines.tape import Node, Record, backward
 from difflab.errors import InputError
-from difflab.numpy import Box, Shaped, apply, shape
+from difflab.numpy import Box, shape
 
 allocator.apply_environment()  # only when asked (DIFFLAB_KEEP_HEAP=1): process-wide state
 
-DROP_SIZE = 2048  # arrays above this many entries are not kept unless a VJP reads them
 BLOCK_ELEMENTS = 1 << 17  # entries per dual tangent in a Hessian pass (the tape keeps them all)
-
-
-class Record:
-    """What the backward pass needs of one operation: the rule, the saved arguments and output (only
-    those its VJPs read, per ``rule.saves``; shapes stand in for the rest, so dead intermediates are
-    freed during the forward pass), the parents' records and the cotangent being accumulated."""
-
-    __slots__ = ("rule", "args", "ans", "kw", "parents", "g", "owned")
-
-    def __init__(self, rule=None, args=(), ans=None, kw=None, parents=()):
-        self.rule, self.args, self.ans, self.kw, self.parents = rule, args, ans, kw, parents
-        self.g = None
-        self.owned = False
-
-
-class Node(Box):
-    """A traced value: the primal ``value`` and its ``Record`` on the tape of trace ``level``."""
-
-    __slots__ = ("rec", "tape")
-
-    def __init__(self, value, level, tape, rec):
-        self.value, self.level, self.tape, self.rec = value, level, tape, rec
-
-    def __repr__(self) -> str:
-        return f"Node(value={self.value!r}, rule={getattr(self.rec.rule, 'name', None)}, level={self.level})"
-
-    def lift(self, rule, args, kw):
-        lvl = self.level
-        vals = []
-        parents = []
-        vjp = rule.vjp
-        boxed = False  # does a value still hold an outer trace's box?
-        i = 0
-        for a in args:
-            if type(a) is Node and a.level == lvl:
-                a, rec = a.value, a.rec
-                if vjp is not None and vjp[i] is not None:
-                    parents.append((i, rec))
-            if not boxed and isinstance(a, Box):
-                boxed = True
-            vals.append(a)
-            i += 1
-        if not parents:
-            return apply(rule, *vals, **kw) if boxed else rule.numpy(*vals, **kw)
-        saves = rule.saves
-        if boxed:
-            ans = apply(rule, *vals, **kw)
-        elif rule.fwd is not None:
-            ans, residual = rule.fwd(*vals, **kw)
-            kw = dict(kw, residual=residual)
-            saves = "ans"
-        else:
-            ans = rule.numpy(*vals, **kw)
-        rec = Record(rule, vals if "args" in saves else [_drop(v) for v in vals],
-                     ans if "ans" in saves else _drop(ans), kw, parents)
-        self.tape.append(rec)
-        return Node(ans, lvl, self.tape, rec)
-
-
-def _drop(v):
-    """Keep a small value as is; a large array the VJPs do not read is replaced by its shape."""
-    return Shaped(v.shape) if type(v) is np.ndarray and v.size > DROP_SIZE else v
-
-
-def _backward(tape: list, out: Record, seed, keep: bool = False) -> None:
-    """Propagate ``seed`` from ``out`` over the tape (cotangents left in ``rec.g``).  Unless ``keep`` (a
-    pullback may run again) records are popped as used: their arrays are freed and reused at once."""
-    out.g = seed
-    for rec in (reversed(tape) if keep else _popping(tape)):
-        g = rec.g
-        if g is None:
-            continue
-        rec.g = None
-        vjps, ans, vals, kw = rec.rule.vjp, rec.ans, rec.args, rec.kw
-        for i, p in rec.parents:
-            c = vjps[i](g, ans, *vals, **kw)
-            pg = p.g
-            if pg is None:
-                p.g = c
-            elif p.owned and type(pg) is np.ndarray and type(c) is np.ndarray and pg.shape == c.shape:
-                pg += c
-            else:
-                p.g = pg + c
-                p.owned = True
-
-
-def _popping(tape: list):
-    while tape:
-        yield tape.pop()
+__all__ = ["Node", "grad", "hessian", "hvp", "value_and_grad", "vjp"]
 
 
 def _leaf(x, lvl, tape) -> Node:
@@ -130,24 +39,34 @@ def _trace(fn, x, args, kw):
     return out, nodes, treedef, lvl, tape
 
 
-def _cotangents(nodes, out, lvl, tape, seed, reset=False):
-    if isinstance(out, Node) and out.level == lvl:
+def _ours(v, lvl) -> bool:
+    return type(v) is Node and v.level == lvl
+
+
+def _cotangents(nodes, seeds, lvl, tape, reset=False):
+    if seeds:
         if reset:  # a pullback called again
             for rec in tape + [n.rec for n in nodes]:
                 rec.g, rec.owned = None, False
-        _backward(tape, out.rec, seed, keep=reset)
+        backward(tape, seeds, keep=reset)
     return [np.zeros(shape(n.value)) if n.rec.g is None else n.rec.g for n in nodes]
 
 
 def vjp(fn: Callable, x, *args, **kw) -> tuple[Any, Callable]:
-    """``(fn(x), pullback)`` where ``pullback(ct)`` is ``ct`` times the Jacobian, shaped like ``x``."""
+    """``(fn(x), pullback)``: ``pullback(ct)`` is ``ct`` times the Jacobian, shaped like ``x``; the output
+    and ``ct`` may be pytrees (of the same structure)."""
     with np.errstate(all="ignore"):
         out, nodes, treedef, lvl, tape = _trace(fn, x, args, kw)
-    value = out.value if isinstance(out, Node) and out.level == lvl else out
+    outs, out_def = pytree.flatten(out)
+    value = pytree.unflatten(out_def, [o.value if _ours(o, lvl) else o for o in outs])
 
     def pullback(ct):
+        cts = [ct] if out_def == ("leaf",) else pytree.flatten(ct)[0]
+        if len(cts) != len(outs):
+            raise InputError(f"the cotangent has {len(cts)} arrays; the output has {len(outs)}")
+        seeds = [(o.rec, c) for o, c in zip(outs, cts, strict=True) if _ours(o, lvl)]
         with np.errstate(all="ignore"):
-            return pytree.unflatten(treedef, _cotangents(nodes, out, lvl, tape, ct, reset=True))
+            return pytree.unflatten(treedef, _cotangents(nodes, seeds, lvl, tape, reset=True))
     return value, pullback
 
 
@@ -156,10 +75,10 @@ def value_and_grad(fn: Callable) -> Callable:
     def wrapped(x, *args, **kw):
         with np.errstate(all="ignore"):
             out, nodes, treedef, lvl, tape = _trace(fn, x, args, kw)
-            value = out.value if isinstance(out, Node) and out.level == lvl else out
+            value = out.value if _ours(out, lvl) else out
             if shape(value) not in ((), (1,)):
                 raise InputError(f"grad needs a scalar-valued function; it returned shape {shape(value)}")
-            grads = _cotangents(nodes, out, lvl, tape, 1.0)
+            grads = _cotangents(nodes, [(out.rec, 1.0)] if _ours(out, lvl) else [], lvl, tape)
         return value, pytree.unflatten(treedef, grads)
     return wrapped
 

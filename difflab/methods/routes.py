@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from difflab.engines import finite_diff, forward, pytree, reverse
+from difflab.engines import finite_diff, forward, nested, pytree, reverse
 from difflab.expr.adjoint import value_and_gradient_program
 from difflab.expr.function import Function
 from difflab.methods.reference import reference_gradient, reference_hessian
@@ -155,10 +155,10 @@ def reverse_array(fn: Callable) -> Callable:
 
 
 def forward_array(fn: Callable) -> Callable:
+    """Batched tangents over the pytree's leaves as they are (``engines.nested``): a leaf traced by an
+    outer transform stays traced, so forward mode nests under forward or reverse."""
     def wrapped(x, *args, **kw):
-        flat, unravel = pytree.ravel(x)
-        value, g = forward.gradient(lambda v: fn(unravel(v), *args, **kw), flat)
-        return value, unravel(g)
+        return nested.value_and_grad(lambda p: fn(p, *args, **kw), x)
     return wrapped
 
 

@@ -1,4 +1,6 @@
-"""``difflab.numpy.linalg``: inv, solve, det, slogdet (rows of the table) and norm (a composition).
+"""``difflab.numpy.linalg``: inv, solve, det, slogdet, cholesky, eigh (rows of the table) and norm (a
+composition).  ``eigh`` returns NumPy's ``(w, V)`` from two rows (eigenvalues, eigenvectors), each the
+kernel ``numpy.linalg.eigh`` -- so the values are NumPy's bit for bit -- with its own derivative rule.
 
 ``slogdet`` returns NumPy's ``(sign, logabsdet)``: the sign is piecewise constant (taken from NumPy on
 the primal values), the log of the absolute determinant is the ``logabsdet`` row.  ``norm`` follows
@@ -15,11 +17,18 @@ from difflab.numpy.reductions import min as _min
 from difflab.numpy.reductions import primal
 from difflab.primitives.dispatch import ndim, ops
 
-__all__ = ["det", "inv", "norm", "slogdet", "solve"]
+__all__ = ["cholesky", "det", "eigh", "inv", "norm", "slogdet", "solve"]
 
 inv = ops.inv
 solve = ops.solve
 det = ops.det
+cholesky = ops.cholesky
+
+
+def eigh(a, UPLO="L"):  # noqa: N803 -- NumPy's name
+    if UPLO != "L":
+        raise ValueError("difflab.numpy.linalg.eigh: only UPLO='L' (NumPy's default) is supported")
+    return ops.eigh_values(a), ops.eigh_vectors(a)
 
 
 def slogdet(a):

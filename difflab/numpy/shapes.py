@@ -10,9 +10,9 @@ import numpy as np
 from difflab.primitives.dispatch import ndim, ops, shape
 
 __all__ = ["append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "diff",
-           "dsplit", "dstack", "expand_dims", "flatten", "flip", "fliplr", "flipud", "hsplit", "hstack",
-           "moveaxis", "pad", "ravel", "repeat", "roll", "rollaxis", "rot90", "row_stack", "select", "split",
-           "squeeze", "swapaxes", "take_along_axis", "tile", "vsplit", "vstack"]
+           "dsplit", "dstack", "expand_dims", "flatten", "flip", "fliplr", "flipud", "gradient", "hsplit",
+           "hstack", "moveaxis", "pad", "ravel", "repeat", "roll", "rollaxis", "rot90", "row_stack", "select",
+           "split", "squeeze", "swapaxes", "take_along_axis", "tile", "vsplit", "vstack"]
 
 
 def _axes(axis, nd: int) -> tuple[int, ...]:
@@ -220,6 +220,36 @@ def diff(a, n=1, axis=-1):
     for _ in range(n):
         a = a[_index(nd, ax, slice(1, None))] - a[_index(nd, ax, slice(None, -1))]
     return a
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """``numpy.gradient`` for uniform spacings (scalars in ``varargs``), NumPy's formulas term for term:
+    central differences inside, one-sided ones of order ``edge_order`` at the ends.  It is linear in f, so
+    its derivative is itself; coordinate arrays (non-uniform spacing) are refused by name."""
+    nd = ndim(f)
+    axes = tuple(range(nd)) if axis is None else _axes(axis, nd)
+    spacing = varargs * len(axes) if len(varargs) == 1 else varargs or (1.0,) * len(axes)
+    if len(spacing) != len(axes) or any(np.ndim(h) for h in spacing):
+        raise TypeError("difflab.numpy.gradient: give one scalar spacing, or one per axis (coordinate "
+                        "arrays, i.e. non-uniform spacing, are not supported)")
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    out = []
+    for ax, h in zip(axes, spacing, strict=True):
+        if shape(f)[ax] < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, at least "
+                             "(edge_order + 1) elements are required.")
+        def at(item, ax=ax):
+            return f[_index(nd, ax, item)]
+        inner = (at(slice(2, None)) - at(slice(None, -2))) / (2.0 * h)
+        if edge_order == 1:
+            first = (at(slice(1, 2)) - at(slice(0, 1))) / h
+            last = (at(slice(-1, None)) - at(slice(-2, -1))) / h
+        else:
+            first = -1.5 / h * at(slice(0, 1)) + 2.0 / h * at(slice(1, 2)) + -0.5 / h * at(slice(2, 3))
+            last = 0.5 / h * at(slice(-3, -2)) + -2.0 / h * at(slice(-2, -1)) + 1.5 / h * at(slice(-1, None))
+        out.append(ops.concatenate([first, inner, last], axis=ax))
+    return out[0] if len(out) == 1 else out
 
 
 def pad(array, pad_width, mode="constant", constant_values=0):

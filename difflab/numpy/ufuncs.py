@@ -14,8 +14,8 @@ from difflab.numpy.reductions import primal
 from difflab.primitives.dispatch import Box, ops
 
 __all__ = ["angle", "around", "clip", "conj", "conjugate", "deg2rad", "degrees", "fabs", "fmax", "fmin",
-           "fmod", "imag", "logaddexp", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians", "real",
-           "real_if_close", "remainder", "round", "sinc", "square"]
+           "fmod", "frexp", "imag", "logaddexp", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians",
+           "real", "real_if_close", "remainder", "round", "sinc", "square"]
 
 _LOG2E = 1.0 / math.log(2.0)
 
@@ -96,6 +96,14 @@ def round(a, decimals=0, out=None):  # noqa: A001 -- NumPy's name
 
 
 around = round
+
+
+def frexp(x):
+    """NumPy's ``(mantissa, exponent)``.  The exponent is an integer, piecewise constant: no derivative flows
+    through it.  The mantissa is ``x * 2**-e`` with e held constant -- exact in floating point, so NumPy's
+    value bit for bit -- and its derivative is ``2**-e`` (it jumps where |x| crosses a power of two)."""
+    exponent = np.frexp(primal(x))[1]
+    return x * np.ldexp(1.0, -exponent), exponent
 
 
 def sinc(x):

@@ -25,6 +25,11 @@ def m23(mod, v):
     return mod.reshape(v, (2, 3))
 
 
+def _spd(mod, v):
+    """A symmetric positive definite matrix moved by v (cholesky and eigh read a symmetric A)."""
+    return M @ M.T + 0.1 * (mod.outer(v[:3], v[3:]) + mod.outer(v[3:], v[:3]))
+
+
 def _unary(name):
     return lambda mod, v: getattr(mod, name)(v)
 
@@ -125,6 +130,13 @@ LINALG = [
     ("linalg.norm", lambda mod, v: mod.linalg.norm(v), V6),
     ("linalg.norm axis", lambda mod, v: mod.linalg.norm(m23(mod, v), axis=1), V6),
     ("linalg.norm inf", lambda mod, v: mod.linalg.norm(v, ord=np.inf), V6),
+    ("linalg.cholesky", lambda mod, v: mod.linalg.cholesky(_spd(mod, v)), V6),
+    ("linalg.eigh values", lambda mod, v: mod.linalg.eigh(_spd(mod, v))[0], V6),
+    ("linalg.eigh vectors", lambda mod, v: mod.linalg.eigh(_spd(mod, v))[1] ** 2, V6),  # squared: sign-free
+    ("frexp", lambda mod, v: mod.frexp(v * 3.0)[0], V6),
+    ("gradient", lambda mod, v: mod.gradient(m23(mod, v), 0.5, axis=1), V6),
+    ("gradient 2nd-order edges", lambda mod, v: mod.gradient(m23(mod, v), 2.0, axis=-1, edge_order=2), V6),
+    ("gradient every axis", lambda mod, v: mod.gradient(m23(mod, v), 0.5, 2.0)[0], V6),
 ]
 SPECIAL = [
     ("logsumexp b", lambda mod, v: dnp.logsumexp(v, b=np.arange(1.0, 7.0)) if mod is dnp else
