@@ -85,6 +85,32 @@ def _mp_logabsdet(a):
 
 
 M3 = np.eye(3) * 2.0 + 0.3 * _R.normal(size=(3, 3))
+S3 = M3 @ M3.T  # symmetric positive definite, distinct eigenvalues
+_V0 = np.linalg.eigh(S3)[1]
+
+
+def _mp_sym(a):
+    """cholesky and eigh differentiate the function of the symmetric part (A + A^T)/2."""
+    m = _mp_matrix(a)
+    return (m + m.T) / 2
+
+
+def _mp_cholesky(a):
+    return np.array(mpmath.cholesky(_mp_sym(a)).tolist(), dtype=object)
+
+
+def _mp_eigh(a):
+    """Eigenvalues ascending and eigenvectors as columns, each signed like NumPy's at S3 (the gauge)."""
+    E, Q = mpmath.eigsy(_mp_sym(a))
+    order = sorted(range(len(E)), key=lambda k: E[k])
+    w = np.array([E[k] for k in order], dtype=object)
+    V = np.array([[Q[i, k] for k in order] for i in range(len(E))], dtype=object)
+    for j in range(len(E)):
+        if sum(float(V[i, j]) * _V0[i, j] for i in range(len(E))) < 0:
+            V[:, j] = -V[:, j]
+    return w, V
+
+
 ARRAY_CASES = [
     ("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), [A34, A34[:, :2]], {"axis": 1}, (0, 1)),
     ("cumsum", lambda x, axis=0: np.cumsum(x, axis=axis), [A34], {"axis": 1}, (0,)),
@@ -92,6 +118,9 @@ ARRAY_CASES = [
     ("solve", _mp_solve, [M3, A3], {}, (0, 1)),
     ("det", lambda a: mpmath.det(_mp_matrix(a)), [M3], {}, (0,)),
     ("logabsdet", _mp_logabsdet, [M3], {}, (0,)),
+    ("cholesky", _mp_cholesky, [S3], {}, (0,)),
+    ("eigh_values", lambda a: _mp_eigh(a)[0], [S3], {}, (0,)),
+    ("eigh_vectors", lambda a: _mp_eigh(a)[1], [S3], {}, (0,)),
     ("sum", np.sum, [A34], {}, (0,)),
     ("sum", np.sum, [A34], {"axis": 0}, (0,)),
     ("sum", np.sum, [A234], {"axis": (0, -1), "keepdims": True}, (0,)),
