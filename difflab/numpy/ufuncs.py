@@ -1,8 +1,8 @@
 """Elementwise functions of ``difflab.numpy`` that are compositions of the table's rows, written the way
 NumPy computes them so values agree bit for bit (``logaddexp`` is NumPy's ``max + log1p(exp(-|d|))``,
-``sinc`` is NumPy's ``sin(y)/y`` with ``y = pi*x`` and x = 0 replaced by 1e-20, ``deg2rad`` multiplies
-by the double nearest pi/180).  Piecewise-constant functions (round, mod's floor) take their value from
-NumPy on the primal values; their derivative is 0 where defined."""
+``deg2rad`` multiplies by the double nearest pi/180; ``sinc`` is a row of the table).  Piecewise-constant
+functions (round, mod's floor) take their value from NumPy on the primal values; their derivative is 0
+where defined."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from difflab.primitives.dispatch import Box, ops
 
 __all__ = ["angle", "around", "clip", "conj", "conjugate", "deg2rad", "degrees", "fabs", "fmax", "fmin",
            "fmod", "frexp", "imag", "logaddexp", "logaddexp2", "mod", "nan_to_num", "rad2deg", "radians",
-           "real", "real_if_close", "remainder", "round", "sinc", "square"]
+           "real", "real_if_close", "remainder", "round", "square"]
 
 _LOG2E = 1.0 / math.log(2.0)
 
@@ -104,11 +104,6 @@ def frexp(x):
     value bit for bit -- and its derivative is ``2**-e`` (it jumps where |x| crosses a power of two)."""
     exponent = np.frexp(primal(x))[1]
     return x * np.ldexp(1.0, -exponent), exponent
-
-
-def sinc(x):
-    y = math.pi * ops.where(ops.equal(x, 0), 1.0e-20, x)
-    return ops.sin(y) / y
 
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):

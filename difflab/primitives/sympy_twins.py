@@ -1,5 +1,5 @@
 """SymPy classes of the rows SymPy has no function for: ``sigmoid``, ``softplus``, ``log_sigmoid`` (fused
-network primitives) and the compile-only heads ``dl_log1p``, ``dl_expm1``.
+network primitives), ``sincpi`` (NumPy's sinc) and the compile-only heads ``dl_log1p``, ``dl_expm1``.
 
 They are real ``sympy.Function`` classes rather than their exp/log compositions so that a symbolic
 derivative stays short and readable (``sigmoid' = sigmoid*(1 - sigmoid)``, exactly what the course notes
@@ -194,6 +194,31 @@ class log_sigmoid(_Fused):  # noqa: N801
         if self.args[0].is_extended_real and self.args[0].is_finite:
             return True
         return None
+
+
+class sincpi(_Fused):  # noqa: N801 -- not "sinc": SymPy's printers treat a class named sinc as theirs
+    """NumPy's normalised sinc, ``sin(pi x)/(pi x)`` with value 1 at 0 (SymPy's ``sinc`` is unnormalised);
+    derivative ``(cos(pi x) - sincpi(x))/x``, which cancels near 0 (the engines' rule uses a series there)."""
+
+    _mp = staticmethod(mpmath.sincpi)
+    layer = None  # no rewrite recognises it: it is only ever written by name
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.S.One
+        if x.is_integer and x.is_nonzero:
+            return sympy.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        x = self.args[0]
+        return (sympy.cos(sympy.pi * x) - self) / x
+
+    def _eval_rewrite_as_sin(self, x, **kwargs):
+        return sympy.sin(sympy.pi * x) / (sympy.pi * x)
 
 
 def _one_plus_exp(u: sympy.Basic) -> sympy.Expr | None:
