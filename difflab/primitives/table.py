@@ -100,11 +100,7 @@ _SAVES = {**dict.fromkeys(("add", "subtract", "negative", "sum", "mean", "broadc
                            "sin", "cos", "atan", "sinh", "cosh", "tanh", "abs", "softplus", "log_sigmoid"),
                           "args"),
           **dict.fromkeys(("exp", "sqrt", "tan", "reciprocal", "softmax", "log_softmax"), "ans")}
-# Rows added with issue 14 are drawn by the default fuzz only once its properties have run against them
-# (asked for by name, strategies' functions=..., they are drawn today).
-_NEW = {r.name for r in inverse_trig.ROWS + special.ROWS + exp_log_steps.ROWS}
-RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves),
-                                  drawn_by_default=r.name not in _NEW)
+RULES: dict[str, Rule] = {r.name: replace(r, saves=_SAVES.get(r.name, r.saves))
                           for r in elementwise.ROWS + inverse_trig.ROWS + special.ROWS + exp_log_steps.ROWS
                           + arrays.ROWS + linalg.ROWS}
 register(RULES)
