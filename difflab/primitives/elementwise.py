@@ -206,7 +206,7 @@ ROWS: list[Rule] = [
            domain="nonzero", expr=False),
     # piecewise constant: engines treat the output as a constant
     constant_row("sign", K.np_sign, K.sym("sign"), mpmath.sign, kinks=at_zero, image=(-1.0, 1.0),
-           branch=lambda values, *args: side(values)),
+           in_expressions=True, branch=lambda values, *args: side(values)),
     constant_row("heaviside", K.np_heaviside, K.sym("Heaviside"), K.mp_heaviside, kinks=at_zero,
            image=(0.0, 1.0), in_expressions=True, aliases=("Heaviside",),
            branch=lambda values, *args: (side(values) + 1) // 2),

@@ -173,7 +173,11 @@ def test_every_row_is_checked():
 def test_expression_functions():
     table = expression_functions()
     required = {"exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh",
-                "abs", "max", "maximum", "min", "minimum", "sigmoid", "softplus", "log_sigmoid"}
+                "abs", "max", "maximum", "min", "minimum", "sigmoid", "softplus", "log_sigmoid",
+                # issue 14's names
+                "asin", "acos", "atan2", "asinh", "acosh", "atanh", "erf", "erfc", "gamma", "lgamma", "digamma",
+                "log2", "log10", "exp2", "cbrt", "hypot", "sinc", "sign", "floor", "ceil", "Heaviside", "relu",
+                "leaky_relu"}
     assert required <= set(table)
     assert table["max"] is table["maximum"] is RULES["maximum"]
     assert table["min"] is RULES["minimum"]
