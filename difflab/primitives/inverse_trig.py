@@ -82,7 +82,7 @@ ROWS: list[Rule] = [
                aliases=("arctan2",), numpy_aliases=("arctan2",), kinks=lambda y, x: [y],
                branch=_atan2_branch, image=(-math.pi, math.pi),
                kink_words="y argument is within {m:g} of 0, where atan2 jumps for x < 0"),
-    binary_row("hypot", np.hypot, lambda x, y: K.sym("sqrt")(x * x + y * y), _mp_hypot,
+    binary_row("hypot", K.np_hypot, lambda x, y: K.sym("sqrt")(x * x + y * y), _mp_hypot,
                lambda x, y, a: _hypot_d(x, y, a), lambda x, y, a: _hypot_d(y, x, a), expr=True,
                numeric_twin=fused_twin("dl_hypot"), image=(0.0, INF), kinks=lambda x, y: [x * x + y * y],
                kink_words="arguments are within {m:g} of the origin, where hypot has a cone point"),

@@ -275,3 +275,14 @@ def np_atan2(y, x):
         return np.arctan2(y, x)
     yr, yi, xr, xi = np.real(y), np.imag(y), np.real(x), np.imag(x)
     return np.arctan2(yr, xr) + 1j * (xr * yi - yr * xi) / (xr * xr + yr * yr)
+
+
+def np_hypot(x, y):
+    """hypot; for complex input (the complex step, through the compiled form of sqrt(a**2 + b**2)) its
+    first-order continuation: the real part is hypot of the real parts, the imaginary part
+    (x_r x_i + y_r y_i) / hypot(x_r, y_r)."""
+    if not (np.iscomplexobj(x) or np.iscomplexobj(y)):
+        return np.hypot(x, y)
+    xr, xi, yr, yi = np.real(x), np.imag(x), np.real(y), np.imag(y)
+    h = np.hypot(xr, yr)
+    return h + 1j * (xr * xi + yr * yi) / h

@@ -4,6 +4,7 @@ part must be right relative to itself, or Im f(x + ih)/h is garbage (it was 1e+6
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import pytest
 from rulecheck import rel
 
@@ -21,3 +22,13 @@ def test_complex_step_gradient_matches_mpmath(text, mp_fn, x):
         truth = float(mpmath.diff(mp_fn, mpmath.mpf(x)))
     est = dl.gradient(dl.Function(text), [x], method="complex-step")
     assert est.status == "ok" and rel(est.value[0], truth) <= 1e-14, (est.value, truth)
+
+
+def test_complex_step_through_hypot_and_its_compiled_form():
+    """sqrt(a**2 + b**2) compiles to hypot; the complex step must get through it (it raised TypeError)."""
+    x = 1.0
+    a, b = x, np.log(x * x + 1)
+    truth = (a + b * 2 * x / (x * x + 1)) / np.hypot(a, b)
+    for text in ("sqrt(x**2 + log(x**2 + 1)**2)", "hypot(x, log(x**2 + 1))"):
+        est = dl.gradient(dl.Function(text), [x], method="complex-step")
+        assert est.status == "ok" and rel(est.value[0], truth) <= 1e-15, (text, est.value)
