@@ -200,6 +200,8 @@ class CheckResult:
     counterexample: dict[str, Any] | None
     detail: str = ""
     steps: tuple[dict[str, Any], ...] = ()
+    # A claim about several entries (a gradient, a Jacobian row, the Jacobian): each entry's verdict.
+    entries: tuple[dict[str, Any], ...] = ()
     # What was checked: function, wrt, claim, abbreviations (and title, source, file of a derivation).
     context: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -212,12 +214,25 @@ class CheckResult:
         return f"CheckResult(holds={self.holds}, proof={self.proof!r}, difference={self.difference!r}{what})"
 
     @property
+    def first_wrong_entry(self) -> str | None:
+        """The first entry of a list claim that does not hold, in words ("df1/dx"), or None."""
+        wrong = [e["entry"] for e in self.entries if not e["holds"]]
+        return wrong[0] if wrong else None
+
+    @property
     def first_wrong_step(self) -> int | None:
         wrong = [s["step"] for s in self.steps if s.get("status") == "wrong"]
         return wrong[0] if wrong else None
 
+    def _entry_rows(self) -> list[list[str]]:
+        return [[e["entry"], e["claim"], "holds" if e["holds"] else "WRONG",
+                 "0" if e["holds"] else e["difference"]] for e in self.entries]
+
     def __str__(self) -> str:
         from_text = d.lines_text(self._pairs())
+        if self.entries:
+            table = d.table(["entry", "claim", "verdict", "truth - claim"], self._entry_rows())
+            return "\n".join([table, "", from_text] + (["", self.detail] if self.detail else []))
         if self.steps:
             head = [self.context.get("title") or self.context.get("file") or "derivation"]
             head += [f"({self.context['source']})"] if self.context.get("source") else []
@@ -229,6 +244,10 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         parts = []
+        if self.entries:
+            rows = self._entry_rows()
+            parts.append(d.html_table(["entry", "claim", "verdict", "truth - claim"], rows,
+                                      bad=[(i, 2) for i, r in enumerate(rows) if r[2] == "WRONG"]))
         if self.steps:
             steps = self._step_rows()
             parts.append(d.html_table(["step", "status", "= derivative", "expression"], steps,
@@ -245,6 +264,8 @@ class CheckResult:
         return "DOES NOT HOLD" if self.counterexample else "NOT SHOWN TO HOLD"
 
     def _derivative_text(self) -> str:
+        if self.context.get("derivative"):  # a list claim says what its entries are
+            return f"{self.context['derivative']} of {self.context.get('function', '')}"
         names = [w.strip() for w in str(self.context.get("wrt", "")).split(",") if w.strip()]
         if len(names) == 1:
             dd = f"d/d{names[0]}"

@@ -1,5 +1,6 @@
-"""``dl.jacobian`` and ``dl.derivatives``: the Jacobian of a vector-valued function and the derivatives
-of any order of a function of one variable, by any registered method, as ``Estimate``s.
+"""``dl.jacobian``, ``dl.derivatives`` and ``dl.third_derivatives``: the Jacobian of a vector-valued
+function, the derivatives of any order of a function of one variable, and the (n, n, n) tensor of third
+derivatives of a function of n variables, by any registered method, as ``Estimate``s.
 
 The same contract as gradients: a method's status is ``"ok"`` or words (a pole, a kink, an order the
 method cannot give); a value that is not finite is never returned without them; notes from the
@@ -114,3 +115,24 @@ def derivatives(f: Any, x: Any, order: int, method: str = "symbolic") -> Estimat
     est = _finish(out, seconds, m.name, shape, "list of derivatives", _where(f.variables, point), fx)
     said = annotate(replace(est, value=est.value[1:2] if order >= 1 else est.value[:1]), f, point, "gradient")
     return replace(est, notes=said.notes, status=said.status if est.status == "ok" else est.status)
+
+
+def third_derivatives(f: Any, x: Any, method: str = "symbolic") -> Estimate:
+    """The (n, n, n) tensor T[i, j, k] = d3f / dx_i dx_j dx_k of a scalar ``f`` at ``x`` (symmetric), by
+    the named method, with per-entry error estimates; a method that cannot give it says so (nan)."""
+    f = f if isinstance(f, Function) else Function(f)
+    if isinstance(f, VectorFunction):
+        raise InputError("third derivatives need a scalar function; this one has "
+                         f"{f.m} components (their Jacobian: dl.jacobian)")
+    m = get(method)
+    if m.third is None:
+        raise InputError(f"method '{method}' has no route for third derivatives")
+    point = f.point(x)
+    shape = (f.n, f.n, f.n)
+    out, seconds = _run(m.third, (f, point), shape)
+    with np.errstate(all="ignore"):
+        fx = np.real(f.numpy(*point)) if out.fx is None else out.fx
+    est = _finish(out, seconds, m.name, shape, "third-derivative tensor", _where(f.variables, point), fx)
+    said = annotate(replace(est, value=np.zeros(f.n)), f, point, "gradient")  # the point's words
+    return replace(est, notes=said.notes, status=said.status if est.status == "ok" else est.status)
+

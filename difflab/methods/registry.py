@@ -20,7 +20,7 @@ from difflab.errors import InputError
 from difflab.expr.function import Function
 from difflab.matrix import routes as shaped_routes
 from difflab.matrix.function import ArrayFunction
-from difflab.methods import higher_routes, routes
+from difflab.methods import higher_routes, higher_tensors, routes
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.routes import ArrayRoute, FunctionRoute, Model, ModelRoute, Routed
 from difflab.result import Estimate
@@ -35,9 +35,10 @@ class Method:
 
     ``array``: value-and-gradient of a Python function of an array or pytree (None: the method needs an
     expression); ``model``: loss and gradient of a model with array parameters; ``jacobian`` and
-    ``derivatives`` (order k, one variable): routes for vector-valued functions and higher orders,
-    None until a method provides them; ``shaped``: the route for array Functions (``shapes=``, data as
-    arrays, results shaped like the variable).
+    ``derivatives`` (order k, one variable) and ``third`` (the third-derivative tensor of n variables):
+    routes for vector-valued functions and higher orders, None until a method provides them;
+    ``shaped``: the route for array Functions (``shapes=``, data as arrays, results shaped like the
+    variable).
     """
 
     name: str
@@ -50,6 +51,7 @@ class Method:
     jacobian: FunctionRoute | None = None
     derivatives: FunctionRoute | None = None
     shaped: shaped_routes.ShapedRoute | None = None
+    third: FunctionRoute | None = None  # the (n, n, n) tensor of third derivatives (higher_tensors)
 
     def gradient(self, f: Function, x: Any) -> Estimate:
         f = as_function(f)
@@ -182,24 +184,28 @@ def provider(method: str) -> DerivativeProvider:
 
 def _engine(name: str, exact: bool, description: str, gradient_route: FunctionRoute,
             hessian_route: FunctionRoute, array: ArrayRoute, shaped: shaped_routes.ShapedRoute,
-            jacobian: FunctionRoute, derivatives: FunctionRoute) -> Method:
+            jacobian: FunctionRoute, derivatives: FunctionRoute, third: FunctionRoute) -> Method:
     """A method that differentiates Python code too: its model route is its array route on the loss."""
     return register(Method(name, exact, description, gradient_route, hessian_route, array,
-                           routes.loss_route(array), jacobian, derivatives, shaped=shaped))
+                           routes.loss_route(array), jacobian, derivatives, shaped=shaped, third=third))
 
 
 register(Method("symbolic", True, "SymPy derivative compiled to NumPy (lambdify with CSE)",
                 routes.symbolic_gradient, routes.symbolic_hessian,
                 model=routes.backprop_route(None), jacobian=higher_routes.symbolic_jacobian,
-                derivatives=higher_routes.symbolic_derivatives, shaped=shaped_routes.symbolic))
+                derivatives=higher_routes.symbolic_derivatives, shaped=shaped_routes.symbolic,
+                third=higher_tensors.symbolic_third))
 _engine("forward", True, "forward-mode AD (dual numbers over arrays); order k by Taylor mode",
         routes.forward_gradient, routes.forward_hessian, routes.forward_array, shaped_routes.ad("forward"),
-        higher_routes.forward_jacobian, higher_routes.taylor_derivatives)
+        higher_routes.forward_jacobian, higher_routes.taylor_derivatives, higher_tensors.forward_third)
 _engine("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
         routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array, shaped_routes.ad("reverse"),
         higher_routes.reverse_jacobian,
         higher_routes.limited(2, "reverse mode: derivatives up to order 2 only (gradient, Hessian); order "
-                              "k comes from 'forward' (Taylor mode)", higher_routes.reverse_upto_second))
+                              "k comes from 'forward' (Taylor mode)", higher_routes.reverse_upto_second),
+        higher_tensors.declined("reverse mode: derivatives up to order 2 only (gradient, Hessian); the "
+                                "third-derivative tensor comes from 'forward' (nested duals), 'symbolic' or "
+                                "'mpmath'"))
 for _name, _scheme, _description in [
     ("fd-forward", "forward", "forward difference, O(h)"),
     ("fd-backward", "backward", "backward difference, O(h)"),
@@ -212,8 +218,11 @@ for _name, _scheme, _description in [
             shaped_routes.fd(_scheme), higher_routes.fd_jacobian(_scheme),
             higher_routes.limited(1, "complex step: first derivatives only",
                                   higher_routes.complex_step_upto_first) if _scheme == "complex-step"
-            else higher_routes.fd_derivatives(_scheme))
+            else higher_routes.fd_derivatives(_scheme),
+            higher_tensors.declined("complex step: first derivatives only") if _scheme == "complex-step"
+            else higher_tensors.fd_third(_scheme))
 register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",
                 routes.mpmath_gradient, routes.mpmath_hessian,
                 model=routes.backprop_route(REFERENCE_DIGITS), jacobian=higher_routes.mpmath_jacobian,
-                derivatives=higher_routes.mpmath_derivatives, shaped=shaped_routes.mpmath_reference))
+                derivatives=higher_routes.mpmath_derivatives, shaped=shaped_routes.mpmath_reference,
+                third=higher_tensors.mpmath_third))

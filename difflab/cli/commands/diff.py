@@ -1,7 +1,9 @@
 """``difflab diff EXPR --at x=1,y=2 [--order K] [--method NAME] [--json] [--verbose]``.
 
 ``--order 1`` and ``2`` give the gradient and Hessian; ``--order K`` (3..10, one variable) adds
-``"derivatives": [f, f', ..., f^(K)]``; a vector ``"[f1, f2]"`` gives ``"value": [..]`` and ``"jacobian"``.
+``"derivatives": [f, f', ..., f^(K)]``; ``--order 3`` of n > 1 variables adds the (n, n, n) tensor
+``"third_derivatives"`` (T[i][j][k] = d3f/dx_i dx_j dx_k) beside ``"gradient"`` and ``"hessian"``;
+a vector ``"[f1, f2]"`` gives ``"value": [..]`` and ``"jacobian"``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from difflab.cli.output import add_function_arguments, emit, fmt, function_from_
 from difflab.errors import InputError
 from difflab.expr.vector import VectorFunction
 from difflab.methods import registry as methods
-from difflab.methods.higher import derivatives, jacobian
+from difflab.methods.higher import derivatives, jacobian, third_derivatives
 from difflab.methods.symbolic import generated_source
 from difflab.singular.notes import point_notes, trusted_value
 
@@ -24,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_arguments(parser, at_required=False)
     add_array_arguments(parser)
     parser.add_argument("--order", type=int, default=1,
-                        help="1: gradient, 2: also Hessian, K (up to 10, one variable): f, f', ..., f^(K)")
+                        help="1: gradient, 2: also Hessian, 3 (n variables): also the third-derivative "
+                             "tensor, K (up to 10, one variable): f, f', ..., f^(K)")
     parser.add_argument("--method", default="symbolic", help="differentiation method (default symbolic)")
     parser.add_argument("--verbose", action="store_true", help="show the generated code")
 
@@ -78,6 +81,34 @@ def run_orders(args: argparse.Namespace, f) -> int:
     return 0
 
 
+def run_third(args: argparse.Namespace, f) -> int:
+    """Order 3 of n > 1 variables: value, gradient, Hessian and the tensor of third derivatives."""
+    x = point_from_args(f, args)
+    method = methods.get(args.method)
+    grad, hess = method.gradient(f, x), method.hessian(f, x)
+    third = third_derivatives(f, x, args.method)
+    notes = _notes(grad, hess, third)
+    data = {"variables": list(f.variables), "point": _point(f, x), "value": value_at(f, x),
+            "gradient": grad.value.tolist(), "hessian": hess.value.tolist(),
+            "third_derivatives": third.value.tolist(), "method": method.name, "notes": notes}
+    if third.error_estimate is not None:
+        data["third_derivatives_error_estimate"] = third.error_estimate.tolist()
+    names = list(f.variables)
+    lines = [f"f = {f.text}", f"at {', '.join(f'{k}={fmt(v)}' for k, v in data['point'].items())}",
+             f"value = {fmt(data['value'])}", "",
+             table(["variable", f"df/dvar ({method.name})"],
+                   [[v, g] for v, g in zip(names, grad.value.tolist(), strict=True)]),
+             "", "Hessian:", table([""] + names, [[v] + row for v, row in zip(names, hess.value.tolist(),
+                                                                           strict=True)])]
+    for k, name in enumerate(names):  # the tensor slice by slice: T[i, j, k] = d3f/dx_i dx_j dx_k
+        lines += ["", f"third derivatives d/d{name} of the Hessian (T[:, :, {k}]):",
+                  table([""] + names, [[v] + row for v, row in zip(names, third.value[:, :, k].tolist(),
+                                                                   strict=True)])]
+    lines += [""] + [f"note: {n}" for n in notes] if notes else []
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if is_array_command(args):
         return run_diff(args)
@@ -86,8 +117,13 @@ def run(args: argparse.Namespace) -> int:
         return run_vector(args, f)
     if not 1 <= args.order <= 10:
         raise InputError(f"--order must be from 1 to 10; got {args.order}")
-    if args.order > 2:
+    if args.order > 2 and f.n == 1:
         return run_orders(args, f)
+    if args.order == 3:
+        return run_third(args, f)
+    if args.order > 3:
+        raise InputError(f"--order {args.order} needs a function of one variable (f, f', ..., f^(K)); with "
+                         f"{f.n} variables the highest order is 3 (the tensor of third derivatives)")
     x = point_from_args(f, args)
     method = methods.get(args.method)
     grad = method.gradient(f, x)
