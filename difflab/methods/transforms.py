@@ -246,19 +246,21 @@ def _is_python_function(F: Any) -> bool:
 
 
 def jacobian(F: Any, x: Any = None, method: str | None = None, *, argnums: Any = 0,
-             has_aux: bool = False) -> Any:
+             has_aux: bool = False, **options: Any) -> Any:
     """Two uses under one name.  ``dl.jacobian(F, x, method="symbolic")`` -- F a Function, expression text or
     a function of named scalar variables, x a point -- is the Jacobian there as an ``Estimate`` by any
     registered method.  ``dl.jacobian(fn, method="reverse"|"forward", argnums=..., has_aux=...)`` -- no point
     -- is JAX's jacrev / jacfwd: a function returning the Jacobian of a Python function over pytrees, per
     output leaf the argument's pytree of arrays shaped ``out.shape + arg.shape``."""
+    if options and x is None and _is_python_function(F):
+        raise InputError(f"jacobian of a Python function: unknown option(s) {', '.join(sorted(options))}")
     if x is not None or not _is_python_function(F):
         if argnums != 0 or has_aux:
             raise InputError("jacobian: argnums and has_aux belong to the transform form, dl.jacobian(fn) "
                              "with no point")
         if x is None:
             raise InputError("jacobian: a Function or an expression needs a point: dl.jacobian(F, x)")
-        return higher.jacobian(F, x, method=method or "symbolic")
+        return higher.jacobian(F, x, method=method or "symbolic", **options)
     method = method or "reverse"
     if method not in AD:
         raise InputError(f"jacobian of a Python function: method must be 'forward' (jacfwd) or 'reverse' "
@@ -277,17 +279,19 @@ def jacobian(F: Any, x: Any = None, method: str | None = None, *, argnums: Any =
 
 
 def hessian(f: Any, x: Any = None, method: str | None = None, *, argnums: Any = 0,
-            has_aux: bool = False) -> Any:
+            has_aux: bool = False, **options: Any) -> Any:
     """``dl.hessian(f, x, method="symbolic")``: the Hessian of a Function at a point (an ``Estimate``).
     ``dl.hessian(fn, method="forward-over-reverse", argnums=...)`` -- no point -- is JAX's hessian: the
     Jacobian of the gradient, by any nesting of the two modes (``nestings()``)."""
+    if options and x is None and _is_python_function(f):
+        raise InputError(f"hessian of a Python function: unknown option(s) {', '.join(sorted(options))}")
     if x is not None or not _is_python_function(f):
         if argnums != 0 or has_aux:
             raise InputError("hessian: argnums and has_aux belong to the transform form, dl.hessian(fn) with "
                              "no point")
         if x is None:
             raise InputError("hessian: a Function or an expression needs a point: dl.hessian(f, x)")
-        return registry.hessian(f, x, method=method or "symbolic")
+        return registry.hessian(f, x, method=method or "symbolic", **options)
     outer, inner = nesting(method or "forward-over-reverse", "hessian")
     first = grad(f, argnums=argnums, has_aux=has_aux, method=inner)
     return jacobian(first, method=outer, argnums=argnums, has_aux=has_aux)

@@ -120,6 +120,8 @@ def test_jvp_vjp_hvp_closed_forms():
      "jvp: primals must be a tuple with one entry per argument of the function; got shape (3,)"),
     (lambda: dl.jvp(lambda x: x, (X,), (X[:2],)),
      "jvp: a tangent has shape (2,), its primal has shape (3,)"),
+    (lambda: dl.jacobian(lambda x: x, tolerance=1e-3),
+     "jacobian of a Python function: unknown option(s) tolerance"),
     (lambda: dl.jacobian(lambda x: None)(X),
      "jacobian: <lambda> returned None; it must return a number (a missing 'return'?)"),
 ])
