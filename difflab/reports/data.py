@@ -25,6 +25,7 @@ from difflab.methods.higher_routes import higher_source
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.registry import as_function
 from difflab.methods.symbolic import generated_source
+from difflab.reports import data_view
 from difflab.result import ErrorTable
 from difflab.singular.notes import point_notes
 
@@ -79,6 +80,15 @@ class ReportData:
     summary: tuple[SummaryRow, ...]
     code: tuple[tuple[str, str], ...]   # (title, source) of each compiled derivative
     notes: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return data_view.short(self)
+
+    def __str__(self) -> str:
+        return data_view.text(self)
+
+    def _repr_html_(self) -> str:
+        return data_view.html(self)
 
 
 def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:

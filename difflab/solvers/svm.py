@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import difflab.numpy as dnp
+from difflab import display
 from difflab.errors import InputError
 from difflab.methods.transforms import value_and_grad
 from difflab.result import SolverResult
@@ -50,6 +51,32 @@ class SVMResult:
 
     def predict(self, X) -> np.ndarray:
         return np.where(np.asarray(X, dtype=float) @ self.c - self.b >= 0, 1.0, -1.0)
+
+    def __bool__(self) -> bool:
+        """True exactly when the descent converged (as every solver result)."""
+        return bool(self.solver)
+
+    def __repr__(self) -> str:
+        return (f"SVMResult({self.penalty}, c={display.short_repr(self.c)}, b={display.fmt(self.b, 8)}, "
+                f"support_vectors={list(self.support_vectors)}, converged={self.solver.converged})")
+
+    def _lines(self) -> list[tuple[str, str]]:
+        return [("plane", f"c.x - b = 0 with c = {display.entries(self.c, 8)}, b = {display.fmt(self.b, 8)}"),
+                ("margin width", f"2/|c| = {display.fmt(self.width, 6)}"),
+                ("support vectors", ", ".join(f"{i} (y (c.x - b) = {display.fmt(float(self.margins[i]), 6)})"
+                                              for i in self.support_vectors) or "none"),
+                ("descent", f"{self.solver.reason} ({self.solver.method})")]
+
+    def _title(self) -> str:
+        return f"linear SVM ({self.penalty} penalty), trained by (sub)gradient descent"
+
+    def __str__(self) -> str:
+        kinks = [""] + [f"kink: {k}" for k in self.kinks] if self.kinks else []
+        return "\n".join([self._title(), "", display.lines_text(self._lines()), *kinks])
+
+    def _repr_html_(self) -> str:
+        return display.html_block(self._title(), display.html_table(["", "found"], self._lines()),
+                                  notes=list(self.kinks))
 
 
 def svm_cost(params, X: np.ndarray, y: np.ndarray, lam: float, penalty: str):

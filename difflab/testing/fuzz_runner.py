@@ -19,9 +19,10 @@ are deduplicated by property, expression and point).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import pathlib
 import shutil
-import signal
 import sys
 import tempfile
 import threading
@@ -29,15 +30,13 @@ import time
 import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from typing import Any
 
 from difflab.errors import InputError, MissingExtra
+from difflab.testing.workers import Tick, run_tasks
 
 CHUNK = 50
 STORAGE_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"
-STOP_SECONDS = 0.5  # how long stopped workers get to exit before they are killed
 
 
 @contextlib.contextmanager
@@ -92,45 +91,6 @@ def run_chunk_on_cluster(name: str, examples: int, seed: int) -> dict[str, Any]:
                 shutil.rmtree(_cluster_storage["folder"], ignore_errors=True)
 
 
-def _worker_init() -> None:
-    """Workers ignore SIGINT (a Ctrl-C reaches the whole process group; the parent stops them, and a
-    traceback per worker is not an answer) and die at once on SIGTERM."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT blocked while workers are spawned: a child inherits the mask, so a Ctrl-C to the process
-    group cannot interrupt a worker still importing (before its initializer runs) and print a traceback;
-    a SIGINT arriving meanwhile is delivered to this process when the mask is lifted."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop every worker now: queued chunks are cancelled, running ones killed (not awaited), so an
-    interrupted run leaves no process behind (nor the resource tracker their open pipes keep alive)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor's own table
-    for p in processes:
-        with contextlib.suppress(Exception):
-            p.terminate()
-    deadline = time.monotonic() + STOP_SECONDS
-    for p in processes:
-        with contextlib.suppress(Exception):
-            p.join(max(0.0, deadline - time.monotonic()))
-            if p.is_alive():
-                p.kill()
-                p.join(STOP_SECONDS)
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
 def _chunks(examples: int, seed: int, names: Sequence[str]) -> list[tuple[str, int, int, int]]:
     """(property, chunk index, examples, seed) for every chunk of every property."""
     tasks = []
@@ -162,7 +122,8 @@ def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
         try:
             prop.run_check(case)
         except PropertyFailure as failure:
-            state["failure"] = {"property": name, "case": repr(case), **failure.record}
+            state["failure"] = {"property": name, "case": repr(case), **failure.record,
+                                "replay": replay_token(name, seed, examples)}
             raise
         if state["failure"] is None:
             state["passed"] += 1
@@ -181,6 +142,66 @@ def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
             "seconds": time.perf_counter() - start}
 
 
+def replay_token(name: str, chunk_seed: int, examples: int) -> str:
+    """What ``difflab fuzz --replay`` needs to run a failing chunk again: ``PROPERTY:CHUNK_SEED:EXAMPLES``."""
+    return f"{name}:{chunk_seed}:{examples}"
+
+
+def _parse_token(token: str) -> tuple[str, int, int]:
+    name, _, rest = token.strip().partition(":")
+    seed, _, examples = rest.partition(":")
+    if not (name and seed.isdigit() and examples.isdigit() and int(examples) >= 1):
+        raise InputError(f"--replay needs a fuzz run's JSON file or PROPERTY:CHUNK_SEED:EXAMPLES (as a "
+                         f"failure's 'replay' gives it); '{token.strip()}' is neither")
+    return name, int(seed), int(examples)
+
+
+def replay_tokens(source: str) -> list[tuple[str, dict[str, Any] | None]]:
+    """(token, the failure recorded with it or None) for ``source``: a token, or the path of a
+    ``difflab fuzz --json`` output (its failures' tokens, in order)."""
+    path = pathlib.Path(source.strip())
+    if ":" not in source or path.is_file():
+        try:
+            data = json.loads(path.read_text())
+            failures = data["failures"]
+            found = [(f["replay"], f) for f in failures]
+        except FileNotFoundError:
+            raise InputError(f"--replay: no file '{path}' (give a fuzz run's JSON file or "
+                             "PROPERTY:CHUNK_SEED:EXAMPLES)") from None
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise InputError(f"--replay: '{path}' is not the JSON of a difflab fuzz run with failures "
+                             f"to replay ({type(err).__name__}: {err})") from None
+        for token, _ in found:
+            _parse_token(str(token))
+        return found
+    _parse_token(source)
+    return [(source.strip(), None)]
+
+
+def replay(source: str) -> list[dict[str, Any]]:
+    """Run each failing chunk of ``source`` (see ``replay_tokens``) again, here, in this process: the
+    chunk's seed draws the same examples, Hypothesis finds and shrinks the same failure -- wherever the
+    run that found it ran (a Dask cluster's worker). One record per chunk: ``replay``, ``recorded`` (the
+    failure as the run reported it, or None), ``failure`` (as found now, or None: the chunk now passes),
+    ``reproduced`` (found now, with the recorded expression and point when there is a record)."""
+    require_hypothesis()
+    from difflab.testing.properties import PROPERTIES  # deferred: imports Hypothesis (the test extra)
+
+    tokens = replay_tokens(source)
+    for token, _ in tokens:
+        if _parse_token(token)[0] not in PROPERTIES:
+            raise InputError(f"--replay: unknown property in '{token}'; choose from: {', '.join(PROPERTIES)}")
+    out = []
+    with private_hypothesis_storage():
+        for token, recorded in tokens:
+            name, chunk_seed, examples = _parse_token(token)
+            failure = run_chunk(name, examples, chunk_seed)["failure"]
+            same = failure is not None and (recorded is None or all(
+                failure.get(k) == recorded.get(k) for k in ("property", "expression", "point")))
+            out.append({"replay": token, "recorded": recorded, "failure": failure, "reproduced": same})
+    return out
+
+
 def require_hypothesis() -> None:
     """Refuse in one line, naming the extra, when Hypothesis (the ``test`` extra) is not installed."""
     try:
@@ -191,8 +212,10 @@ def require_hypothesis() -> None:
 
 
 def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: Sequence[str] | None = None,
-             progress: Callable[[str], None] | None = None, scheduler: str | None = None) -> dict[str, Any]:
+             progress: Callable[[Tick], None] | None = None, scheduler: str | None = None) -> dict[str, Any]:
     """Run the properties and return ``{"examples", "seed", "properties": {name: {...}}, "failures"}``.
+
+    ``progress`` is told when the run is placed and as each chunk finishes (a ``Tick``; the CLI's bar).
 
     ``scheduler``: the address of a Dask distributed scheduler (``tcp://host:8786``); the chunks run on
     its workers instead of local processes (``workers`` is then unused), with the same results.
@@ -208,47 +231,28 @@ def run_fuzz(examples: int = 100, seed: int = 0, workers: int = 1, properties: S
         raise InputError(f"--examples must be at least 1, got {examples}")
     if workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
-    if scheduler is not None and not scheduler.strip():
-        raise InputError("--scheduler needs the address of a Dask scheduler, e.g. tcp://host:8786")
     tasks = _chunks(examples, seed, names)
-    results: list[dict[str, Any]] = []  # in the order chunks finished (progress only)
-    ordered: list[dict[str, Any]] = []  # in task order: the summary must not depend on timing
+    count = {"done": 0, "failed": 0}
     start = time.perf_counter()
 
     def done(result: dict[str, Any]) -> None:
-        results.append(result)
+        count["done"] += 1
+        count["failed"] += bool(result["failure"])
         if progress:
             verdict = "FAILED" if result["failure"] else "ok"
-            progress(f"[{len(results)}/{len(tasks)}] {result['property']}: {result['passed']} passed, "
-                     f"{verdict} ({result['seconds']:.1f} s; {time.perf_counter() - start:.0f} s elapsed)")
+            progress(Tick(count["done"], len(tasks), count["failed"],
+                          f"{result['property']}: {result['passed']} passed, {verdict} "
+                          f"({result['seconds']:.1f} s; {time.perf_counter() - start:.0f} s elapsed)"))
+
+    def connected(workers_there: int) -> None:
+        if progress:
+            progress(Tick(0, len(tasks), 0, f"Dask scheduler {scheduler}: {workers_there} workers, "
+                                            f"{len(tasks)} chunks"))
 
     with private_hypothesis_storage():
-        if scheduler is not None:
-            from difflab.testing.dask_runner import run_on_dask  # deferred: imports Dask (optional extra)
-
-            def connected(count: int) -> None:
-                if progress:
-                    progress(f"Dask scheduler {scheduler}: {count} workers, {len(tasks)} chunks")
-
-            ordered = run_on_dask(scheduler, run_chunk_on_cluster, [(name, n, s) for name, _, n, s in tasks],
-                                  done=done, started=connected)
-        elif workers == 1:
-            for name, _, n, s in tasks:
-                done(run_chunk(name, n, s))
-            ordered = results
-        else:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                       initializer=_worker_init)
-            try:
-                with _sigint_blocked():  # workers are started here and inherit the blocked mask
-                    futures = [pool.submit(run_chunk, name, n, s) for name, _, n, s in tasks]
-                for future in as_completed(futures):
-                    done(future.result())
-                ordered = [future.result() for future in futures]
-            except BaseException:  # an interruption or a failed chunk: no worker may outlive the run
-                _stop_workers(pool)
-                raise
-            pool.shutdown(wait=True)
+        ordered = run_tasks(run_chunk if scheduler is None else run_chunk_on_cluster,
+                            [(name, n, s) for name, _, n, s in tasks], workers=workers, scheduler=scheduler,
+                            done=done, started=connected)
     return _summary(examples, seed, names, ordered, time.perf_counter() - start)
 
 

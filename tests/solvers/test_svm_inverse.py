@@ -95,3 +95,18 @@ def test_tour_section_runs(tmp_path, capsys):
     assert code == 0 and "SECTION FAILED" not in out
     assert "0.9756097561" in out and "the iterates are those of Newton's minimisation" in out
     assert "complex step: first derivatives only" in out and "sits on its margin" in out
+
+
+def test_an_svm_result_prints_its_plane_and_support_vectors_and_is_truthy_when_converged():
+    r = train_svm(X, Y, penalty="heaviside", lam=10.0, method="reverse", lr=0.01, steps=4000, tol=1e-9)
+    assert r and r.solver.converged
+    text = repr(r)
+    assert "\n" not in text and "support_vectors=[0, 2]" in text and "converged=True" in text
+    c = [float(v) for v in text.split("c=[")[1].split("]")[0].split(",")]
+    assert c == pytest.approx([0.0, 40 / 41], abs=1e-8)  # the closed form (test above), 8 digits shown
+    shown = str(r)
+    assert "margin width     2/|c| = 2.05" in shown  # 2 / (40/41)
+    assert "support vectors  0 (" in shown and ", 2 (" in shown
+    assert "crossed sample 0&#x27;s margin" in r._repr_html_() and "<table" in r._repr_html_()
+    stopped = train_svm(X, Y, penalty="heaviside", lam=10.0, method="reverse", lr=0.01, steps=3, tol=1e-9)
+    assert not stopped and "converged=False" in repr(stopped)

@@ -14,20 +14,56 @@ import pytest
 
 from difflab.cli.entry import main
 from difflab.testing import dask_runner, fuzz_runner
+from difflab.testing import properties as fp
 from difflab.testing.fuzz_runner import run_fuzz
+from difflab.testing.strategies import functions
 
 PROPERTIES = ["exact-gradients-agree"]
+PLANTED = "planted-on-the-cluster"
+
+
+# A property with a planted bug, installed in the cluster's worker processes too (this module travels
+# by value: the workers cannot import a test module): it refuses any tanh away from 0, so Hypothesis
+# finds one and shrinks it to the smallest case, tanh(x) at a small whole x.
+def _planted_check(case) -> None:
+    f, x = case
+    if "tanh" in str(f.expr) and x[0] != 0:
+        raise fp.PropertyFailure("planted: tanh away from 0", fp._record(f, x))
+
+
+def _planted_cases():
+    return functions(variables=("x", "y"), max_depth=3, functions=("tanh", "sin", "exp", "add", "multiply"))
+
+
+def _install_planted() -> None:
+    from difflab.testing import properties
+
+    properties.PROPERTIES[PLANTED] = properties.Property(PLANTED, "a planted bug", _planted_cases,
+                                                         _planted_check)
 
 
 @pytest.fixture(scope="module")
 def scheduler():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
     try:
         yield cluster.scheduler_address
     finally:
         cluster.close()
+
+
+@pytest.fixture
+def planted(scheduler, monkeypatch):
+    import cloudpickle
+    import distributed
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        client.run(_install_planted)
+    monkeypatch.setitem(fp.PROPERTIES, PLANTED, fp.Property(PLANTED, "a planted bug", _planted_cases,
+                                                            _planted_check))
+    return PLANTED
 
 
 def _without_timing(report: dict) -> dict:
@@ -38,13 +74,13 @@ def test_the_cluster_gives_the_local_verdicts_for_the_same_seed(scheduler, monke
     # Chunks of 3: 6 examples are two chunks, two chunks on two workers, finishing in any
     # order; each chunk's seed comes from its position, so the placement cannot change what it draws.
     monkeypatch.setattr(fuzz_runner, "CHUNK", 3)
-    lines: list[str] = []
-    remote = run_fuzz(examples=6, seed=4, properties=PROPERTIES, scheduler=scheduler, progress=lines.append)
+    ticks: list = []
+    remote = run_fuzz(examples=6, seed=4, properties=PROPERTIES, scheduler=scheduler, progress=ticks.append)
     local = run_fuzz(examples=6, seed=4, properties=PROPERTIES, workers=1)
     assert _without_timing(remote) == _without_timing(local)
     assert remote["properties"] == {name: {"passed": 6, "failed": 0} for name in PROPERTIES}
-    assert lines[0] == f"Dask scheduler {scheduler}: 2 workers, 2 chunks"
-    assert [line.split("]")[0] for line in lines[1:]] == ["[1/2", "[2/2"]
+    assert ticks[0].text == f"Dask scheduler {scheduler}: 2 workers, 2 chunks" and ticks[0].done == 0
+    assert [(t.done, t.total, t.failed) for t in ticks[1:]] == [(1, 2, 0), (2, 2, 0)]
 
 
 def test_cli_json_from_the_cluster_equals_the_local_json(scheduler, capsys):
@@ -68,7 +104,7 @@ def test_ctrl_c_cancels_the_chunks_on_the_cluster(scheduler):
     distributed = pytest.importorskip("distributed")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     proc = subprocess.Popen([sys.executable, "-m", "difflab.cli", "fuzz", "--examples", "5000", "--seed", "1",
-                             "--scheduler", scheduler], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--scheduler", scheduler, "--progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     first = proc.stderr.readline()  # the connected line: the chunks are submitted right after it
     assert first.startswith(f"Dask scheduler {scheduler}: 2 workers, ")
@@ -110,3 +146,26 @@ def test_without_dask_the_option_names_the_extra(monkeypatch, capsys):
 def test_scheduler_option_refusals(argv, message, capsys):
     assert main(["fuzz", "--examples", "1"] + argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_failure_found_on_the_cluster_shrinks_there_and_replays_here(scheduler, planted, capsys):
+    remote = run_fuzz(examples=60, seed=5, properties=[planted], scheduler=scheduler)
+    local = run_fuzz(examples=60, seed=5, properties=[planted], workers=1)
+    assert _without_timing(remote) == _without_timing(local)  # found and shrunk alike, wherever it ran
+    assert remote["properties"][planted]["failed"] >= 1
+    failure = remote["failures"][0]
+    assert failure["expression"] == "tanh(x)" and failure["point"]["x"] != 0  # the smallest failing case
+    assert main(["fuzz", "--replay", failure["replay"]]) == 1  # here, in this process
+    out = capsys.readouterr().out
+    assert out.startswith(f"REPRODUCED {failure['replay']}\nFAILED {planted}: planted: tanh away from 0")
+    assert f"  point:      x={failure['point']['x']!r}, y={failure['point']['y']!r}" in out
+
+
+def test_the_cluster_run_prints_the_command_that_replays_each_failure(scheduler, planted, capsys):
+    assert main(["fuzz", "--examples", "50", "--seed", "5", "--property", planted, "--scheduler", scheduler]) == 1
+    out = capsys.readouterr().out
+    token = next(line.split("--replay ")[1] for line in out.splitlines() if "--replay" in line)
+    assert f"  replay here: difflab fuzz --replay {token}" in out
+    name, seed, examples = token.split(":")
+    assert name == planted and int(examples) == 50
+    assert int(seed) == fuzz_runner._chunks(50, 5, [planted])[0][3]  # the chunk's own seed, from the run's

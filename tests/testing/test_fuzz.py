@@ -67,12 +67,15 @@ def test_shrinking_finds_the_smallest_counterexample(planted):
 
 
 def test_a_failing_property_exits_1_and_prints_the_shrunk_case(planted, capsys):
-    code = main(["fuzz", "--examples", "60", "--seed", "5", "--workers", "1", "--property", planted])
+    code = main(["fuzz", "--examples", "60", "--seed", "5", "--workers", "1", "--property", planted,
+                 "--progress"])
     out, err = capsys.readouterr()
     assert code == 1
     assert "FAILED planted: planted tanh derivative is wrong" in out
     assert "  expression: tanh(x)" in out
-    assert "[1/2] planted:" in err and "[2/2] planted:" in err  # progress, one line per chunk
+    assert "[1/2] planted:" in err and "[2/2] planted:" in err  # --progress, no terminal: a line per chunk
+    assert main(["fuzz", "--examples", "60", "--seed", "5", "--workers", "1", "--property", planted]) == 1
+    assert capsys.readouterr().err == ""  # stderr is no terminal and --progress was not given
 
 
 def test_json_report_and_exit_0(capsys):
@@ -242,3 +245,38 @@ def test_full_run_has_no_failures():
     report = run_fuzz(examples=200, seed=7, workers=2)
     assert report["failures"] == [], report["failures"]
     assert all(c == {"passed": 200, "failed": 0} for c in report["properties"].values())
+
+
+# ------------------------------------------------------------------------------------- replay
+def test_a_failure_replays_here_from_its_token_and_from_the_run_s_json(planted, capsys, tmp_path):
+    assert main(["fuzz", "--examples", "60", "--seed", "5", "--workers", "1", "--property", planted,
+                 "--json"]) == 1
+    out = capsys.readouterr().out
+    (failure,) = json.loads(out)["failures"]
+    name, chunk_seed, examples = failure["replay"].split(":")
+    assert name == planted and int(examples) in (50, 10)  # 60 examples: chunks of 50 and 10
+    assert main(["fuzz", "--replay", failure["replay"]]) == 1
+    text = capsys.readouterr().out
+    assert text.startswith(f"REPRODUCED {failure['replay']}\nFAILED planted: planted tanh derivative is wrong")
+    assert f"  expression: {failure['expression']}" in text  # shrunk again to the same case
+    saved = tmp_path / "run.json"
+    saved.write_text(out)
+    assert main(["fuzz", "--replay", str(saved), "--json"]) == 1
+    (record,) = json.loads(capsys.readouterr().out)["replayed"]
+    assert record["reproduced"] is True and record["failure"]["point"] == failure["point"]
+
+
+def test_replay_of_a_chunk_that_passes_exits_0_and_bad_replays_exit_2(capsys, tmp_path):
+    assert main(["fuzz", "--replay", "exact-gradients-agree:12345:2"]) == 0
+    assert capsys.readouterr().out.startswith("PASSES NOW exact-gradients-agree:12345:2: the chunk ran again")
+    assert main(["fuzz", "--replay", "exact-gradients-agree:x:2"]) == 2
+    assert capsys.readouterr().err == ("difflab fuzz: error: --replay needs a fuzz run's JSON file or "
+                                       "PROPERTY:CHUNK_SEED:EXAMPLES (as a failure's 'replay' gives it); "
+                                       "'exact-gradients-agree:x:2' is neither\n")
+    assert main(["fuzz", "--replay", "nosuch:1:2"]) == 2
+    assert "--replay: unknown property in 'nosuch:1:2'" in capsys.readouterr().err
+    assert main(["fuzz", "--replay", str(tmp_path / "missing.json")]) == 2
+    assert "--replay: no file" in capsys.readouterr().err
+    (tmp_path / "other.json").write_text('{"x": 1}')
+    assert main(["fuzz", "--replay", str(tmp_path / "other.json")]) == 2
+    assert "is not the JSON of a difflab fuzz run" in capsys.readouterr().err
