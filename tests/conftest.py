@@ -22,3 +22,18 @@ def _seeded():
     random.seed(12345)
     np.random.seed(12345)
     yield
+
+
+def _without_timing(value):
+    """JSON with the wall-clock fields ("seconds") dropped: the only thing two runs of the same work may
+    differ in, wherever they ran (one process, worker processes, a Dask cluster)."""
+    if isinstance(value, dict):
+        return {k: _without_timing(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_timing(v) for v in value]
+    return value
+
+
+@pytest.fixture
+def without_timing():
+    return _without_timing

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from importlib import metadata
 
+from difflab.cli import batch
 from difflab.cli.commands import check, compare, diff, fuzz, newton, report, sweep, tour
 from difflab.errors import DifflabError
 from difflab.expr import budget
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(p)
+        if name in batch.COMMANDS:  # these also take many functions (--file): cli/batch.py
+            batch.add_arguments(p)
         p.set_defaults(_module=module, _parser=p)
     return parser
 
@@ -189,7 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds = getattr(args, "budget", None)
             memory = getattr(args, "memory_mb", None)
             with budget.limits(seconds=seconds if seconds != 0 else None, memory_mb=memory):
-                return int(args._module.run(args) or 0)
+                module = batch if getattr(args, "file", None) is not None else args._module
+                return int(module.run(args) or 0)
         except DifflabError as err:
             _say(f"{prefix}: error: {one_line(err)}")
             return 2

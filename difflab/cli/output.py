@@ -110,6 +110,8 @@ def parse_let(items: Sequence[str]) -> dict[str, str]:
 
 
 def function_from_args(args: argparse.Namespace):
+    if args.expr is None:
+        raise InputError("an expression is required: EXPR, or --file FUNCS.txt with one per line")
     if getattr(args, "at", "") is None:
         raise InputError("--at is required (e.g. --at x=1,y=2), or --shape NAME=DIMS for arrays")
     return Function(args.expr, variables=args.vars, let=parse_let(getattr(args, "let", [])),

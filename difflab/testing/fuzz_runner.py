@@ -101,6 +101,40 @@ def _chunks(examples: int, seed: int, names: Sequence[str]) -> list[tuple[str, i
     return tasks
 
 
+_constants_lock = threading.Lock()
+_constants_saved: dict[str, Any] = {"users": 0, "lookup": None}
+
+
+@contextlib.contextmanager
+def _seed_alone() -> Iterator[None]:
+    """Draw from the chunk's seed alone. Hypothesis mixes numbers found in the source of the process's
+    "local" modules (an editable install, the user's own code) into about 5% of its draws; the command's
+    process, a spawned worker and a Dask worker load different modules, so one seed drew different
+    examples in each. Within this block that pool is empty (its cache is cleared on the way in and out).
+    Threads of one worker share it: the first in swaps the lookup, the last out restores it."""
+    try:
+        from hypothesis.internal.conjecture import providers  # deferred: Hypothesis is the test extra
+        empty = providers.Constants()
+        providers._get_local_constants, providers.CONSTANTS_CACHE.cache  # noqa: B018 -- both must exist
+    except (ImportError, AttributeError):  # another Hypothesis: nothing to neutralise (its tests would say)
+        yield
+        return
+    with _constants_lock:
+        if _constants_saved["users"] == 0:
+            _constants_saved["lookup"] = providers._get_local_constants
+            providers._get_local_constants = lambda: empty
+            providers.CONSTANTS_CACHE.cache.clear()
+        _constants_saved["users"] += 1
+    try:
+        yield
+    finally:
+        with _constants_lock:
+            _constants_saved["users"] -= 1
+            if _constants_saved["users"] == 0:
+                providers._get_local_constants = _constants_saved["lookup"]
+                providers.CONSTANTS_CACHE.cache.clear()
+
+
 def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
     """One property for ``examples`` examples under Hypothesis with a fixed seed (runs in a worker)."""
     import hypothesis  # deferred: Hypothesis is optional (the test extra); only a fuzz run needs it
@@ -129,7 +163,7 @@ def run_chunk(name: str, examples: int, seed: int) -> dict[str, Any]:
             state["passed"] += 1
 
     start = time.perf_counter()
-    with contextlib.redirect_stdout(sys.stderr):
+    with contextlib.redirect_stdout(sys.stderr), _seed_alone():
         try:
             check()
         except PropertyFailure:

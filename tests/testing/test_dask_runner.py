@@ -66,31 +66,27 @@ def planted(scheduler, monkeypatch):
     return PLANTED
 
 
-def _without_timing(report: dict) -> dict:
-    return {k: v for k, v in report.items() if k != "seconds"}
-
-
-def test_the_cluster_gives_the_local_verdicts_for_the_same_seed(scheduler, monkeypatch):
+def test_the_cluster_gives_the_local_verdicts_for_the_same_seed(scheduler, monkeypatch, without_timing):
     # Chunks of 3: 6 examples are two chunks, two chunks on two workers, finishing in any
     # order; each chunk's seed comes from its position, so the placement cannot change what it draws.
     monkeypatch.setattr(fuzz_runner, "CHUNK", 3)
     ticks: list = []
     remote = run_fuzz(examples=6, seed=4, properties=PROPERTIES, scheduler=scheduler, progress=ticks.append)
     local = run_fuzz(examples=6, seed=4, properties=PROPERTIES, workers=1)
-    assert _without_timing(remote) == _without_timing(local)
+    assert without_timing(remote) == without_timing(local)
     assert remote["properties"] == {name: {"passed": 6, "failed": 0} for name in PROPERTIES}
     assert ticks[0].text == f"Dask scheduler {scheduler}: 2 workers, 2 chunks" and ticks[0].done == 0
     assert [(t.done, t.total, t.failed) for t in ticks[1:]] == [(1, 2, 0), (2, 2, 0)]
 
 
-def test_cli_json_from_the_cluster_equals_the_local_json(scheduler, capsys):
+def test_cli_json_from_the_cluster_equals_the_local_json(scheduler, capsys, without_timing):
     common = ["fuzz", "--examples", "6", "--seed", "9", "--json", "--property", "hessians-symmetric-and-agree"]
     assert main(common + ["--scheduler", scheduler]) == 0
     remote, err = capsys.readouterr()
     assert err == ""  # --json: no progress lines
     assert main(common + ["--workers", "1"]) == 0
     local, _ = capsys.readouterr()
-    assert _without_timing(json.loads(remote)) == _without_timing(json.loads(local))
+    assert without_timing(json.loads(remote)) == without_timing(json.loads(local))
     assert json.loads(remote)["properties"] == {"hessians-symmetric-and-agree": {"passed": 6, "failed": 0}}
 
 
@@ -148,10 +144,10 @@ def test_scheduler_option_refusals(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_a_failure_found_on_the_cluster_shrinks_there_and_replays_here(scheduler, planted, capsys):
+def test_a_failure_found_on_the_cluster_shrinks_there_and_replays_here(scheduler, planted, capsys, without_timing):
     remote = run_fuzz(examples=60, seed=5, properties=[planted], scheduler=scheduler)
     local = run_fuzz(examples=60, seed=5, properties=[planted], workers=1)
-    assert _without_timing(remote) == _without_timing(local)  # found and shrunk alike, wherever it ran
+    assert without_timing(remote) == without_timing(local)  # found and shrunk alike, wherever it ran
     assert remote["properties"][planted]["failed"] >= 1
     failure = remote["failures"][0]
     assert failure["expression"] == "tanh(x)" and failure["point"]["x"] != 0  # the smallest failing case
@@ -169,3 +165,25 @@ def test_the_cluster_run_prints_the_command_that_replays_each_failure(scheduler,
     name, seed, examples = token.split(":")
     assert name == planted and int(examples) == 50
     assert int(seed) == fuzz_runner._chunks(50, 5, [planted])[0][3]  # the chunk's own seed, from the run's
+
+
+# ---------------------------------------------------------------------- batches of functions (--file)
+BATCH = "exp(x)*sin(y) ; x=1,y=2\n(t**2 - 4)/(t - 2) ; t=2\nlog(x ; x=1\nx**3*y ; x=0.5,y=-1\n"
+
+
+@pytest.mark.parametrize("command, options", [
+    ("compare", ["--methods", "symbolic,reverse,fd-central,richardson"]),
+    ("sweep", ["--schemes", "central,complex-step", "--per-decade", "2"]),
+])
+def test_a_batch_on_the_cluster_gives_the_local_results(scheduler, tmp_path, capsys, command, options, without_timing):
+    path = tmp_path / "funcs.txt"
+    path.write_text(BATCH)
+    common = [command, "--file", str(path), *options, "--json"]
+    assert main([*common, "--scheduler", scheduler]) == 2  # line 3 does not parse; the others are done
+    remote, remote_err = capsys.readouterr()
+    assert main([*common, "--workers", "1"]) == 2
+    local, local_err = capsys.readouterr()
+    assert remote_err == local_err == f"difflab {command}: error: line 3: cannot parse expression at position " \
+                                      "4: unbalanced parenthesis: '(' is never closed\n"
+    assert without_timing(json.loads(remote)) == without_timing(json.loads(local))
+    assert [r["line"] for r in json.loads(remote)] == [1, 2, 3, 4]

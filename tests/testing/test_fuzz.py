@@ -280,3 +280,22 @@ def test_replay_of_a_chunk_that_passes_exits_0_and_bad_replays_exit_2(capsys, tm
     (tmp_path / "other.json").write_text('{"x": 1}')
     assert main(["fuzz", "--replay", str(tmp_path / "other.json")]) == 2
     assert "is not the JSON of a difflab fuzz run" in capsys.readouterr().err
+
+
+def test_the_examples_depend_on_the_seed_not_on_the_modules_a_process_has_loaded(tmp_path, monkeypatch):
+    """Hypothesis mixes numbers found in the source of the process's own ("local") modules into its draws;
+    a Dask worker, a spawned worker and the command's process load different modules, so the same seed
+    drew different examples in each (8 vs 14 examples passed before a planted failure, cluster vs
+    local, in the full suite). A chunk draws from its seed alone."""
+    drawn: list[str] = []
+    monkeypatch.setitem(fp.PROPERTIES, "recorder", fp.Property("recorder", "records what it draws", fp._cases,
+                                                               lambda case: drawn.append(repr(case))))
+    run_chunk("recorder", 40, seed=21)
+    before, drawn[:] = list(drawn), []
+    (tmp_path / "lab_constants_19.py").write_text(
+        "RATES = [0.3183098861837907, 2.718281828459045, 1e-07, 12345.678, -0.5, 0.25, 1.5e300]\n"
+        "SIZES = [7, 11, 13, 101, 4096, -3]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("lab_constants_19")  # a new local module, full of numbers
+    run_chunk("recorder", 40, seed=21)
+    assert len(before) >= 40 and drawn == before

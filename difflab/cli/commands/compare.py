@@ -23,6 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    data, text, code = measure(args)
+    emit(args, data, text)
+    return code
+
+
+def measure(args: argparse.Namespace) -> tuple[dict, str, int]:
+    """The comparison as (JSON data, the table, exit code): printed by ``run``, one line of a batch."""
     names = [m.strip() for m in args.methods.split(",")] if args.methods else None
     if not 1 <= args.order <= 10:
         raise InputError(f"--order must be from 1 to 10; got {args.order}")
@@ -52,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
                                    "seconds": r.estimate.seconds, "status": r.estimate.status}
                         for r in result.rows}}
     if not arrays:  # scalar variables: the table's own text, as in a notebook (str(result))
-        emit(args, data, str(result))
-        return 0
+        return data, str(result), 0
     rows = []
     for r in result.rows:
         worst = "" if r.worst is None else f"{list(r.worst.index)}"
@@ -68,5 +74,4 @@ def run(args: argparse.Namespace) -> int:
                       f"reference ({key} {result.reference.shape}, mpmath): {shown}", "",
                       table(["method", "max rel err", "worst", "est. abs err", "honest", "evals", "ms",
                              "status"], rows)])
-    emit(args, data, text)
-    return 0
+    return data, text, 0

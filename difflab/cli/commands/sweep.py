@@ -59,6 +59,13 @@ def sweep_json(result) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    data, text, code = measure(args)
+    emit(args, data, text)
+    return code
+
+
+def measure(args: argparse.Namespace) -> tuple[dict, str, int]:
+    """The sweep as (JSON data, the table, exit code): printed by ``run``, one line of a batch."""
     f = function_from_args(args)
     points = points_from_args(f, args)
     schemes = [s.strip() for s in args.schemes.split(",") if s.strip()] if args.schemes else None
@@ -73,6 +80,5 @@ def run(args: argparse.Namespace) -> int:
         data = sweep_json(results[0])
     else:
         data = {"variables": list(f.variables), "points": [sweep_json(r) for r in results]}
-    emit(args, data, "\n\n".join(str(r) for r in results))
     # Exit 1 when a point has no sweep (a pole, outside the domain): the status says why.
-    return 0 if all(r.status == "ok" for r in results) else 1
+    return data, "\n\n".join(str(r) for r in results), 0 if all(r.status == "ok" for r in results) else 1
