@@ -3,8 +3,14 @@ command gives it, a failing line reported while the others are still done, exit 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -127,3 +133,32 @@ def test_a_line_without_a_point_fails_alone(tmp_path, capsys):
     assert code == 2 and done["reference"]["gradient"] == [6.0]
     assert no_point["error"] == "no point: end the line with '; x=1,y=2' or give --at"
     assert empty["error"] == "an empty point after ';' (write 'EXPR ; x=1,y=2')"
+
+
+def _alive(pgid: int) -> list[str]:
+    """Processes of the group that have not exited (a zombie has: only its exit status is left)."""
+    out = subprocess.run(["ps", "-o", "pid=,stat=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.split() and not line.split()[1].startswith("Z")]
+
+
+def test_ctrl_c_stops_a_local_batch_with_its_workers(tmp_path):
+    path = tmp_path / "many.txt"
+    path.write_text("".join(f"exp(x)*sin(x) + x**{k} ; x=1.5\n" for k in range(40)))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    p = subprocess.Popen([sys.executable, "-m", "difflab.cli", "sweep", "--file", str(path), "--workers", "2"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_alive(p.pid)) < 3 and time.monotonic() < deadline:  # the command and its 2 workers
+            time.sleep(0.2)
+        time.sleep(1.0)  # the workers are measuring
+        os.killpg(p.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole group
+        _, err = p.communicate(timeout=30)  # a hang guard, not a speed assertion
+        assert p.returncode == 130 and err.decode().splitlines() == ["difflab: interrupted"]
+        deadline = time.monotonic() + 10
+        while _alive(p.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _alive(p.pid) == []
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)
