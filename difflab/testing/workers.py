@@ -75,6 +75,13 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
                 p.kill()
                 p.join(STOP_SECONDS)
     pool.shutdown(wait=False, cancel_futures=True)
+    # The executor's manager thread closes its queues (their named semaphores) as it sees the workers
+    # die; a program that exits right after (cli.entry's interrupted path skips the interpreter's
+    # teardown, which would join it) must let it finish, or the resource tracker reports the half-closed
+    # semaphore as leaked on the user's terminal.
+    manager = getattr(pool, "_executor_manager_thread", None)  # the executor's own thread
+    if manager is not None:
+        manager.join(STOP_SECONDS)
 
 
 def run_local(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int = 1,
