@@ -134,3 +134,36 @@ def test_kronecker_hessian_equals_the_closed_form():
     assert _rel(H.reshape(20, 20), 2 * np.kron(B.T @ B, A @ A.T)) < 1e-14
     I = ArrayFunction("sum(W**2)", shapes={"W": "h,d"}, wrt="W").evaluate("hessian", {"W": W})
     assert np.array_equal(I.reshape(20, 20), 2 * np.eye(20))
+
+
+def test_network_hessian_equals_the_hand_written_contraction():
+    """d^2 L / dW_ab dW_cd for L = 0.5 |V tanh(W X) - Y|^2, by hand: (V^T V)_ac sum_k P_ak X_bk P_ck X_dk
+    + delta_ac sum_k Q_ak X_bk X_dk with S = tanh(W X), P = 1 - S^2, Q = -2 S P V^T (V S - Y)."""
+    rng = np.random.default_rng(4)
+    V, W, X, Y = (rng.standard_normal(s) / 2 for s in ((3, 5), (5, 4), (4, 9), (3, 9)))
+    S = np.tanh(W @ X)
+    P = 1 - S**2
+    Q = -2 * S * P * (V.T @ (V @ S - Y))
+    want = np.einsum("ac,ak,bk,ck,dk->abcd", V.T @ V, P, X, P, X)
+    want += np.einsum("ac,ak,bk,dk->abcd", np.eye(5), Q, X, X)
+    f = ArrayFunction("0.5*sum((V @ tanh(W @ X) - Y)**2)", shapes={"V": "o,h", "W": "h,d", "X": "d,k",
+                                                                    "Y": "o,k"}, wrt="W")
+    assert _rel(f.evaluate("hessian", {"V": V, "W": W, "X": X, "Y": Y}), want) < 1e-14
+
+
+def test_without_the_contraction_the_hessian_is_taken_direction_by_direction(monkeypatch):
+    """A term beyond einsum's letters is refused by the contraction rules (NotLinear); the Hessian is then
+    H[V] on each basis direction -- the same numbers."""
+    import difflab.matrix.contract as contract
+
+    text = "sum(log(1 + (B @ W @ A)**2))"
+    shapes = {"A": "d,d", "B": "h,h", "W": "h,d"}
+    rng = np.random.default_rng(5)
+    data = {"A": rng.standard_normal((4, 4)), "B": rng.standard_normal((3, 3)), "W": rng.standard_normal((3, 4))}
+    structured = ArrayFunction(text, shapes=shapes, wrt="W")
+    want = structured.evaluate("hessian", data)
+    assert structured.contraction() is not None
+    monkeypatch.setattr(contract, "LETTERS", "abcd")
+    fallback = ArrayFunction(text, shapes=shapes, wrt="W")
+    assert fallback.contraction() is None
+    assert _rel(fallback.evaluate("hessian", data), want) < 1e-13
