@@ -6,7 +6,7 @@ overwhelming evidence of an identity, while one disagreeing point is a *proof* t
 (it is reported as the counterexample, with both values).
 
 How a point is judged. Both sides are evaluated with mpmath at ``2*dps`` digits together with a bound
-on their rounding errors, carried through every node (``methods/certified.py``: a sum adds its terms'
+on their rounding errors, carried through every node (``expr/certified.py``: a sum adds its terms'
 errors, so a cancellation shows as an error bound as large as the terms). The sides *differ* when their
 gap exceeds both error bounds together (so it is not rounding) and is larger than ``10**(5-dps)`` of
 their scale (on the scale of f: ``|f|/|x|**order`` or the sides, whichever is larger); they *agree*
@@ -37,7 +37,7 @@ import numpy as np
 import sympy
 
 from difflab.expr.compile import to_mpmath, to_numpy
-from difflab.methods import certified
+from difflab.expr import certified
 
 DEFAULT_POINTS = 40
 DEFAULT_DPS = 50

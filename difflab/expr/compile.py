@@ -45,6 +45,38 @@ class Branch:
     description: str
     center_lo: float = 0.0
 
+    def mask(self, flat: list[np.ndarray]) -> np.ndarray:
+        """Which entries this branch takes; radius 0 is the point within 4 ulps (pi/2 is no double)."""
+        v = flat[self.index]
+        if self.radius == 0:
+            if not self.center_lo:
+                return v == self.center
+            return np.abs(v - self.center) <= 4 * np.finfo(float).eps * max(1.0, abs(self.center))
+        if v.dtype.kind == "c":
+            return np.abs(v - self.center) < self.radius
+        # two comparisons on the inputs: no float temporaries for the common all-outside case
+        return (v > self.center - self.radius) & (v < self.center + self.radius)
+
+    def run(self, flat: list[np.ndarray], m: np.ndarray):
+        return self.evaluate((flat[self.index][m] - self.center) - self.center_lo)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A branch of several variables: where ``select(inputs)`` holds, the outputs come from
+    ``evaluate(inputs)`` (both get one flat array per variable; ``evaluate`` only the selected entries)
+    in the compiled function's layout. ``singular.several`` builds them near removable singular sets."""
+
+    select: Callable[[list[np.ndarray]], np.ndarray]
+    evaluate: Callable[[list[np.ndarray]], object]
+    description: str
+
+    def mask(self, flat: list[np.ndarray]) -> np.ndarray:
+        return self.select(flat)
+
+    def run(self, flat: list[np.ndarray], m: np.ndarray):
+        return self.evaluate([a[m] for a in flat])
+
 
 @dataclass(frozen=True)
 class Compiled:
@@ -53,7 +85,7 @@ class Compiled:
     fn: Callable[..., object]
     source: str
     outputs: int           # 0 for a scalar expression, else the length of the list compiled
-    branches: tuple[Branch, ...] = ()
+    branches: tuple[Branch | Region, ...] = ()
 
     def __call__(self, *args):
         arrays = [_as_float(a) for a in args]
@@ -84,7 +116,7 @@ class Compiled:
             out = self.fn(*point)
         return np.array(out, dtype=float) if self.outputs else out
 
-    def with_branches(self, branches: Sequence[Branch]) -> Compiled:
+    def with_branches(self, branches: Sequence[Branch | Region]) -> Compiled:
         """The same function with masked branches (shown in ``source`` as comments)."""
         if not branches:
             return self
@@ -97,15 +129,7 @@ class Compiled:
         masks = []
         hit = None
         for b in self.branches:
-            v = flat[b.index]
-            if b.radius == 0:  # the exact point only (an irrational point is never a double)
-                if b.center_lo:
-                    continue
-                m = v == b.center
-            elif v.dtype.kind == "c":
-                m = np.abs(v - b.center) < b.radius
-            else:  # two comparisons on the inputs: no float temporaries for the common all-outside case
-                m = (v > b.center - b.radius) & (v < b.center + b.radius)
+            m = b.mask(flat)
             masks.append((b, m))
             hit = m if hit is None else hit | m
         if hit is None or not hit.any():
@@ -122,9 +146,8 @@ class Compiled:
         for b, m in masks:
             m = m & ~taken
             if m.any():
-                h = (flat[b.index][m] - b.center) - b.center_lo
                 with np.errstate(all="ignore"):
-                    self._store(outs, m, b.evaluate(h))
+                    self._store(outs, m, b.run(flat, m))
                 taken |= m
         outs = [o.reshape(shape) if o.ndim else o for o in outs]
         outs = [o if o.ndim else o[()] for o in outs]

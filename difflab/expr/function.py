@@ -49,7 +49,7 @@ class FunctionCaches:
     analysis: Any = None                        # singular.analysis: removable points and poles
     specials: tuple | None = None               # singular.notes: kink and domain-edge candidates
     special_words: dict[tuple[str, Any], Any] = field(default_factory=dict)  # singular.notes: their words
-    denominators: list | None = None            # singular.notes: compiled denominators (several variables)
+    several: Any = None                         # singular.several: singular sets of several variables
     quiet: bool | None = None                   # singular.notes: nothing special anywhere
     reverse_calls: int = 0                      # methods.routes: reverse gradients asked of this Function
 

@@ -6,7 +6,7 @@ exact binary value of the double point. Why not a fixed precision, nor "two prec
 precision can be silently wrong (``-log(1 - 1/(1+exp(-800)))`` is 800, but at 50 digits it is inf), and
 after a cancellation two precisions can agree on the same wrong number (the derivative of
 (1-cos(x))/x**2 at 1e-100 came out 1e+100 at 60 and 120 digits; the truth is -8.3e-102). So the
-evaluation carries an error bound through every node (``methods/certified.py``) and raises the precision
+evaluation carries an error bound through every node (``expr/certified.py``) and raises the precision
 until each entry has ``dps`` correct digits. It runs in the budget's worker process, so a value whose
 evaluation cannot end (``exp(exp(exp(exp(5))))``: its magnitude is said in words) or a budget that runs
 out stops it; then the reference says why and nothing is scored against it.
@@ -20,10 +20,9 @@ import mpmath
 import sympy
 
 from difflab.errors import DifflabError
-from difflab.expr import budget
+from difflab.expr import budget, certified
 from difflab.expr.derivatives import derivative_exprs
 from difflab.expr.function import Function
-from difflab.methods import certified
 from difflab.singular.analysis import limits_at
 
 DEFAULT_DPS = 50

@@ -25,6 +25,7 @@ from difflab.expr.derivatives import (
 )
 from difflab.expr.function import Function, install_value_compiler
 from difflab.singular.analysis import analyze, branches
+from difflab.singular.several import regions, several
 
 __all__ = ["HessianCompiled", "compile_gradient", "compile_hessian", "compile_value", "derivative_exprs",
            "generated_source", "gradient_exprs", "hessian_exprs", "stable_expr", "with_value"]
@@ -70,9 +71,9 @@ class HessianCompiled:
 
 
 def _compile(f: Function, order: int) -> Compiled:
-    """Compile with the masked branches of ``singular`` (removable points; none for ordinary f)."""
+    """Compile with the masked branches of ``singular`` (removable points and sets; none for ordinary f)."""
     base = to_numpy(compile_exprs(f, order), f.symbols)
-    return base.with_branches(branches(f, order, base.outputs))
+    return base.with_branches(branches(f, order, base.outputs) + regions(f, order, base.outputs))
 
 
 def compile_value(f: Function) -> Compiled:
@@ -103,7 +104,8 @@ def compile_hessian(f: Function) -> HessianCompiled:
     if (2, "numpy") not in cache:
         exprs, rows, cols = _hessian_entries(f)
         base = to_numpy(exprs, f.symbols)
-        entries = base.with_branches(branches(f, 2, base.outputs))  # branches: one variable, one entry
+        pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+        entries = base.with_branches(branches(f, 2, base.outputs) + regions(f, 2, base.outputs, pairs))
         cache[2, "numpy"] = HessianCompiled(entries, rows, cols, f.n)
     return cache[2, "numpy"]
 
@@ -119,7 +121,7 @@ def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:
     cache = f.caches.compiled
     key = (order, "numpy with value")
     if key not in cache:
-        if analyze(f).points:
+        if analyze(f).points or several(f).factors:
             cache[key] = None
         elif order == 1:
             cache[key] = to_numpy([f.stable, *compile_exprs(f, 1)], f.symbols)

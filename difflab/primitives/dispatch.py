@@ -40,7 +40,8 @@ class Rule:
     keyword parameters; None when they are the same), ``kinks`` (SymPy-level: the expressions whose real
     zeros are kinks or jumps of the row, given its SymPy arguments), ``branch`` (for a row with kinks:
 ``branch(values, *args)`` is the smooth expression the row equals near a point off its kinks, given
-the arguments' values there -- |u| is ``-u`` where u < 0), ``image`` (the closed interval its
+the arguments' values there -- |u| is ``-u`` where u < 0), ``poles`` (SymPy-level, like ``kinks``: the
+    expressions whose real zeros are poles of the row -- tan(u): cos(u)), ``image`` (the closed interval its
     values lie in over its domain, so test generators can build safe arguments from it), and
     ``numeric_twin`` (a compile-only SymPy head that stands for the row in generated code, e.g. log1p's
     ``dl_log1p``, whose class also recognises the naive form ``log(1 + u)``).
@@ -61,6 +62,7 @@ the arguments' values there -- |u| is ``-u`` where u < 0), ``image`` (the closed
     numpy_aliases: tuple[str, ...] = ()
     call: Callable | None = None
     kinks: Callable | None = None
+    poles: Callable | None = None  # SymPy-level: expressions whose real zeros are poles (tan: cos(u))
     branch: Callable | None = None
     kink_words: str = "argument is within {m:g} of its kink at 0"  # after the SymPy head's name
     image: tuple[float, float] = (-np.inf, np.inf)

@@ -97,6 +97,16 @@ def kink_arguments(expr: sympy.Expr) -> list[sympy.Expr]:
     return out
 
 
+def pole_factors(expr: sympy.Expr) -> list[sympy.Expr]:
+    """Expressions whose real zeros are poles of a row in ``expr`` without a denominator (tan(u): cos(u))."""
+    out: list[sympy.Expr] = []
+    for node in sympy.preorder_traversal(expr):
+        rule = rule_of(node)
+        if rule is not None and rule.poles is not None:
+            out.extend(p for p in rule.poles(*node.args) if p not in out)
+    return out
+
+
 @cache
 def recognisers(layer: str) -> tuple[tuple[type, ...], tuple[Callable, ...]]:
     """(trigger heads, recogniser functions) of the rows' SymPy classes in one rewrite layer.

@@ -40,9 +40,10 @@ import sympy
 from difflab.expr.budget import Budget, OverBudget
 from difflab.expr.compile import Branch, to_mpmath, to_numpy
 from difflab.expr.function import Function
-from difflab.primitives.heads import nonsmooth_heads
+from difflab.primitives.heads import nonsmooth_heads, pole_factors
 from difflab.singular.local import kink_arguments, localize
 from difflab.singular.series import horner, poly_coefficients, taylor, truncation_radius
+from difflab.singular.sides import limit_sides, numeric_sides, probe_pole
 from difflab.singular.zeros import real_zeros
 
 N_TERMS = 24          # Taylor terms kept in a branch (of f; f' keeps N_TERMS - 1, f'' N_TERMS - 2)
@@ -79,7 +80,8 @@ class Analysis:
     symbol: sympy.Symbol | None = None
     expr: sympy.Expr | None = None
     points: tuple[Point, ...] = ()
-    denominators: tuple[sympy.Expr, ...] = ()
+    denominators: tuple[sympy.Expr, ...] = ()   # bases of negative powers, then poles of rows (tan: cos)
+    origins: dict = field(default_factory=dict)  # candidate point -> the factor that vanishes there
     skipped: list[str] = field(default_factory=list)
     budget: Budget | None = None
 
@@ -109,7 +111,7 @@ def _analyze(f: Function) -> Analysis:
     if f.expr is None:
         return Analysis()
     expr = f.stable
-    dens = denominators(expr)
+    dens = denominators(expr) + [p for p in pole_factors(expr) if p.free_symbols]
     if f.n != 1 or not dens:
         return Analysis(denominators=tuple(dens))
     x = f.symbols[0]
@@ -120,6 +122,7 @@ def _analyze(f: Function) -> Analysis:
         for z in real_zeros(d, x, budget, an.skipped):
             if all(z != c for c in centers):
                 centers.append(z)
+                an.origins[z] = d
     # Nearest the origin first: if the budget runs out, the points users evaluate at were classified.
     centers = sorted(centers, key=lambda c: (abs(float(c)), float(c)))[:MAX_POINTS]
     floats = [float(c) for c in centers]
@@ -180,7 +183,7 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
     except (OverBudget, sympy.PolynomialError, NotImplementedError, ValueError, TypeError):
         pass
     try:
-        sides = budget.run(_probe_pole, expr, x, c)
+        sides = budget.run(probe_pole, expr, x, c)
     except OverBudget:
         sides = None
     if sides is not None:
@@ -191,15 +194,15 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
         skipped.append(f"the limit at {where} was not found within the time budget")
         return Point(c, "unresolved", detail="limit not found in time")
     except ValueError:
-        return Point(c, "jump", sides=_sides(expr, x, c, budget), detail="the one-sided limits differ")
+        return Point(c, "jump", sides=limit_sides(expr, x, c, budget), detail="the one-sided limits differ")
     except NotImplementedError:
         return Point(c, "unresolved", detail="SymPy cannot take this limit")
     if lim in (sympy.oo, -sympy.oo, sympy.zoo) or (lim.is_number and lim.is_infinite):
-        return Point(c, "pole", sides=_sides(expr, x, c, budget))
+        return Point(c, "pole", sides=limit_sides(expr, x, c, budget))
     if not _finite_number(lim):
         return Point(c, "unresolved", detail=f"limit {lim}")
     try:
-        sides = budget.run(_numeric_sides, expr, x, c, lim)
+        sides = budget.run(numeric_sides, expr, x, c, lim)
     except OverBudget:
         sides = (None, None)
     if sides != (lim, lim):
@@ -216,74 +219,6 @@ def _classify(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget,
     limits = tuple(math.factorial(k) * coeffs[k] for k in range(3))
     return Point(c, "removable", limits, coeffs=coeffs, detail="Taylor series (Cauchy integral)",
                  circle=rho)
-
-
-def _probe_pole(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr) -> tuple | None:
-    """(left, right) as -oo/oo when f is a pole at c, by evaluating at c -+ 1e-12 and 1e-24 (60 digits).
-
-    Why not only ``limit``: at a root written with nested radicals (x^5 + x + 1 = 0) SymPy's limit takes
-    seconds; a pole shows as |f| growing by ~1e12 per pole order between the two distances, on each
-    side. Anything else (removable, a jump, log-like growth, complex values) returns None and is left
-    to the two-sided limit.
-    """
-    fn = to_mpmath(expr, [x])
-    out = []
-    with mpmath.workdps(60):
-        cc = c.evalf(80)._to_mpmath(mpmath.mp.prec + 40)
-        scale = max(mpmath.mpf(1), abs(cc))
-        for sign in (-1, 1):
-            try:
-                near, nearer = (mpmath.mpmathify(fn(cc + sign * mpmath.mpf(10) ** -e * scale))
-                                for e in (12, 24))
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                return None
-            if any(isinstance(v, mpmath.mpc) or not mpmath.isfinite(v) or v == 0 for v in (near, nearer)):
-                return None
-            if abs(nearer) < mpmath.mpf(10) ** 6 * abs(near) or (nearer > 0) != (near > 0):
-                return None
-            out.append(sympy.oo if nearer > 0 else -sympy.oo)
-    return tuple(out)
-
-
-def _numeric_sides(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, lim: sympy.Expr) -> tuple:
-    """(left, right): per side ``lim`` when f at c -+ 1e-8 and c -+ 1e-16 (60 digits) is real and within
-    1e-4 of it; +-oo when |f| there exceeds 1e30 and grows toward c; else None (not known).
-
-    Why: SymPy's two-sided limit of 0.5**(1/x) at 0 is 0 (and so is its left limit), but from the left
-    f = 2**(1/|x|) -> +inf. A limit is trusted only when f near the point, on both sides, agrees with it.
-    """
-    fn = to_mpmath(expr, [x])
-    out = []
-    with mpmath.workdps(60):
-        cc = c.evalf(80)._to_mpmath(mpmath.mp.prec + 40)
-        target = lim.evalf(60)._to_mpmath(mpmath.mp.prec)
-        scale = max(mpmath.mpf(1), abs(cc))
-        for sign in (-1, 1):
-            vals = []
-            for e in (8, 16):
-                try:
-                    v = mpmath.mpmathify(fn(cc + sign * mpmath.mpf(10) ** -e * scale))
-                except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                    v = None
-                if isinstance(v, mpmath.mpc):
-                    v = v.real if abs(v.imag) <= mpmath.mpf(10) ** -30 * max(1, abs(v.real)) else None
-                vals.append(v if v is not None and mpmath.isfinite(v) else None)
-            tol = mpmath.mpf(10) ** -4 * max(1, abs(target))
-            if all(v is not None and abs(v - target) <= tol for v in vals):
-                out.append(lim)
-            elif all(v is not None for v in vals) and abs(vals[1]) > 1e30 and abs(vals[1]) > abs(vals[0]) \
-                    and (vals[0] > 0) == (vals[1] > 0):
-                out.append(sympy.oo if vals[1] > 0 else -sympy.oo)
-            else:
-                out.append(None)
-    return tuple(out)
-
-
-def _sides(expr: sympy.Expr, x: sympy.Symbol, c: sympy.Expr, budget: Budget):
-    try:
-        return (budget.run(sympy.limit, expr, x, c, "-"), budget.run(sympy.limit, expr, x, c, "+"))
-    except (OverBudget, NotImplementedError, ValueError):
-        return None
 
 
 _NOT_ANALYTIC = (*nonsmooth_heads(), sympy.floor, sympy.ceiling)  # rows with kinks (primitive table)
@@ -334,20 +269,25 @@ def branches(f: Function, order: int, outputs: int) -> tuple[Branch, ...]:
             out.append(Branch(0, c, radius, _shape(outputs, horner(kept)),
                               f"|{x} - {p.center}| < {radius:.3g}: Taylor polynomial of degree "
                               f"{len(kept) - 1} (removable singularity at {name})", lo))
-        elif order == 0 and p.kind in ("nonsmooth", "pole", "jump") and _point_value(p) is not None:
-            v = _point_value(p)
-            out.append(Branch(0, c, 0.0, lambda h, v=v: np.full(h.shape, v), f"{x} == {p.center}: "
-                              f"the limit {v}", lo))
+        elif p.kind in ("nonsmooth", "pole", "jump") and _point_value(p, order) is not None:
+            v = _point_value(p, order)
+            what = f"the limit {v}" if not math.isnan(v) else f"nan (a {p.kind}: no value there)"
+            out.append(Branch(0, c, 0.0, _shape(outputs, lambda h, v=v: np.full(h.shape, v)),
+                              f"{x} == {p.center}: {what}", lo))
     return tuple(out)
 
 
-def _point_value(p: Point) -> float | None:
-    """The value to return exactly at a non-removable point: a finite limit, or inf of one sign."""
+def _point_value(p: Point, order: int = 0) -> float | None:
+    """What to return exactly at a non-removable point (within 4 ulps of it, so pi/2 as a double counts):
+    a finite limit, inf of one sign, or nan -- never the formula's 1.6e16 for tan at the double nearest
+    pi/2. Derivatives (order > 0) at a pole or a jump do not exist: nan."""
     if p.kind == "nonsmooth" and p.limits:
-        return float(p.limits[0])
+        return float(p.limits[0]) if order == 0 else None
+    if order > 0 and p.kind in ("pole", "jump"):
+        return math.nan
     if p.kind == "pole" and p.sides and p.sides[0] == p.sides[1] and p.sides[0] in (sympy.oo, -sympy.oo):
         return float(p.sides[0])
-    if p.kind == "jump":
+    if p.kind in ("jump", "pole"):
         return math.nan  # no value: the sides differ (0.5**(1/x) at 0 is 0 in floats, +inf from the left)
     return None
 

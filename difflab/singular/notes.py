@@ -26,11 +26,13 @@ import numpy as np
 import sympy
 
 from difflab.expr.budget import Budget, OverBudget, within
-from difflab.expr.compile import to_mpmath, to_numpy
+from difflab.expr.compile import to_mpmath
 from difflab.expr.function import Function
-from difflab.primitives.heads import kink_arguments
+from difflab.primitives.heads import kink_arguments, rule_of
 from difflab.result import Estimate
 from difflab.singular.analysis import EPS, analyze, point_at
+from difflab.singular.resolve import resolution
+from difflab.singular.several import NEAR, several
 from difflab.singular.zeros import real_zeros
 
 UNTRUSTED = "value and derivatives are not trusted and are withheld"
@@ -156,6 +158,17 @@ def _edge(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> S
     return Special(z, "edge", text, status if status else text)
 
 
+def pole_origin(expr: sympy.Expr, factor: sympy.Expr | None) -> str:
+    """" (cos(x) = 0: a pole of tan)" when ``factor`` is a row's pole factor (the table's ``poles``), else ""."""
+    if factor is None:
+        return ""
+    for node in sympy.preorder_traversal(expr):
+        rule = rule_of(node)
+        if rule is not None and rule.poles is not None and factor in rule.poles(*node.args):
+            return f" ({factor} = 0: a pole of {rule.name})"
+    return ""
+
+
 def _limit_text(c: sympy.Expr) -> str:
     """An exact limit as SymPy prints it; a 30-digit one as a short closed form when one is recognised
     (-1/3, pi**3/3), else as its double."""
@@ -187,9 +200,10 @@ def _point_words(f: Function, v: float) -> tuple[list[str], str | None]:
                 f"derivatives come from {source}, where the formula would lose digits to cancellation"], None
     if p.kind in ("pole", "jump") and exact:
         what = "pole" if p.kind == "pole" else "jump (f is not continuous)"
+        origin = pole_origin(f.stable, analyze(f).origins.get(p.center))
         sides = (f": f -> {_s(p.sides[0])} from the left and {_s(p.sides[1])} from the right"
                  if p.sides else "")
-        words = f"{what} at {name}{sides}; no finite derivative there"
+        words = f"{what} at {name}{origin}{sides}; no finite derivative there"
         return [words], words
     if p.kind == "nonsmooth" and exact:
         words = f"{name}: f = {lim[0]} is the limit (0/0 in the formula); f is not smooth there"
@@ -237,7 +251,7 @@ def _words(f: Function, point: np.ndarray, what: str) -> tuple[list[str], str | 
     if f.expr is None:
         return [], None
     if f.n != 1:
-        return _multivariate(f, point), None
+        return _multivariate(f, point)
     v = float(point[0])
     notes, status = _point_words(f, v)
     for kind, z in _specials(f):
@@ -296,19 +310,30 @@ def _digits_lost(f: Function, v: float) -> float | None:
     return abs(got - exact) / max(abs(got), abs(exact), 1e-300) if got != exact else 0.0
 
 
-def _multivariate(f: Function, point: np.ndarray) -> list[str]:
-    an = analyze(f)
-    if not an.denominators:
-        return []
-    if f.caches.denominators is None:
-        f.caches.denominators = [(d, to_numpy(d, f.symbols)) for d in an.denominators]
-    fns = f.caches.denominators
-    out = []
-    for d, fn in fns:
-        if float(np.real(fn(*point))) == 0.0:
-            out.append(f"the denominator {d} is zero at this point (0/0 or a pole); difflab resolves "
-                       f"removable singularities automatically for functions of one variable")
-    return out
+def _multivariate(f: Function, point: np.ndarray) -> tuple[list[str], str | None]:
+    """Notes and status at a point of a function of several variables (``singular.several``)."""
+    sev = several(f)
+    if not sev.factors:
+        return [], None
+    res = resolution(f, sev, point)
+    stopped = [f"{s} (stopped at the budget; --budget gives it more time)" for s in sev.skipped]
+    if res is not None:
+        return [res.words, *stopped], (None if res.kind == "removable" else res.words)
+    flat = [np.array([v]) for v in point]
+    near = [(fa, float(fa.distance(flat)[0])) for fa in sev.factors]
+    near = [(fa, d) for fa, d in near if d <= NEAR]
+    if not near:
+        return stopped, None
+    fa, d = min(near, key=lambda t: t[1])
+    where = ", ".join(f"{n}={float(v)!r}" for n, v in zip(f.variables, point, strict=True))
+    if sev.substitution is not None:
+        how = f"the substitution u = {sev.substitution.g}, f = {sev.substitution.phi.expr} (its one-variable branches)"
+    elif sev.cancelled is not None and fa.expr in sev.removed:
+        how = f"the cancelled form {sev.cancelled} (exact cancellation)"
+    else:
+        how = "the formula evaluated at raised precision with a running error bound (20 correct digits)"
+    return [f"{where} is within {d:.3g} (relative) of the singular set {fa.expr} = 0: value and derivatives "
+            f"come from {how}, where the formula would lose digits to cancellation", *stopped], None
 
 
 def _quiet(f: Function) -> bool:
@@ -338,7 +363,15 @@ def annotate(est: Estimate, f: Function, point: Sequence[float], what: str) -> E
     if status is None and p is not None and p.kind == "removable" and exact and not est.ok:
         status = (f"this method evaluates the formula, which is 0/0 at the removable singularity "
                   f"{f.variables[0]}={p.center}; the symbolic method gives the limit")
+    value = est.value
+    res = resolution(f, several(f), point) if f.n > 1 and several(f).factors else None
+    if res is not None and res.kind == "removable" and status is None and not est.ok:
+        status = ("this method evaluates the formula, which is 0/0 on the removable singular set here; the "
+                  "symbolic method gives the value of the analytic extension")
+    if (p is not None and exact and p.kind in ("pole", "jump")) or (res is not None and res.kind != "removable"):
+        value = np.full(np.shape(value), np.nan)  # no derivative there: never the formula's 2.7e32
     if withheld(status):
-        est = replace(est, value=np.full(np.shape(est.value), np.nan), error_estimate=None)
-    return replace(est, notes=tuple(est.notes) + tuple(n for n in notes if n not in est.notes),
+        est = replace(est, error_estimate=None)
+        value = np.full(np.shape(value), np.nan)
+    return replace(est, value=value, notes=tuple(est.notes) + tuple(n for n in notes if n not in est.notes),
                    status=status or est.status)

@@ -10,7 +10,7 @@ import pytest
 
 import difflab as dl
 from difflab.expr import budget
-from difflab.methods import certified
+from difflab.expr import certified
 from difflab.methods.reference import (
     ReferenceUnavailable,
     reference_gradient,

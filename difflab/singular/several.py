@@ -1,0 +1,327 @@
+"""Removable singularities and poles of functions of several variables: where, how, and the branches.
+
+In one variable the candidates are points (``singular.analysis``); in several they are sets -- the real
+zeros of a denominator (x*y = 0 is both axes) or of a row's pole factor (tan(u): cos(u) = 0). So the
+analysis here is global only where it can be exact, and per point otherwise:
+
+* **Factors.** The denominator of ``together(f)`` split by ``factor_list`` (each factor once), plus the
+  rows' pole factors (the table's ``poles``). Each is compiled with its gradient, so the distance of any
+  input to its zero set is estimated vectorized: ``|d| / |grad d|``.
+* **Exact cancellation** (global): ``cancel(f)`` whose denominator lost a factor: near that factor's set
+  the cancelled form is used ((x^2 - y^2)/(x - y) -> x + y).
+* **Substitution of one new variable** (global): for u = a factor or the whole denominator, solve u = d(x)
+  for one variable; when f becomes a function of u alone, f = phi(d(x)) everywhere and phi is analysed
+  in one variable (its Taylor branches and exact limits): sin(x*y)/(x*y) = sinc-like phi(u) with
+  u = x*y. Value, gradient and Hessian follow by the chain rule, vectorized.
+* **Otherwise, per point** (``singular.resolve``): on the set, a Cauchy integral on a polydisc (the
+  analytic extension), checked by two radii and by SymPy limits along lines; near it, the formula at
+  raised precision with a running error bound (``expr.certified``), correct at any distance.
+
+Every SymPy call runs under the hard budget; what did not finish is said in the notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from difflab.expr import budget as hard
+from difflab.expr.budget import Budget, OverBudget
+from difflab.expr.compile import Compiled, Region, to_numpy
+from difflab.expr.derivatives import compile_exprs
+from difflab.expr.function import Function
+from difflab.primitives.heads import pole_factors
+from difflab.singular import resolve
+from difflab.singular.analysis import branches as branches_1d
+from difflab.singular.analysis import denominators
+
+EPS = float(np.finfo(float).eps)
+ON_SET = 8 * EPS     # within this (relative) distance a point is on the set: pi/2 as a double is
+NEAR = 0.5           # within this (relative) distance the formula may lose digits: the branch is used
+U = sympy.Symbol("u", real=True)
+
+
+@dataclass
+class Factor:
+    """One factor whose real zeros are singular; ``fn`` gives [d, dd/dx_1, ..., dd/dx_n] vectorized."""
+
+    expr: sympy.Expr
+    fn: Compiled
+    pole: bool = False          # a row's pole factor (tan: cos(u)), not a denominator
+    cancels: bool = True        # the numerator vanishes on the set too (0/0: digits are lost nearby)
+
+    def distance(self, flat: list[np.ndarray]) -> np.ndarray:
+        """|d| / |grad d| relative to max(1, |x|): the distance to the zero set, first order."""
+        with np.errstate(all="ignore"):
+            out = self.fn(*flat)
+            d = np.abs(np.real(np.asarray(out[0])))
+            g = np.sqrt(sum(np.abs(np.asarray(o)) ** 2 for o in out[1:]))
+            scale = np.maximum(1.0, np.max(np.abs(np.real(np.array(flat))), axis=0))
+            dist = np.where(d == 0, 0.0, d / np.where(g > 0, g, np.inf))
+        return np.broadcast_to(dist / scale, np.shape(flat[0]))
+
+
+@dataclass
+class Substitution:
+    """f = phi(g(x)) with phi a Function of one variable u (its own singular analysis applies)."""
+
+    g: sympy.Expr
+    phi: Function
+
+
+@dataclass
+class Several:
+    """The singular factors of a Function of several variables and the global strategies found."""
+
+    factors: tuple[Factor, ...] = ()
+    cancelled: sympy.Expr | None = None
+    removed: frozenset = frozenset()       # factors the cancelled form no longer divides by
+    substitution: Substitution | None = None
+    skipped: list[str] = field(default_factory=list)
+    resolved: dict = field(default_factory=dict)   # point (tuple) -> resolve.Resolution
+
+    def on_set(self, flat: list[np.ndarray]) -> np.ndarray:
+        return self._within(flat, ON_SET)
+
+    def near(self, flat: list[np.ndarray]) -> np.ndarray:
+        return self._within(flat, NEAR)
+
+    def _within(self, flat: list[np.ndarray], radius: float) -> np.ndarray:
+        """Within ``radius`` of a 0/0 set, or on any set (near a pole set the formula keeps its digits)."""
+        out = np.zeros(np.shape(flat[0]), dtype=bool)
+        for factor in self.factors:
+            out |= factor.distance(flat) <= (radius if factor.cancels else ON_SET)
+        return out
+
+    def vanishing(self, point: np.ndarray) -> list[Factor]:
+        flat = [np.array([v]) for v in point]
+        return [fa for fa in self.factors if fa.distance(flat)[0] <= ON_SET]
+
+
+def several(f: Function) -> Several:
+    """The cached analysis of ``f`` (n >= 2); empty when f has no denominator and no pole factor."""
+    if f.caches.several is None:
+        try:
+            f.caches.several = _analyze(f)
+        except Exception as err:  # noqa: BLE001 -- the plain formula is still compiled; the failure is said
+            f.caches.several = Several(skipped=[f"the singularity analysis failed ({type(err).__name__}: "
+                                                f"{err})"])
+    return f.caches.several
+
+
+def _fraction(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    return sympy.fraction(sympy.together(expr))
+
+
+def _factor_list(d: sympy.Expr) -> list[sympy.Expr]:
+    return [p for p, _ in sympy.factor_list(d)[1]]
+
+
+def _analyze(f: Function) -> Several:
+    if f.expr is None or f.n < 2:
+        return Several()
+    expr = f.stable
+    poles = [p for p in pole_factors(expr) if p.free_symbols]
+    if not denominators(expr) and not poles:
+        return Several()
+    budget = Budget()
+    out = Several()
+    num = None
+    try:
+        num, den = budget.run(_fraction, expr)
+        parts = budget.run(_factor_list, den) if den.free_symbols else []
+    except OverBudget:
+        out.skipped.append("the denominator was not put together within the time budget")
+        parts = denominators(expr)
+    except Exception:  # noqa: BLE001 -- SymPy's many failures: the plain bases of negative powers
+        parts = denominators(expr)
+    parts = [p for p in parts if p.free_symbols and p.is_positive is not True]
+    out.factors = tuple(_compiled(p, f, False, _cancels(num, p, budget)) for p in parts) + \
+        tuple(_compiled(p, f, True, False) for p in poles)
+    if not out.factors:
+        return out
+    _cancel(expr, out, budget)
+    if len(out.removed) < len(parts):
+        candidates = ([sympy.Mul(*parts)] if len(parts) > 1 else []) + parts
+        out.substitution = _substitute(expr, candidates, f, budget, out.skipped)
+    return out
+
+
+def _compiled(d: sympy.Expr, f: Function, pole: bool, cancels: bool) -> Factor:
+    return Factor(d, to_numpy([d, *(sympy.diff(d, s) for s in f.symbols)], f.symbols), pole, cancels)
+
+
+def _on_set(num: sympy.Expr, d: sympy.Expr) -> bool | None:
+    """Whether ``num`` vanishes on the whole set d = 0 (solved for one variable), None if unknown."""
+    for v in sorted(d.free_symbols, key=lambda s: s.name):
+        sols = [s for s in sympy.solve(d, v) if s.is_real is not False]
+        if len(sols) == 1:
+            return sympy.simplify(num.subs(v, sols[0])) == 0
+    return None
+
+
+def _cancels(num: sympy.Expr | None, d: sympy.Expr, budget: Budget) -> bool:
+    """False when the numerator is not zero on d's set: a pole set, where the formula loses nothing
+    nearby (1/(x*y) near the axes) and only the set itself needs an answer. Unknown counts as 0/0."""
+    if num is None:
+        return True
+    if num.is_number:
+        return num == 0
+    try:
+        return budget.run(_on_set, num, d) is not False
+    except Exception:  # noqa: BLE001 -- OverBudget, solve's failures: unknown, so treated as 0/0
+        return True
+
+
+def _cancel(expr: sympy.Expr, out: Several, budget: Budget) -> None:
+    """The cancelled form, kept when its denominator lost at least one factor (exactly)."""
+    try:
+        g = budget.run(sympy.cancel, expr)
+        _, den = budget.run(_fraction, g)
+        left = set(budget.run(_factor_list, den)) if den.free_symbols else set()
+    except OverBudget:
+        out.skipped.append("exact cancellation was not tried to the end within the time budget")
+        return
+    except Exception:  # noqa: BLE001 -- cancel refuses some expressions (PolynomialError, ...): no cancellation
+        return
+    removed = frozenset(fa.expr for fa in out.factors if not fa.pole and fa.expr not in left)
+    if removed:
+        out.cancelled, out.removed = g, removed
+
+
+def _solve_for(d: sympy.Expr, v: sympy.Symbol) -> list:
+    return sympy.solve(sympy.Eq(d, U), v)
+
+
+def _substitute(expr: sympy.Expr, candidates: list[sympy.Expr], f: Function, budget: Budget,
+                skipped: list[str]) -> Substitution | None:
+    """u = d(x) for one candidate d such that f is a function of u alone, or None."""
+    for d in candidates:
+        for v in sorted(d.free_symbols, key=lambda s: s.name):
+            try:
+                sols = budget.run(_solve_for, d, v)
+            except OverBudget:
+                skipped.append(f"the substitution u = {d} was not tried within the time budget")
+                return None
+            except Exception:  # noqa: BLE001 -- solve's NotImplementedError etc.: no substitution
+                continue
+            if len(sols) != 1:
+                continue
+            phi = expr.subs(v, sols[0])
+            if phi.free_symbols == {U}:
+                return Substitution(d, Function(phi, variables=["u"]))
+    return None
+
+
+# -- branches ------------------------------------------------------------------------------------
+
+def _entries(f: Function, order: int, pairs) -> list[tuple[int, ...]]:
+    if order == 0:
+        return [()]
+    if order == 1:
+        return [(i,) for i in range(f.n)]
+    return list(pairs)
+
+
+def regions(f: Function, order: int, outputs: int, pairs=None) -> tuple[Region, ...]:
+    """The branches of the compiled value (0), gradient (1) or Hessian entries (2, at ``pairs``)."""
+    sev = several(f)
+    if not sev.factors:
+        return ()
+    entries = _entries(f, order, pairs)
+    select = sev.near
+    if sev.substitution is not None:
+        evaluate = _chain(f, sev.substitution, order, entries)
+        what = f"the substitution u = {sev.substitution.g}: f = {sev.substitution.phi.expr}"
+    elif sev.cancelled is not None and len(sev.removed) == len([fa for fa in sev.factors if not fa.pole]):
+        evaluate = _cancelled(f, sev.cancelled, order, entries)
+        what = f"the cancelled form {sev.cancelled}"
+    else:
+        evaluate = _pointwise(f, sev, order, entries)
+        select = _real_only(sev.near)
+        what = "the analytic extension (Cauchy integral) on the set, 40-digit arithmetic near it"
+    shape = _layout(outputs)
+    return (Region(select, lambda flat: shape(evaluate(flat)),
+                   f"within {NEAR:g} (relative) of the singular set of {', '.join(str(fa.expr) for fa in sev.factors)}"
+                   f": {what}"),)
+
+
+def _real_only(select):
+    """Raised precision is real arithmetic: complex inputs (the complex step) keep the formula."""
+    return lambda flat: select(flat) if all(a.dtype.kind != "c" for a in flat) else \
+        np.zeros(np.shape(flat[0]), dtype=bool)
+
+
+def _layout(outputs: int):
+    return (lambda cols: cols) if outputs else (lambda cols: cols[0])
+
+
+def _derivative(e: sympy.Expr, symbols, entry: tuple[int, ...]) -> sympy.Expr:
+    return sympy.diff(e, *[symbols[i] for i in entry]) if entry else e
+
+
+def _cancelled(f: Function, g: sympy.Expr, order: int, entries):
+    fn = to_numpy([_derivative(g, f.symbols, e) for e in entries], f.symbols)
+    return lambda flat: fn(*flat)
+
+
+def _chain(f: Function, sub: Substitution, order: int, entries):
+    """phi(g), phi'(g) g_i, phi''(g) g_i g_j + phi'(g) g_ij -- phi's compiled functions with its own
+    (one-variable) branches, so its Taylor polynomial is used near its removable point."""
+    g, n = sub.g, f.n
+    parts = [g] + [sympy.diff(g, s) for s in f.symbols]
+    if order == 2:
+        parts += [sympy.diff(g, f.symbols[i], f.symbols[j]) for i, j in entries]
+    gfn = to_numpy(parts, f.symbols)
+    phis = [_phi_compiled(sub.phi, k) for k in range(order + 1)]
+
+    def evaluate(flat):
+        with np.errstate(all="ignore"):
+            got = [np.asarray(v) for v in gfn(*flat)]
+            u = got[0]
+            if order == 0:
+                return [phis[0](u)]
+            grad = got[1:n + 1]
+            d1 = np.asarray(phis[1](u)[0])
+            if order == 1:
+                return [d1 * grad[i] for i in range(n)]
+            d2 = np.asarray(phis[2](u)[0])
+            return [d2 * grad[i] * grad[j] + d1 * got[n + 1 + k] for k, (i, j) in enumerate(entries)]
+    return evaluate
+
+
+def _phi_compiled(phi: Function, order: int) -> Compiled:
+    exprs = compile_exprs(phi, order)
+    base = to_numpy(exprs if order == 0 else list(exprs), phi.symbols)
+    return base.with_branches(branches_1d(phi, order, base.outputs))
+
+
+def _pointwise(f: Function, sev: Several, order: int, entries):
+    """On the set: the per-point resolution (cached); near it: the formula at raised precision."""
+    exprs = [_derivative(f.stable, f.symbols, e) for e in entries]
+
+    def evaluate(flat):
+        real = [np.real(a) for a in flat]
+        count = np.shape(real[0])[0]
+        out = [np.full(count, np.nan) for _ in entries]
+        on = sev.on_set(real)
+        for k in np.flatnonzero(on):
+            res = resolve.resolution(f, sev, np.array([a[k] for a in real]))
+            vals = res.entries(entries) if res is not None else None
+            for col, v in zip(out, vals or [np.nan] * len(entries), strict=True):
+                col[k] = v
+        rest = np.flatnonzero(~on)
+        if rest.size:
+            points = [[float(a[k]) for a in real] for k in rest]
+            try:
+                got = hard.within(hard.settings()["total"], resolve.raised_precision, exprs, f.symbols, points)
+            except OverBudget:
+                sev.skipped.append("the raised-precision evaluation near the singular set ran out of time")
+                got = [[np.nan] * len(entries) for _ in rest]
+            for k, row in zip(rest, got, strict=True):
+                for col, v in zip(out, row, strict=True):
+                    col[k] = v
+        return out
+    return evaluate
