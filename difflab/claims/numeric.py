@@ -36,8 +36,8 @@ import mpmath
 import numpy as np
 import sympy
 
-from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr import certified
+from difflab.expr.compile import to_mpmath, to_numpy
 
 DEFAULT_POINTS = 40
 DEFAULT_DPS = 50

@@ -24,6 +24,7 @@ from difflab.expr import budget, certified
 from difflab.expr.derivatives import derivative_exprs
 from difflab.expr.function import Function
 from difflab.singular.analysis import limits_at
+from difflab.singular.several import removable_values, undefined_at
 
 DEFAULT_DPS = 50
 
@@ -53,6 +54,12 @@ def _real(v, dps: int):
 
 def evaluate(f: Function, x: Sequence[float], order: int, dps: int = DEFAULT_DPS) -> list[mpmath.mpf]:
     """Value (order 0), gradient (1) or flattened Hessian (2) at ``x``, correct to ``dps`` digits."""
+    why = undefined_at(f, x)
+    if why is not None:
+        raise ReferenceUnavailable(f"the reference has no value at {_point(f, x)}: {why}")
+    on_set = removable_values(f, x, order)
+    if on_set is not None:
+        return on_set
     exprs = _flat(f, order)
     if order > 0:  # the value first: a real function has no derivative where its value is not real
         exprs = [f.expr, *exprs]

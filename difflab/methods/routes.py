@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -27,7 +27,9 @@ from difflab.engines import finite_diff, forward, nested, pytree, reverse
 from difflab.expr.adjoint import value_and_gradient_program
 from difflab.expr.function import Function
 from difflab.methods.reference import reference_gradient, reference_hessian
-from difflab.methods.symbolic import compile_gradient, compile_hessian, with_value
+from difflab.methods.symbolic import compile_gradient, compile_hessian, has_branches, with_value
+from difflab.singular.programs import program_at
+from difflab.singular.several import formula_cancels, raised
 
 EPS = np.finfo(float).eps
 
@@ -104,18 +106,51 @@ def mpmath_hessian(f: Function, x: np.ndarray) -> Routed:
     return Routed(value, 0.5 * EPS * np.abs(value), 0)
 
 
-def _ad(result: Callable[[Function, np.ndarray], tuple]) -> FunctionRoute:
+def _program(f: Function, x: np.ndarray, order: int) -> Callable:
+    """What the engines trace at ``x``: the stable program of a removable singularity when x is in one
+    of its branches (``singular.programs``: the same Taylor polynomial or cancelled form the symbolic
+    route compiles), else the formula."""
+    return program_at(f, x, order) or f.ops
+
+
+def _cancelling(f: Function, x: np.ndarray, order: int, value: np.ndarray,
+                error: np.ndarray) -> Routed | None:
+    """Near a 0/0 set that only raised precision resolves, the traced formula loses digits: the estimate
+    then carries the measured error and the status says why (never a wrong number with status ok)."""
+    if not formula_cancels(f, x):
+        return None
+    truth = raised(f, x, order)
+    shape = value.shape
+    if truth is None:
+        status = ("near a singular set where the formula is 0/0: this method differentiates the formula, "
+                  "whose cancellation could not be measured in time")
+        return Routed(value, np.full(shape, np.inf), 1, status)
+    measured = np.abs(value - truth.reshape(shape))
+    if not np.all(measured <= 8 * np.abs(error) + 1e-300):
+        status = ("near a singular set where the formula is 0/0: this method differentiates the formula, "
+                  "which loses digits to cancellation here; the error estimate is measured against "
+                  "20-digit arithmetic (the symbolic method uses it)")
+        return Routed(value, np.maximum(measured, error), 1, status)
+    return None
+
+
+def _ad(result: Callable[[Function, np.ndarray], tuple], order: int) -> FunctionRoute:
     """An AD engine's (f(x), derivative) as a Function route; f(x) feeds the domain check."""
     def run(f: Function, x: np.ndarray) -> Routed:
         fx, derivative = result(f, x)
         value = np.asarray(derivative, dtype=float)
-        return Routed(value, _rounding(value, 16.0), 1, fx=_scalar(fx))
+        error = _rounding(value, 16.0)
+        if f.expr is not None and order:
+            said = _cancelling(f, x, order, value, error)
+            if said is not None:
+                return replace(said, fx=_scalar(fx))
+        return Routed(value, error, 1, fx=_scalar(fx))
     return run
 
 
-forward_gradient = _ad(lambda f, x: forward.gradient(f.ops, x))
-forward_hessian = _ad(lambda f, x: forward.hessian(f.ops, x)[::2])
-_taped_reverse_gradient = _ad(lambda f, x: reverse.value_and_grad(f.ops)(x))
+forward_gradient = _ad(lambda f, x: forward.gradient(_program(f, x, 1), x), 1)
+forward_hessian = _ad(lambda f, x: forward.hessian(_program(f, x, 2), x)[::2], 2)
+_taped_reverse_gradient = _ad(lambda f, x: reverse.value_and_grad(_program(f, x, 1))(x), 1)
 
 
 def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
@@ -128,14 +163,14 @@ def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
     if f.expr is None:
         return _taped_reverse_gradient(f, x)
     f.caches.reverse_calls += 1
-    if f.caches.reverse_calls < 2:
+    if f.caches.reverse_calls < 2 or has_branches(f):  # singular points: the tape and its checks
         return _taped_reverse_gradient(f, x)
     program = f.caches.compiled.get((1, "reverse"))
     if program is None:
         program = f.caches.compiled[1, "reverse"] = value_and_gradient_program(f.stable, f.symbols)
     out = program.at(x)
     return Routed(out[1:], _rounding(out[1:], 16.0), 1, fx=float(out[0]))
-reverse_hessian = _ad(lambda f, x: reverse.hessian(f.ops, x)[::2])
+reverse_hessian = _ad(lambda f, x: reverse.hessian(_program(f, x, 2), x)[::2], 2)
 
 
 def fd_routes(scheme: str) -> tuple[FunctionRoute, FunctionRoute]:

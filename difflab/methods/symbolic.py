@@ -28,7 +28,7 @@ from difflab.singular.analysis import analyze, branches
 from difflab.singular.several import regions, several
 
 __all__ = ["HessianCompiled", "compile_gradient", "compile_hessian", "compile_value", "derivative_exprs",
-           "generated_source", "gradient_exprs", "hessian_exprs", "stable_expr", "with_value"]
+           "generated_source", "has_branches", "gradient_exprs", "hessian_exprs", "stable_expr", "with_value"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,11 @@ def compile_hessian(f: Function) -> HessianCompiled:
     return cache[2, "numpy"]
 
 
+def has_branches(f: Function) -> bool:
+    """Whether f has removable points, poles or singular sets (masked branches in its compiled code)."""
+    return bool(analyze(f).points or several(f).factors)
+
+
 def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:
     """f and its gradient (order 1) or Hessian entries (order 2) from ONE generated function, f first.
 
@@ -121,7 +126,7 @@ def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:
     cache = f.caches.compiled
     key = (order, "numpy with value")
     if key not in cache:
-        if analyze(f).points or several(f).factors:
+        if has_branches(f):
             cache[key] = None
         elif order == 1:
             cache[key] = to_numpy([f.stable, *compile_exprs(f, 1)], f.symbols)

@@ -159,7 +159,8 @@ def _edge(expr: sympy.Expr, x: sympy.Symbol, z: sympy.Expr, budget: Budget) -> S
 
 
 def pole_origin(expr: sympy.Expr, factor: sympy.Expr | None) -> str:
-    """" (cos(x) = 0: a pole of tan)" when ``factor`` is a row's pole factor (the table's ``poles``), else ""."""
+    """" (cos(x) = 0: a pole of tan)" when ``factor`` is a row's pole factor (the table's ``poles``),
+    else ""."""
     if factor is None:
         return ""
     for node in sympy.preorder_traversal(expr):
@@ -327,7 +328,8 @@ def _multivariate(f: Function, point: np.ndarray) -> tuple[list[str], str | None
     fa, d = min(near, key=lambda t: t[1])
     where = ", ".join(f"{n}={float(v)!r}" for n, v in zip(f.variables, point, strict=True))
     if sev.substitution is not None:
-        how = f"the substitution u = {sev.substitution.g}, f = {sev.substitution.phi.expr} (its one-variable branches)"
+        sub = sev.substitution
+        how = f"the substitution u = {sub.g}, f = {sub.phi.expr} (its one-variable branches)"
     elif sev.cancelled is not None and fa.expr in sev.removed:
         how = f"the cancelled form {sev.cancelled} (exact cancellation)"
     else:
@@ -368,7 +370,8 @@ def annotate(est: Estimate, f: Function, point: Sequence[float], what: str) -> E
     if res is not None and res.kind == "removable" and status is None and not est.ok:
         status = ("this method evaluates the formula, which is 0/0 on the removable singular set here; the "
                   "symbolic method gives the value of the analytic extension")
-    if (p is not None and exact and p.kind in ("pole", "jump")) or (res is not None and res.kind != "removable"):
+    if (p is not None and exact and p.kind in ("pole", "jump")) or \
+            (res is not None and res.kind != "removable"):
         value = np.full(np.shape(value), np.nan)  # no derivative there: never the formula's 2.7e32
     if withheld(status):
         est = replace(est, error_estimate=None)

@@ -60,7 +60,8 @@ def _torus(fn: Callable, center: Sequence, radius, m: int, degree: int, flip: bo
     n = len(center)
     shape = SHAPES[:n][::-1] if flip else SHAPES[:n]
     radii = [radius * shape[j] for j in range(n)]
-    angles = [[2 * mpmath.pi * (k + mpmath.mpf(PHASES[j])) / m for k in range(m)] for j in range(n)]  # mpf: k + 0.12 in floats rounds
+    # k + phase in mpf: in floats k + 0.1234567 rounds differently for each k (a 1e-16 skew)
+    angles = [[2 * mpmath.pi * (k + mpmath.mpf(PHASES[j])) / m for k in range(m)] for j in range(n)]
     units = [[mpmath.expj(a) for a in row] for row in angles]
     values = {}
     for ks in itertools.product(range(m), repeat=n):
@@ -119,7 +120,8 @@ def extension(fn: Callable, center: Sequence, degree: int, radius: float = 0.5,
                 continue
             half = r / 2
             total = max(abs(v) * half ** sum(k) for k, v in b.items())
-            negative = [k for k in b if min(k) < 0 and abs(b[k]) * half ** sum(k) > mpmath.mpf(10) ** -12 * total]
+            negative = [k for k in b if min(k) < 0
+                        and abs(b[k]) * half ** sum(k) > mpmath.mpf(10) ** -12 * total]
             if negative and all(abs(a[k] - b[k]) <= mpmath.mpf(10) ** -6 * abs(b[k]) for k in negative):
                 k = max(negative, key=lambda k: abs(b[k]) * half ** sum(k))
                 raise NotRemovable(f"the Laurent coefficient of index {k} is {mpmath.nstr(b[k].real, 6)} on "

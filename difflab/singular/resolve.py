@@ -143,7 +143,8 @@ def _substituted(f: Function, sub, at: dict, head: str) -> Resolution:
     if p is not None and exact and p.kind != "removable":
         sides = (f": f -> {p.sides[0]} on one side and {p.sides[1]} on the other" if p.sides else "")
         kind = {"pole": "pole", "jump": "no-limit"}.get(p.kind, "unresolved")
-        words = {"pole": "a pole", "jump": "no limit (the sides differ)"}.get(p.kind, f"undecided ({p.detail})")
+        words = {"pole": "a pole", "jump": "no limit (the sides differ)"}.get(p.kind,
+                                                                             f"undecided ({p.detail})")
         return Resolution(kind, f"{head}: {words} -- with {what}, u = {p.center} there{sides}; "
                           "no value and no derivatives")
     phis = [limits_at(sub.phi, [float(u0)], k, 30) for k in range(3)] if p is not None and exact else None
@@ -156,7 +157,8 @@ def _substituted(f: Function, sub, at: dict, head: str) -> Resolution:
     d0, d1, d2 = (v[0] for v in phis)
     g1, g2 = gv[1:n + 1], _rows(gv[n + 1:], n)
     hessian = tuple(tuple(d2 * g1[i] * g1[j] + d1 * g2[i][j] for j in range(n)) for i in range(n))
-    return Resolution("removable", f"{head} (0/0 in the formula): removable; value, gradient and Hessian come "
+    return Resolution("removable", f"{head} (0/0 in the formula): removable; value, gradient and Hessian "
+                      "come "
                       f"from the substitution {what} -- {source} -- and the chain rule",
                       d0, tuple(d1 * v for v in g1), hessian)
 
@@ -203,7 +205,8 @@ def _pointwise(f: Function, sev, point: np.ndarray, head: str) -> Resolution:
     try:
         lines = budget.run(probe, expr, symbols, [float(v) for v in point])
     except OverBudget:
-        return Resolution("unresolved", f"{head}: not decided within the time budget (--budget gives it more)")
+        return Resolution("unresolved", f"{head}: not decided within the time budget "
+                          "(--budget gives it more)")
     grows = [(d, a, b) for d, a, b in lines if a is not None and b is not None
              and abs(b) > 1e3 * max(1, abs(a)) and abs(b) > 1e8 and (a > 0) == (b > 0)]
     if grows:
@@ -225,7 +228,8 @@ def _pointwise(f: Function, sev, point: np.ndarray, head: str) -> Resolution:
         ext = hard.within(max(left, 0.5), _extension, expr, symbols, [float(v) for v in point])
     except polydisc.NotRemovable as err:
         if limit is not None:
-            return Resolution("nonsmooth", f"{head}: f -> {mpmath.nstr(limit, 15)} along every line tried, but "
+            return Resolution("nonsmooth", f"{head}: f -> {mpmath.nstr(limit, 15)} along every line tried, "
+                              "but "
                               f"f is not analytic there ({err}), so no gradient or Hessian; the limit along "
                               "curves is not certain: no value")
         return Resolution("unresolved", f"{head}: not removable ({err}); no value")
@@ -235,7 +239,8 @@ def _pointwise(f: Function, sev, point: np.ndarray, head: str) -> Resolution:
     if ext is None and limit is not None:
         return Resolution("nonsmooth", f"{head}: f -> {mpmath.nstr(limit, 15)} along every line tried, but f "
                           "has no analytic extension there (Cauchy integrals on tori of different shapes "
-                          "disagree), so no gradient or Hessian; the limit along curves is not certain: no value")
+                          "disagree), so no gradient or Hessian; the limit along curves is not certain: "
+                          "no value")
     if ext is None:
         return Resolution("unresolved", f"{head}: the Cauchy integral on a polydisc did not converge (no two "
                           f"radii agreed, or f cannot be evaluated off the real points); no value")
@@ -248,8 +253,8 @@ def _pointwise(f: Function, sev, point: np.ndarray, head: str) -> Resolution:
         return Resolution("unresolved", f"{head}: the Cauchy integral gives f = {mpmath.nstr(c0, 15)} but "
                           f"{differs}; no value")
     gradient = tuple(c[u] for u in unit)
-    hessian = tuple(tuple((2 if i == j else 1) * c[tuple(a + b for a, b in zip(unit[i], unit[j], strict=True))]
-                          for j in range(n)) for i in range(n))
+    pair = [[tuple(a + b for a, b in zip(unit[i], unit[j], strict=True)) for j in range(n)] for i in range(n)]
+    hessian = tuple(tuple((2 if i == j else 1) * c[pair[i][j]] for j in range(n)) for i in range(n))
     words = (f"{head} (0/0 in the formula): removable; value, gradient and Hessian come from the analytic "
              f"extension -- a Cauchy integral on a polydisc of radius {ext.radius:.3g} ({ext.points} "
              f"evaluations), two radii agreeing to {ext.agreement:.1g}; the value f = {mpmath.nstr(c0, 15)} "
@@ -321,7 +326,8 @@ def _s(v) -> str:
     return "+inf" if v > 0 else "-inf"
 
 
-def raised_precision(exprs: list[sympy.Expr], symbols, points: list[list[float]], dps: int = 20) -> list[list]:
+def raised_precision(exprs: list[sympy.Expr], symbols, points: list[list[float]],
+                     dps: int = 20) -> list[list]:
     """Each expression at each point with ``dps`` correct digits (a running error bound decides the
     precision, ``expr.certified``), as floats; nan where the formula has no finite real value."""
     out = []

@@ -35,7 +35,7 @@ from difflab.expr.function import Function
 from difflab.primitives.heads import pole_factors
 from difflab.singular import resolve
 from difflab.singular.analysis import branches as branches_1d
-from difflab.singular.analysis import denominators
+from difflab.singular.analysis import denominators, point_at
 
 EPS = float(np.finfo(float).eps)
 ON_SET = 8 * EPS     # within this (relative) distance a point is on the set: pi/2 as a double is
@@ -131,7 +131,10 @@ def _analyze(f: Function) -> Several:
     num = None
     try:
         num, den = budget.run(_fraction, expr)
-        parts = budget.run(_factor_list, den) if den.free_symbols else []
+        # together may cancel on its own ((x^2 + x y)/(x + y) -> x): the written denominators count too
+        together = [den] if den.free_symbols else []
+        parts = list(dict.fromkeys(p for d in together + denominators(expr)
+                                   for p in budget.run(_factor_list, d)))
     except OverBudget:
         out.skipped.append("the denominator was not put together within the time budget")
         parts = denominators(expr)
@@ -244,7 +247,8 @@ def regions(f: Function, order: int, outputs: int, pairs=None) -> tuple[Region, 
         what = "the analytic extension (Cauchy integral) on the set, 40-digit arithmetic near it"
     shape = _layout(outputs)
     return (Region(select, lambda flat: shape(evaluate(flat)),
-                   f"within {NEAR:g} (relative) of the singular set of {', '.join(str(fa.expr) for fa in sev.factors)}"
+                   f"within {NEAR:g} (relative) of the singular set of "
+                   f"{', '.join(str(fa.expr) for fa in sev.factors)}"
                    f": {what}"),)
 
 
@@ -316,7 +320,8 @@ def _pointwise(f: Function, sev: Several, order: int, entries):
         if rest.size:
             points = [[float(a[k]) for a in real] for k in rest]
             try:
-                got = hard.within(hard.settings()["total"], resolve.raised_precision, exprs, f.symbols, points)
+                got = hard.within(hard.settings()["total"], resolve.raised_precision, exprs, f.symbols,
+                                  points)
             except OverBudget:
                 sev.skipped.append("the raised-precision evaluation near the singular set ran out of time")
                 got = [[np.nan] * len(entries) for _ in rest]
@@ -325,3 +330,63 @@ def _pointwise(f: Function, sev: Several, order: int, entries):
                     col[k] = v
         return out
     return evaluate
+
+
+# -- what the reference needs ----------------------------------------------------------------------
+
+def removable_values(f: Function, x, order: int) -> list | None:
+    """Value (0), gradient (1) or Hessian row by row (2) at a removable point of a singular set of
+    several variables (mpmath numbers), or None when x is not on one (the formula is fine there)."""
+    if f.expr is None or f.n < 2 or not several(f).factors:
+        return None
+    res = resolve.resolution(f, several(f), np.asarray(x, dtype=float))
+    return res.flat(order) if res is not None and res.kind == "removable" else None
+
+
+def undefined_at(f: Function, x) -> str | None:
+    """Why f has no value at ``x`` (a pole, no limit, undecided), in words; None when it has one."""
+    if f.expr is None:
+        return None
+    point = np.asarray(x, dtype=float).ravel()
+    if f.n == 1:
+        p, exact = point_at(f, float(point[0]))
+        if p is None or not exact or p.kind not in ("pole", "jump"):
+            return None
+        sides = f" (f -> {p.sides[0]} from the left, {p.sides[1]} from the right)" if p.sides else ""
+        return f"{f.variables[0]}={p.center} is a {p.kind}{sides}: f has no value there"
+    if not several(f).factors:
+        return None
+    res = resolve.resolution(f, several(f), point)
+    return None if res is None or res.kind == "removable" else res.words
+
+
+def formula_cancels(f: Function, point: np.ndarray) -> bool:
+    """True near a 0/0 set that no global strategy covers: there the formula loses digits and only the
+    raised-precision branch (``raised``) is accurate."""
+    if f.expr is None or f.n < 2:
+        return False
+    sev = several(f)
+    if not sev.factors or sev.substitution is not None:
+        return False
+    if sev.cancelled is not None and all(fa.expr in sev.removed for fa in sev.factors if not fa.pole):
+        return False
+    return bool(sev.near([np.array([float(v)]) for v in point])[0])
+
+
+def raised(f: Function, point: np.ndarray, order: int) -> np.ndarray | None:
+    """The gradient (1) or Hessian (2) at ``point`` from the formula at raised precision (or the
+    resolution on the set), as doubles; None when not known in time."""
+    sev = several(f)
+    res = resolve.resolution(f, sev, np.asarray(point, dtype=float))
+    if res is not None:
+        flat = res.flat(order)
+        return None if flat is None else np.array([float(v) for v in flat])
+    n = f.n
+    entries = [(i,) for i in range(n)] if order == 1 else [(i, j) for i in range(n) for j in range(n)]
+    exprs = [_derivative(f.stable, f.symbols, e) for e in entries]
+    try:
+        row = hard.within(hard.settings()["total"], resolve.raised_precision, exprs, f.symbols,
+                          [[float(v) for v in point]])[0]
+    except OverBudget:
+        return None
+    return np.array(row)

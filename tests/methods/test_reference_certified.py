@@ -9,8 +9,7 @@ import mpmath
 import pytest
 
 import difflab as dl
-from difflab.expr import budget
-from difflab.expr import certified
+from difflab.expr import budget, certified
 from difflab.methods.reference import (
     ReferenceUnavailable,
     reference_gradient,
