@@ -29,8 +29,9 @@ from difflab.expr.function import Function
 from difflab.expr.vector import VectorFunction
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
 from difflab.methods.routes import Routed
-from difflab.methods.symbolic import compile_gradient
-from difflab.singular.analysis import analyze, point_at
+from difflab.methods.symbolic import compile_gradient, has_branches
+from difflab.singular.analysis import point_at
+from difflab.singular.programs import program_at
 
 EPS = float(np.finfo(float).eps)
 REFERENCE_DPS = 50
@@ -54,7 +55,7 @@ def _joint_jacobian(F) -> tuple:
         require_expression(F.component(0))  # the message: symbolic needs an expression
     cache = comps[0].caches.derivatives
     if "jacobian_rows" not in cache:  # the compiled Jacobian hangs off the first component's caches
-        special = [bool(analyze(c).points) for c in comps]
+        special = [has_branches(c) for c in comps]
         plain = [i for i, s in enumerate(special) if not s]
         entries = [e for i in plain for e in _stable_gradient(comps[i])]
         joint = to_numpy(entries, F.symbols) if entries else None
@@ -168,7 +169,7 @@ def taylor_derivatives(f: Function, x: np.ndarray, order: int) -> Routed:
     disagreement bounds that rounding (cancellation in a quotient's series can cost many digits at
     high k: the estimate shows it, ulps otherwise)."""
     _one_variable(f, order)
-    fn = f.ops
+    fn = program_at(f, x, order) or f.ops  # near a removable point: its Taylor polynomial, not the 0/0
     value = taylor.derivatives(fn, x, order)
     spread = np.zeros(order + 1)
     for s in (0.75, 1.25):

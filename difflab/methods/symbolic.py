@@ -25,7 +25,7 @@ from difflab.expr.derivatives import (
 )
 from difflab.expr.function import Function, install_value_compiler
 from difflab.singular.analysis import analyze, branches
-from difflab.singular.several import regions, several
+from difflab.singular.several import regions, singular_sets
 
 __all__ = ["HessianCompiled", "compile_gradient", "compile_hessian", "compile_value", "derivative_exprs",
            "generated_source", "has_branches", "gradient_exprs", "hessian_exprs", "stable_expr", "with_value"]
@@ -112,7 +112,7 @@ def compile_hessian(f: Function) -> HessianCompiled:
 
 def has_branches(f: Function) -> bool:
     """Whether f has removable points, poles or singular sets (masked branches in its compiled code)."""
-    return bool(analyze(f).points or several(f).factors)
+    return bool(analyze(f).points or singular_sets(f).factors)
 
 
 def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:

@@ -46,6 +46,7 @@ from difflab.singular.series import horner, poly_coefficients, taylor, truncatio
 from difflab.singular.sides import limit_sides, numeric_sides, probe_pole
 from difflab.singular.zeros import real_zeros
 
+MAX_ORDER = 10        # derivative orders whose branch radius is known (dl.derivatives goes to 10)
 N_TERMS = 24          # Taylor terms kept in a branch (of f; f' keeps N_TERMS - 1, f'' N_TERMS - 2)
 TAIL = 3              # further terms computed only to estimate the truncation error
 MAX_POINTS = 40
@@ -132,7 +133,7 @@ def _analyze(f: Function) -> Analysis:
     for p in an.points:
         others = [abs(p.value - q.value) for q in an.points if q is not p]
         cap = min([1.0, p.circle] + [0.5 * d for d in others])
-        for order in range(3):
+        for order in range(MAX_ORDER + 1):  # 0..2 for the branches; up to 10 for Taylor mode (programs)
             if p.kind == "removable" and p.factored is not None:
                 p.radius[order] = cap
             elif p.kind == "removable":

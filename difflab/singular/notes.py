@@ -32,7 +32,7 @@ from difflab.primitives.heads import kink_arguments, rule_of
 from difflab.result import Estimate
 from difflab.singular.analysis import EPS, analyze, point_at
 from difflab.singular.resolve import resolution
-from difflab.singular.several import NEAR, several
+from difflab.singular.several import NEAR, singular_sets
 from difflab.singular.zeros import real_zeros
 
 UNTRUSTED = "value and derivatives are not trusted and are withheld"
@@ -313,7 +313,7 @@ def _digits_lost(f: Function, v: float) -> float | None:
 
 def _multivariate(f: Function, point: np.ndarray) -> tuple[list[str], str | None]:
     """Notes and status at a point of a function of several variables (``singular.several``)."""
-    sev = several(f)
+    sev = singular_sets(f)
     if not sev.factors:
         return [], None
     res = resolution(f, sev, point)
@@ -366,7 +366,7 @@ def annotate(est: Estimate, f: Function, point: Sequence[float], what: str) -> E
         status = (f"this method evaluates the formula, which is 0/0 at the removable singularity "
                   f"{f.variables[0]}={p.center}; the symbolic method gives the limit")
     value = est.value
-    res = resolution(f, several(f), point) if f.n > 1 and several(f).factors else None
+    res = resolution(f, singular_sets(f), point) if f.n > 1 and singular_sets(f).factors else None
     if res is not None and res.kind == "removable" and status is None and not est.ok:
         status = ("this method evaluates the formula, which is 0/0 on the removable singular set here; the "
                   "symbolic method gives the value of the analytic extension")

@@ -25,7 +25,7 @@ from difflab.expr.compile import to_ops
 from difflab.expr.function import Function
 from difflab.singular.analysis import N_TERMS, analyze, point_at
 from difflab.singular.series import poly_coefficients
-from difflab.singular.several import several
+from difflab.singular.several import singular_sets
 
 Program = Callable[[object], object]
 
@@ -73,7 +73,7 @@ def program_at(f: Function, point: np.ndarray, order: int) -> Program | None:
         return None
     if f.n == 1:
         return _one_variable(f, float(point[0]), order)
-    sev = several(f)
+    sev = singular_sets(f)
     if not sev.factors or not sev.near([np.array([v]) for v in point])[0]:
         return None
     if sev.substitution is not None:

@@ -59,7 +59,7 @@ class Factor:
             d = np.abs(np.real(np.asarray(out[0])))
             g = np.sqrt(sum(np.abs(np.asarray(o)) ** 2 for o in out[1:]))
             scale = np.maximum(1.0, np.max(np.abs(np.real(np.array(flat))), axis=0))
-            dist = np.where(d == 0, 0.0, d / np.where(g > 0, g, np.inf))
+            dist = np.where(d == 0, 0.0, np.where(g > 0, d / np.where(g > 0, g, 1.0), np.inf))
         return np.broadcast_to(dist / scale, np.shape(flat[0]))
 
 
@@ -100,7 +100,7 @@ class Several:
         return [fa for fa in self.factors if fa.distance(flat)[0] <= ON_SET]
 
 
-def several(f: Function) -> Several:
+def singular_sets(f: Function) -> Several:
     """The cached analysis of ``f`` (n >= 2); empty when f has no denominator and no pole factor."""
     if f.caches.several is None:
         try:
@@ -124,8 +124,8 @@ def _analyze(f: Function) -> Several:
         return Several()
     expr = f.stable
     poles = [p for p in pole_factors(expr) if p.free_symbols]
-    if not denominators(expr) and not poles:
-        return Several()
+    if all(d.is_positive for d in denominators(expr)) and not poles:
+        return Several()  # u**2 + 1, exp(u), cosh(u): SymPy's assumptions say no real zero (cheap)
     budget = Budget()
     out = Several()
     num = None
@@ -230,7 +230,7 @@ def _entries(f: Function, order: int, pairs) -> list[tuple[int, ...]]:
 
 def regions(f: Function, order: int, outputs: int, pairs=None) -> tuple[Region, ...]:
     """The branches of the compiled value (0), gradient (1) or Hessian entries (2, at ``pairs``)."""
-    sev = several(f)
+    sev = singular_sets(f)
     if not sev.factors:
         return ()
     entries = _entries(f, order, pairs)
@@ -337,9 +337,9 @@ def _pointwise(f: Function, sev: Several, order: int, entries):
 def removable_values(f: Function, x, order: int) -> list | None:
     """Value (0), gradient (1) or Hessian row by row (2) at a removable point of a singular set of
     several variables (mpmath numbers), or None when x is not on one (the formula is fine there)."""
-    if f.expr is None or f.n < 2 or not several(f).factors:
+    if f.expr is None or f.n < 2 or not singular_sets(f).factors:
         return None
-    res = resolve.resolution(f, several(f), np.asarray(x, dtype=float))
+    res = resolve.resolution(f, singular_sets(f), np.asarray(x, dtype=float))
     return res.flat(order) if res is not None and res.kind == "removable" else None
 
 
@@ -352,11 +352,13 @@ def undefined_at(f: Function, x) -> str | None:
         p, exact = point_at(f, float(point[0]))
         if p is None or not exact or p.kind not in ("pole", "jump"):
             return None
-        sides = f" (f -> {p.sides[0]} from the left, {p.sides[1]} from the right)" if p.sides else ""
+        words = {sympy.oo: "+inf", -sympy.oo: "-inf"}
+        sides = (f" (f -> {words.get(p.sides[0], p.sides[0])} from the left, "
+                 f"{words.get(p.sides[1], p.sides[1])} from the right)" if p.sides else "")
         return f"{f.variables[0]}={p.center} is a {p.kind}{sides}: f has no value there"
-    if not several(f).factors:
+    if not singular_sets(f).factors:
         return None
-    res = resolve.resolution(f, several(f), point)
+    res = resolve.resolution(f, singular_sets(f), point)
     return None if res is None or res.kind == "removable" else res.words
 
 
@@ -365,7 +367,7 @@ def formula_cancels(f: Function, point: np.ndarray) -> bool:
     raised-precision branch (``raised``) is accurate."""
     if f.expr is None or f.n < 2:
         return False
-    sev = several(f)
+    sev = singular_sets(f)
     if not sev.factors or sev.substitution is not None:
         return False
     if sev.cancelled is not None and all(fa.expr in sev.removed for fa in sev.factors if not fa.pole):
@@ -376,7 +378,7 @@ def formula_cancels(f: Function, point: np.ndarray) -> bool:
 def raised(f: Function, point: np.ndarray, order: int) -> np.ndarray | None:
     """The gradient (1) or Hessian (2) at ``point`` from the formula at raised precision (or the
     resolution on the set), as doubles; None when not known in time."""
-    sev = several(f)
+    sev = singular_sets(f)
     res = resolve.resolution(f, sev, np.asarray(point, dtype=float))
     if res is not None:
         flat = res.flat(order)

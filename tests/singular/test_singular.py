@@ -196,5 +196,8 @@ def test_tour_section_shows_nan_beside_the_limits(tmp_path):
     text = "\n".join(said)
     assert "h(2)    nan              4" in text and "h'(2)   nan              1" in text
     assert "h''(2)  nan              0" in text
+    assert "sin(x*y)/(x*y) at (0.0, 1.0)         f         nan                       1" in text
+    assert "[[nan, nan], [nan, nan]]  [[-0.333333, 0], [0, 0]]" in text
+    assert "along y = k*x it tends to k/(k**2 + 1)" in text
     rows = (tmp_path / "singular_near_point.csv").read_text().splitlines()
     assert len(rows) == 6 and rows[4].startswith("1e-09,0.0,0.5,")

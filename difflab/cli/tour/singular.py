@@ -25,7 +25,7 @@ from difflab.methods.registry import gradient, hessian
 from difflab.primitives.sympy_twins import FUSED
 from difflab.singular import notes
 
-TITLE = "Singular points: limits, series branches, poles, kinks, stable forms"
+TITLE = "Singular points: limits, series branches, poles, kinks, stable forms, several variables"
 
 
 def _naive(text: str) -> list[Callable]:
@@ -109,3 +109,56 @@ def run(out_dir: pathlib.Path, say: Callable[[str], None]) -> None:
         rows.append([text, fmt(at), fmt(_call(naive[0], at)), fmt(_call(naive[1], at)), fmt(g.value([at])),
                      fmt(gradient(g, [at]).value[0])])
     say("```\n" + table(["f", "at", "f NumPy", "f' NumPy", "f difflab", "f' difflab"], rows) + "\n```")
+
+    _several_variables(say)
+
+
+def _formula(text: str):
+    """f, its gradient and Hessian of the written formula through plain SymPy lambdify (no difflab)."""
+    expr = parse_expr_safe(text)
+    xs = sorted(expr.free_symbols, key=lambda s: s.name)
+    grad = [sympy.diff(expr, v) for v in xs]
+    hess = [[sympy.diff(g, v) for v in xs] for g in grad]
+    return [sympy.lambdify(xs, e, "numpy") for e in (expr, grad, hess)]
+
+
+def _numpy_at(fns, point) -> list:
+    with np.errstate(all="ignore"):
+        return [np.asarray(fn(*map(np.float64, point)), dtype=float).tolist() for fn in fns]
+
+
+def _several_variables(say: Callable[[str], None]) -> None:
+    """Issue 16: removable singular sets of several variables, next to what the formula gives."""
+    say("\nSeveral variables: the singular set is a curve (x*y = 0 is both axes). NumPy, JAX, PyTorch "
+        "all return nan on it; SymPy's limit is one-variable:\n")
+    rows = []
+    for text, at in (("sin(x*y)/(x*y)", (0.0, 1.0)), ("(x**2 - y**2)/(x - y)", (1.0, 1.0))):
+        f = Function(text)
+        naive = _numpy_at(_formula(text), at)
+        ours = [f.value(list(at)), gradient(f, list(at)).value.tolist(), hessian(f, list(at)).value.tolist()]
+        for name, a, b in zip(("f", "gradient", "Hessian"), naive, ours, strict=True):
+            rows.append([f"{text} at {at}" if name == "f" else "", name, _short(a), _short(b)])
+        say(f"note: {notes.notes_at(f, list(at))[0]}")
+    say("```\n" + table(["", "", "NumPy (formula)", "difflab"], rows) + "\n```")
+    say("(true at (0, 1): 1, [0, 0], [[-1/3, 0], [0, 0]]; at (1, 1): 2, [1, 1], 0)")
+
+    f = Function("sin(x*y)/(x*y)")
+    at = [1e-9, 1.5]
+    truth = [float(v) for v in reference_gradient(f, at)]
+    naive = _numpy_at(_formula("sin(x*y)/(x*y)"), at)[1]
+    ours = gradient(f, at).value.tolist()
+    err = [max(abs(a - t) / abs(t) for a, t in zip(v, truth, strict=True)) for v in (naive, ours)]
+    say(f"\nNear the set, at x = 1e-9, y = 1.5 the formula cancels: gradient relative error "
+        f"{fmt(err[0], 2)} (NumPy) against {fmt(err[1], 2)} (difflab, the substitution u = x*y and "
+        "sin(u)/u's Taylor branch), both against mpmath.")
+
+    say("\nNot removable, said in words (value null in JSON):")
+    for text, at in (("x*y/(x**2 + y**2)", [0.0, 0.0]), ("1/(sin(x)*cos(y))", [0.0, 1.0])):
+        say(f"  {text} at {tuple(at)}: {notes.notes_at(Function(text), at)[0]}")
+    say(f"  tan(x) at the double nearest pi/2: {notes.notes_at(Function('tan(x)'), [np.pi / 2])[0]}")
+
+
+def _short(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_short(w) for w in v) + "]"
+    return fmt(v, 6)
