@@ -10,7 +10,7 @@ Routes ``(f, point) -> Routed`` (the registry pairs them with names):
   exactly, the rounding of the tangents does not): four times the largest disagreement bounds the
   rounding, as Taylor mode's estimate does for one variable.
 * **mpmath**: the exact third derivatives of the expression as written, evaluated with a running error
-  bound to 50 digits (``methods.certified``, inside the hard budget) -- the reference.
+  bound to 50 digits (``expr.certified``, inside the hard budget) -- the reference.
 * **finite differences** for one variable give f''' by ``fd_orders`` with its estimate; for several
   variables they decline in words, as reverse mode (derivatives to order 2) and complex step (first
   derivatives) do: a method that cannot give the tensor says so, never a wrong number.
@@ -26,11 +26,10 @@ import numpy as np
 import sympy
 
 from difflab.engines import jacobians
-from difflab.expr import budget
+from difflab.expr import budget, certified
 from difflab.expr.compile import to_numpy
 from difflab.expr.derivatives import compile_exprs, hessian_exprs, require_expression
 from difflab.expr.function import Function
-from difflab.methods import certified
 from difflab.methods.higher_routes import fd_derivatives, symbolic_derivatives
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.routes import Routed
