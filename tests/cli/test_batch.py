@@ -80,7 +80,7 @@ def test_sweep_file_takes_several_points_per_line_and_exits_1_at_a_pole(tmp_path
     two, pole = json.loads(out)
     assert [p["point"] for p in two["points"]] == [{"x": 1.0, "y": 2.0}, {"x": 3.0, "y": 4.0}]
     assert [p["reference"] for p in two["points"]] == [[2.0, 1.0], [4.0, 3.0]]  # (y, x)
-    assert pole["status"].startswith("no sweep: the exact gradient has no finite value at x=0.0")
+    assert pole["status"].startswith("no sweep: the reference has no value at x=0.0: x=0 is a pole")
 
 
 def test_local_workers_do_not_change_the_results(funcs, capsys, without_timing):
