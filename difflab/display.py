@@ -184,13 +184,15 @@ def svg_loglog(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], x
 def entry_name(kind: str, variables: Sequence[str], index: Sequence[int]) -> str:
     """An entry of a derivative in words -- one naming for tables, sweeps and reports: ``d/dx``
     (gradient), ``d2/dxdy`` (Hessian), ``df1/dy`` (Jacobian: component 1, counted from 0 as
-    ``--component`` counts), ``f'``, ``f''`` or ``f^(7)`` (derivatives of order k); otherwise the
-    flat position (an array variable)."""
+    ``--component`` counts), ``f'``, ``f''`` or ``f^(7)`` (derivatives of order k), ``d3/dxdydz``
+    (third derivatives); otherwise the flat position (an array variable)."""
     index = tuple(int(i) for i in index)
     if kind == "derivatives":
         return "f" + "'" * index[0] if index[0] <= 3 else f"f^({index[0]})"
     if kind == "jacobian" and len(index) == 2 and index[1] < len(variables):
         return f"df{index[0]}/d{variables[index[1]]}"
+    if kind == "third_derivatives" and len(index) == 3 and max(index) < len(variables):
+        return "d3/" + "".join(f"d{variables[i]}" for i in index)
     if len(index) == 1 and index[0] < len(variables) and kind != "jacobian":
         return f"d/d{variables[index[0]]}"
     if len(index) == 2 and max(index) < len(variables) and kind != "jacobian":

@@ -105,7 +105,8 @@ class ErrorTable:
     rows: tuple[MethodRow, ...]
     value: float | None = None
     notes: tuple[str, ...] = ()
-    kind: str = ""                  # "jacobian" | "derivatives" (f, f', ..., f^(k)); "" = by order
+    kind: str = ""                  # "jacobian" | "derivatives" (f, f', ..., f^(k)) | "third_derivatives"
+                                    # (the (n, n, n) tensor); "" = by order
 
     @property
     def quantity(self) -> str:
@@ -124,6 +125,8 @@ class ErrorTable:
             return "Jacobian"
         if self.kind == "derivatives":
             return f"f, f', ..., f^({self.order})"
+        if self.kind == "third_derivatives":
+            return "third derivatives"
         return {1: "gradient", 2: "Hessian"}.get(self.order, f"order {self.order}")
 
     def entry_name(self, index: tuple[int, ...]) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from difflab.expr.vector import VectorFunction
 from difflab.matrix.function import ArrayFunction
 from difflab.matrix.routes import reference as array_reference
-from difflab.methods import higher, higher_routes, registry
+from difflab.methods import higher, higher_routes, higher_tensors, registry
 from difflab.methods.reference import reference_gradient, reference_hessian
 from difflab.result import ErrorTable, Estimate, MethodRow, WorstEntry
 from difflab.singular.notes import notes_at_point, trusted_value
@@ -70,7 +70,8 @@ def compare(f: Any, at: Any, methods: Sequence[str] | None = None, order: int = 
     """Run ``methods`` (default: all but the reference) at ``at`` and measure them against mpmath.
 
     The point is validated once, here; the methods get the validated array (``Method.gradient_at``).
-    A vector-valued f compares Jacobians; ``order`` above 2 (one variable) compares f, f', ..., f^(k).
+    A vector-valued f compares Jacobians; ``order`` above 2 (one variable) compares f, f', ..., f^(k);
+    ``order`` 3 of several variables compares the tensors of third derivatives.
     """
     f = f if isinstance(f, VectorFunction) else registry.as_function(f)
     names = list(methods) if methods else [m for m in DEFAULT_METHODS if m in registry.names()]
@@ -113,6 +114,11 @@ def _compare_higher(f: Any, x: np.ndarray, names: list[str], order: int) -> Erro
         reference = np.asarray(higher_routes.mpmath_jacobian(f, x).value, dtype=float)
         rows = [row_for(higher.jacobian(f, x, name), reference) for name in names]
         value = None
+    elif order == 3 and f.n > 1:
+        kind = "third_derivatives"
+        reference = np.asarray(higher_tensors.mpmath_third(f, x).value, dtype=float)
+        rows = [row_for(higher.third_derivatives(f, x, name), reference) for name in names]
+        value = f.value_at(x)
     else:
         kind = "derivatives"
         reference = np.asarray(higher_routes.mpmath_derivatives(f, x, order).value, dtype=float)

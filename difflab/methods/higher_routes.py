@@ -116,7 +116,8 @@ def mpmath_jacobian(F, x: np.ndarray) -> Routed:
 def _one_variable(f: Function, order: int) -> None:
     if f.n != 1:
         raise InputError(f"derivatives of order k need a function of one variable; this one has {f.n} "
-                         f"({', '.join(f.variables)}): use gradient, hessian or jacobian")
+                         f"({', '.join(f.variables)}): use gradient, hessian, jacobian or third_derivatives "
+                         "(order 3)")
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
         raise InputError(f"the order must be an integer from 0 to {MAX_ORDER}; got {order!r}")
 

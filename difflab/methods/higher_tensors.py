@@ -11,9 +11,10 @@ Routes ``(f, point) -> Routed`` (the registry pairs them with names):
   rounding, as Taylor mode's estimate does for one variable.
 * **mpmath**: the exact third derivatives of the expression as written, evaluated with a running error
   bound to 50 digits (``expr.certified``, inside the hard budget) -- the reference.
-* **finite differences** for one variable give f''' by ``fd_orders`` with its estimate; for several
-  variables they decline in words, as reverse mode (derivatives to order 2) and complex step (first
-  derivatives) do: a method that cannot give the tensor says so, never a wrong number.
+* **finite differences**: f''' by ``fd_orders`` for one variable; for several, ``engines.fd_tensor``
+  (tensor products of the same stencils, with the same kind of estimate).  Reverse mode (derivatives
+  to order 2) and complex step (first derivatives) decline in words: a method that cannot give the
+  tensor says so, never a wrong number.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from difflab.engines import jacobians
+from difflab.engines import fd_tensor, jacobians
 from difflab.expr import budget, certified
 from difflab.expr.compile import to_numpy
 from difflab.expr.derivatives import compile_exprs, hessian_exprs, require_expression
@@ -64,11 +65,18 @@ def symbolic_third(f: Function, x: np.ndarray) -> Routed:
     require_expression(f)
     if f.n == 1:  # one variable: f''' with removable points handled (the series of the singular analysis)
         return _as_tensor(symbolic_derivatives(f, x, 3))
+    third_source(f)  # compiles (once) the entries i <= j <= k
+    T = _fill(f.n, np.asarray(f.caches.compiled[3, "numpy"](*x), dtype=float).reshape(-1))
+    return Routed(T, 8.0 * EPS * _scale(T), 1)
+
+
+def third_source(f: Function) -> str:
+    """The source lambdify generated for the entries i <= j <= k (reports show it)."""
+    require_expression(f)
     cache = f.caches.compiled
     if (3, "numpy") not in cache:
         cache[3, "numpy"] = to_numpy(third_exprs(f, compile_exprs(f, 2)), f.symbols)
-    T = _fill(f.n, np.asarray(cache[3, "numpy"](*x), dtype=float).reshape(-1))
-    return Routed(T, 8.0 * EPS * _scale(T), 1)
+    return cache[3, "numpy"].source
 
 
 def forward_third(f: Function, x: np.ndarray) -> Routed:
@@ -120,15 +128,14 @@ def mpmath_third(f: Function, x: np.ndarray, dps: int = REFERENCE_DPS) -> Routed
 
 
 def fd_third(scheme: str) -> Callable:
-    """One variable: f''' by ``fd_orders`` with its estimate. Several: declined in words."""
+    """One variable: f''' by ``fd_orders``; several: ``fd_tensor`` (tensor products of its stencils)."""
     one = fd_derivatives(scheme)
 
     def route(f: Function, x: np.ndarray) -> Routed:
         if f.n == 1:
             return _as_tensor(one(f, x, 3))
-        return declined("finite differences give third derivatives of one variable only (f''' with an "
-                        "error estimate); for the tensor of several variables use 'symbolic', 'forward' "
-                        "(nested duals) or 'mpmath'")(f, x)
+        r = fd_tensor.third_tensor(f.batch, x, scheme)
+        return Routed(r.value, r.error, r.nfev, r.status)
     return route
 
 

@@ -22,6 +22,7 @@ from difflab.measure.step_sweep import SweepResult
 from difflab.measure.step_sweep import sweep as sweep_of
 from difflab.measure.sweep_probes import require_order
 from difflab.methods.higher_routes import higher_source
+from difflab.methods.higher_tensors import third_source
 from difflab.methods.reference import ReferenceUnavailable
 from difflab.methods.registry import as_function
 from difflab.methods.symbolic import generated_source
@@ -113,10 +114,16 @@ def _row_notes(table: ErrorTable, known: Sequence[str]) -> list[str]:
     return out
 
 
-def _orders(f, order: int) -> list[int]:
-    """The tables (and sweeps) of a report: gradient (a vector function: its Jacobian), gradient and
-    Hessian (order 2), or one table of f, f', ..., f^(K) and the sweep of f^(K) (order K >= 3)."""
-    return [1] if isinstance(f, VectorFunction) else [order] if order > 2 else list(range(1, order + 1))
+def _orders(f, order: int, sweeps: bool = False) -> list[int]:
+    """The tables (or sweeps) of a report: gradient (a vector function: its Jacobian), gradient and
+    Hessian (order 2), one table of f, f', ..., f^(K) and the sweep of f^(K) (order K >= 3, one
+    variable), or gradient, Hessian and third derivatives (order 3, several variables; the sweeps of
+    the first two)."""
+    if isinstance(f, VectorFunction):
+        return [1]
+    if order > 2 and f.n == 1:
+        return [order]
+    return list(range(1, min(order, 2) + 1)) if sweeps else list(range(1, order + 1))
 
 
 def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
@@ -127,14 +134,14 @@ def _point(f, x, methods, order: int, sweep_it: bool, progress) -> ReportPoint:
         for k in _orders(f, order):
             if progress:
                 what = "Jacobian" if isinstance(f, VectorFunction) else {1: "gradient", 2: "Hessian"}.get(
-                    k, f"f, f', ..., f^({k})")
+                    k, f"f, f', ..., f^({k})" if f.n == 1 else "third derivatives")
                 progress(f"compare: {what} by every method")
             tables.append(compare(f, x, methods=methods, order=k))
     except ReferenceUnavailable as err:
         return ReportPoint(tuple(float(v) for v in x), tuple(tables), (), tuple(notes), str(err))
     for t in tables:
         notes += _row_notes(t, notes)
-    sweeps = (tuple(sweep_of(f, x, order=k, progress=progress) for k in _orders(f, order))
+    sweeps = (tuple(sweep_of(f, x, order=k, progress=progress) for k in _orders(f, order, sweeps=True))
               if sweep_it else ())
     for result in sweeps:
         notes += [n for n in [*result.notes, *sorted({n for s in result.schemes for n in s.notes})]
@@ -165,7 +172,7 @@ def _summary(points: Sequence[ReportPoint]) -> tuple[SummaryRow, ...]:
 
 
 def _code(f, order: int) -> tuple[tuple[str, str], ...]:
-    if isinstance(f, VectorFunction) or order > 2:
+    if isinstance(f, VectorFunction) or (order > 2 and f.n == 1):
         what = "Jacobian (all entries in one function)" if isinstance(f, VectorFunction) else \
             f"f, f', ..., f^({order})"
         try:
@@ -174,9 +181,10 @@ def _code(f, order: int) -> tuple[tuple[str, str], ...]:
             return ((f"compiled {what}", f"# not available: {err}"),)
     out = []
     for k in range(1, order + 1):
-        what = "gradient" if k == 1 else "Hessian (upper triangle, row by row)"
+        what = {1: "gradient", 2: "Hessian (upper triangle, row by row)",
+                3: "third derivatives (i <= j <= k)"}[k]
         try:
-            out.append((f"compiled {what}", generated_source(f, k)))
+            out.append((f"compiled {what}", generated_source(f, k) if k < 3 else third_source(f)))
         except DifflabError as err:
             out.append((f"compiled {what}", f"# not available: {err}"))
     return tuple(out)
