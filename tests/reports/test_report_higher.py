@@ -67,7 +67,7 @@ def test_report_order_refusals():
                                          r"of one variable\); got 11$"):
         build_report("exp(x)", [1.0], order=11)
     with pytest.raises(InputError, match="^derivatives of order k need a function of one variable; this one has 2"):
-        build_report("exp(x)*y", [1.0, 2.0], order=3, sweep=False)
+        build_report("exp(x)*y", [1.0, 2.0], order=4, sweep=False)
 
 
 def test_cli_report_order_json(tmp_path, capsys):
