@@ -80,3 +80,15 @@ def test_cli_report_order_json(tmp_path, capsys):
     assert rows["forward"]["worst_rel_error"] <= 1e-13
     assert sorted(p.rsplit("/", 1)[1] for p in data["files"]) == ["r.md", "r_errors1_derivatives.png",
                                                                    "r_sweep1_order3.png"]
+
+
+def test_order_3_of_several_variables_adds_the_third_derivative_table(tmp_path):
+    """exp(x*y): d3/dx3 = y**3 e^{xy}, d3/dx2dy = (2y + x y**2) e^{xy} (by hand)."""
+    data = build_report("exp(x*y)", [0.5, 1.0], methods=["forward", "fd-central"], order=3, sweep=False)
+    tables = data.points[0].tables
+    assert [t.quantity for t in tables] == ["gradient", "hessian", "third_derivatives"]
+    e = math.exp(0.5)
+    assert tables[2].reference[0, 0, 0] == pytest.approx(e, rel=1e-14)
+    assert tables[2].reference[0, 0, 1] == pytest.approx(2.25 * e, rel=1e-14)
+    assert tables[2].row("fd-central").honest is True
+    assert [title for title, _ in data.code][-1] == "compiled third derivatives (i <= j <= k)"
