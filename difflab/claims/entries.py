@@ -43,7 +43,7 @@ def check(f: Any, wrt: str | Sequence[str] | None, claim: Claim, let: Mapping[st
     function (from 0). See the module docstring; raises ``InputError``/``ParseError`` for bad input."""
     settings = {"points": points, "dps": dps, "budget": budget, "seed": seed}
     claimed = parse_claim(claim)
-    vector = is_vector_source(f) if not isinstance(f, Function) else isinstance(f, VectorFunction)
+    vector = isinstance(f, VectorFunction) or (not isinstance(f, Function) and is_vector_source(f))
     if not vector and component is None and not isinstance(claimed, list):
         if wrt is None:
             raise InputError(claim_shape("no wrt"))
@@ -51,8 +51,7 @@ def check(f: Any, wrt: str | Sequence[str] | None, claim: Claim, let: Mapping[st
     F = f if isinstance(f, VectorFunction) else VectorFunction(f.text if isinstance(f, Function) else f,
                                                                let=let) if vector else None
     rows, names = _plan(F, f, wrt, claimed, component, let)
-    source = F.text if F is not None else (f.text if isinstance(f, Function) else str(f).strip())
-    return _decide(rows, names, source, F, wrt, claim, component, let, settings)
+    return _decide(rows, names, f, F, wrt, claim, component, let, settings)
 
 
 def claim_shape(problem: str, **about: Any) -> str:
@@ -186,11 +185,14 @@ def _row_length(row: list, names: list[str], i: int | None) -> None:
         raise InputError(claim_shape(problem, got=len(row), variables=names, row=i))
 
 
-def _decide(rows, names, source, F, wrt, claim, component, let, settings) -> CheckResult:
+def _decide(rows, names, f, F, wrt, claim, component, let, settings) -> CheckResult:
+    """Each entry by the scalar verdict (``verdict.check``); one derivative of one component is that
+    verdict itself, named after its entry."""
+    source = F.text if F is not None else (f.text if isinstance(f, Function) else str(f).strip())
     entries: list[dict] = []
     results: list[CheckResult] = []
     for i, row in rows:
-        target = source if F is None else F.components[i].expr if F.components is not None \
+        target = f if F is None else F.components[i].expr if F.components is not None \
             else F.component(i)
         if not isinstance(row, list):  # one derivative of one component (wrt may be "x,y"): its verdict
             r = check_one(target, wrt, row, let, **settings)

@@ -115,3 +115,13 @@ def test_cli_component_and_jacobian_claims(capsys):
     assert main(["check", "x*y", "--claim", "[y, x]", "--json"]) == 0  # a gradient: --wrt optional
     assert main(["check", "x*y", "--claim", "y"]) == 2
     assert "check needs --wrt VAR" in capsys.readouterr().err
+
+
+def test_a_vector_function_object_and_a_sympy_expression():
+    import sympy
+
+    F = dl.Function("[x*y, sin(x) + y**2]")
+    assert dl.check(F, None, "[[y, x], [cos(x), 2*y]]").holds
+    assert dl.check(F, "y", "2*y", component=1).holds
+    x, y = sympy.symbols("x y", real=True)
+    assert dl.check(x**2 * y, "x,y", "[2*x*y, x**2]").holds
