@@ -61,11 +61,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="worker processes for --file (default: all cores; results do not depend on it)")
     where.add_argument("--scheduler", metavar="ADDRESS", help="run the lines of --file on the Dask cluster "
                        "of this scheduler, e.g. tcp://host:8786 (the dask extra; same results)")
-    group.add_argument("--function-budget", type=float, default=FUNCTION_SECONDS, metavar="SECONDS",
+    group.add_argument("--function-budget", type=float, default=None, metavar="SECONDS",
                        help=f"wall-clock seconds one line of --file may take; it is then stopped and "
                             f"reported (default {FUNCTION_SECONDS:g})")
     group.add_argument("--progress", action="store_true",
                        help="progress on stderr even when it is not a terminal (one line per function)")
+
+
+BATCH_ONLY = {"workers": "--workers", "scheduler": "--scheduler", "function_budget": "--function-budget",
+              "progress": "--progress"}
+
+
+def refuse_without_file(args: argparse.Namespace) -> None:
+    """The batch options mean nothing for one EXPR: refused in words rather than silently ignored."""
+    given = [option for dest, option in BATCH_ONLY.items() if getattr(args, dest, None) not in (None, False)]
+    if given:
+        raise InputError(f"{given[0]} goes with --file FUNCS.txt (many functions); one EXPR runs here")
 
 
 def read_functions(path: str) -> list[tuple[int, str, list[str]]]:
@@ -142,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give EXPR or --file FUNCS.txt, not both")
     if any(getattr(args, name, None) for name in ("shape", "wrt", "data")):
         raise InputError("--file takes scalar expressions; --shape/--wrt/--data describe one array function")
-    seconds = budget.check_seconds(args.function_budget, "--function-budget")
+    seconds = budget.check_seconds(FUNCTION_SECONDS if args.function_budget is None else args.function_budget,
+                                   "--function-budget")
     if seconds == 0:
         raise InputError("--function-budget must be more than 0 seconds")
     lines = read_functions(args.file)

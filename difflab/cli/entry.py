@@ -192,8 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds = getattr(args, "budget", None)
             memory = getattr(args, "memory_mb", None)
             with budget.limits(seconds=seconds if seconds != 0 else None, memory_mb=memory):
-                module = batch if getattr(args, "file", None) is not None else args._module
-                return int(module.run(args) or 0)
+                if getattr(args, "file", None) is not None:
+                    return int(batch.run(args) or 0)
+                if args.command in batch.COMMANDS:
+                    batch.refuse_without_file(args)
+                return int(args._module.run(args) or 0)
         except DifflabError as err:
             _say(f"{prefix}: error: {one_line(err)}")
             return 2

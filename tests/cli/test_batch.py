@@ -113,15 +113,20 @@ def test_a_line_over_its_budget_is_stopped_and_reported(tmp_path, capsys):
                                                              "seconds >= 0, got -1.0"),
     (["--file", "{path}", "--workers", "0"], "x ; x=1\n", "--workers must be at least 1, got 0"),
     ([], None, "an expression is required: EXPR, or --file FUNCS.txt with one per line"),
+    (["x**2", "--workers", "2"], None, "--workers goes with --file FUNCS.txt (many functions); one EXPR runs here"),
+    (["x**2", "--function-budget", "9"], None, "--function-budget goes with --file FUNCS.txt (many functions); one "
+                                               "EXPR runs here"),
+    (["--file", "{tmp}"], None, "--file: '{tmp}' is a folder, not a file of functions"),
+    (["--file", "{path}"], b"exp(x)\xff\n", "--file '{path}' is not UTF-8 text (byte 6)"),
 ])
 def test_bad_batch_input_exits_2_in_one_line(tmp_path, capsys, argv, content, message):
     path, missing = tmp_path / "f.txt", tmp_path / "missing.txt"
     if content is not None:
-        path.write_text(content)
-    argv = [a.format(path=path, missing=missing) for a in argv]
-    code, out, err = _run(capsys, ["compare", *argv, "--at", "x=1"])
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    names = {"path": path, "missing": missing, "tmp": tmp_path}
+    code, out, err = _run(capsys, ["compare", *[a.format(**names) for a in argv], "--at", "x=1"])
     assert code == 2 and out == ""
-    assert err == f"difflab compare: error: {message.format(path=path, missing=missing)}\n"
+    assert err == f"difflab compare: error: {message.format(**names)}\n"
 
 
 def test_a_line_without_a_point_fails_alone(tmp_path, capsys):
