@@ -41,8 +41,6 @@ from difflab.testing.workers import Tick, run_tasks
 COMMANDS = {"compare": compare.measure, "sweep": sweep.measure}
 FUNCTION_SECONDS = 300.0   # default wall-clock budget of one line (everything it computes)
 MAX_FILE_BYTES = 10 << 20  # a functions file larger than this is refused before reading it
-SHARED = ("vars", "let", "max_length", "order", "methods", "schemes", "per_decade", "budget", "memory_mb",
-          "shape", "wrt", "data")
 MESSAGE_LIMIT = 400        # characters of a failed line's message on the one stderr line
 
 
@@ -142,8 +140,11 @@ def line_task(command: str, options: dict[str, Any], number: int, expr: str, poi
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    """The options every line shares, as plain data (a task travels to a worker process or a cluster)."""
-    options = {name: getattr(args, name, None) for name in SHARED}
+    """The options every line shares, as plain data (a task travels to a worker process or a cluster):
+    every option of the command -- whatever options it grows -- but the parser's own entries, the batch
+    options and what each line sets itself."""
+    skip = {"file", "expr", "json", "command", *BATCH_ONLY}
+    options = {k: v for k, v in vars(args).items() if not k.startswith("_") and k not in skip}
     options["at"] = list(args.at or [])
     return options
 
