@@ -159,7 +159,12 @@ def symbolic_derivatives(f: Function, x: np.ndarray, order: int) -> Routed:
     cache = f.caches.compiled
     key = (order, "orders")
     if key not in cache:
-        cache[key] = to_numpy(derivative_exprs_upto(f, order), f.symbols)
+        try:
+            cache[key] = to_numpy(derivative_exprs_upto(f, order), f.symbols)
+        except RecursionError:  # Python's compiler recurses once per nesting level of the generated code
+            return Routed(np.full(order + 1, np.nan), None, 0,
+                          f"the symbolic derivatives up to order {order} are nested too deeply to compile "
+                          "(over Python's recursion limit); Taylor mode ('forward') gives them")
     value = np.asarray(cache[key](*x), dtype=float).reshape(order + 1)
     return Routed(value, _rounding(value, 8.0), 1)
 

@@ -132,3 +132,19 @@ def test_every_method_gives_an_honest_jacobian(method):
     est = dl.jacobian(F, [x, y], method=method)
     assert est.ok and est.value.shape == (3, 2)
     assert np.all(np.abs(est.value - J) <= est.error_estimate + 4e-16 * np.abs(J))
+
+
+def test_symbolic_orders_too_deep_to_compile_say_so(monkeypatch):
+    """polygamma(0, sigmoid(cosh(x)) + 1/2)/(softplus(2 - x) + 1/2) at order 10 (a drawn case) generated
+    code deeper than Python's compiler recursion limit; the compile step is made to fail the same way here
+    (the real case takes minutes): words, not a traceback."""
+    from difflab.methods import higher_routes
+
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded during compilation")
+
+    monkeypatch.setattr(higher_routes, "to_numpy", too_deep)
+    est = dl.derivatives(dl.Function("exp(x)*cos(x)"), 0.5, 4, method="symbolic")
+    assert np.all(np.isnan(est.value)) and est.status == (
+        "the symbolic derivatives up to order 4 are nested too deeply to compile (over Python's recursion "
+        "limit); Taylor mode ('forward') gives them")
