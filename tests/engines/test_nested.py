@@ -162,3 +162,13 @@ def test_depth_four_mixed_transforms():
         return dl.jvp(lambda y: dl.hvp(f, (y,), (1.0,), method="reverse-over-forward"), (x,), (1.0,))[1]
     assert rel(dl.grad(third, method="forward")(0.4), truth) <= 1e-13
     assert rel(dl.grad(third, method="reverse")(0.4), truth) <= 1e-13
+
+
+@pytest.mark.parametrize("outer", ORDERS)
+def test_closures_and_escaped_pullbacks(outer):
+    """An inner jvp/vjp closing over the outer variable, and a pullback used after its trace ended."""
+    assert dl.grad(lambda x: dl.jvp(lambda y: x * y ** 2, (1.0,), (1.0,))[1], method=outer)(3.0) == 2.0
+    assert rel(dl.grad(lambda x: dl.vjp(lambda y: x * dnp.sin(y), 0.5)[1](1.0)[0], method=outer)(2.0),
+               np.cos(0.5)) <= 1e-16
+    _, pullback = dl.vjp(lambda y: y ** 3, 2.0)
+    assert dl.grad(lambda c: pullback(c)[0], method=outer)(1.0) == 12.0
