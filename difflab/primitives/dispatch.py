@@ -313,7 +313,8 @@ def register_namespace(functions: dict[str, Callable]) -> None:
                          if isinstance(u := getattr(np, name, None), np.ufunc)})
     for name, fn in functions.items():  # ndarray methods: x.max(), x.std(ddof=1), x.flatten(), ...
         if hasattr(np.ndarray, name) and not name.startswith("_") and name not in vars(Box):
-            setattr(Box, name, _method(fn))
+            attribute = callable(getattr(np.ndarray, name))  # x.real, x.imag are values, not methods
+            setattr(Box, name, _method(fn) if attribute else property(fn))
 
 
 def _method(fn: Callable) -> Callable:

@@ -236,3 +236,11 @@ def test_out_is_refused_in_words():
         reverse.grad(lambda w: dnp.sum(w, out=np.zeros(())))(V6)
     with pytest.raises(TypeError, match="out="):
         reverse.grad(lambda w: np.sum(np.exp(w, out=np.zeros(6))))(V6)
+
+
+def test_ndarray_attributes_are_values_and_methods_are_methods():
+    """``x.real`` / ``x.imag`` are values on an ndarray, so on a traced value too; ``x.max()`` a method."""
+    def loss(w):
+        return np.sum(w.real ** 2) + np.sum(w.imag) + w.max() + w.std()
+    np.testing.assert_allclose(reverse.grad(loss)(V6), _central(loss, V6), rtol=1e-7)
+    assert loss(V6) == np.sum(V6 ** 2) + V6.max() + V6.std()
