@@ -4,10 +4,11 @@ functions: floor, ceil, relu, leaky_relu.
 log2/log10/exp2 are separate rows (not ``log(x)/log(2)``) so ``difflab.numpy`` returns NumPy's own
 correctly rounded kernels bit for bit; in SymPy they are the compositions, which the symbolic route
 differentiates exactly.  ``cbrt`` is the *real* cube root (SymPy's ``cbrt`` of a negative number is the
-complex principal root), written ``x*|x|**(-2/3)`` for SymPy.  floor and ceil are piecewise
-constant with jumps at the integers (``kinks``: the zeros of ``sin(pi*x)``).  relu and leaky_relu are
-names for ``max(x, 0)`` and ``max(x, slope*x)`` (0 < slope < 1), with the derivative 1/2 at the kink that
-SymPy's ``Heaviside(0)`` gives, like ``maximum``.
+complex principal root): the SymPy class ``real_cbrt``, whose derivative is ``1/(3 real_cbrt(x)**2)``.
+floor and ceil are piecewise constant with jumps at the integers (``kinks``: the zeros of
+``sin(pi*x)``).  relu and leaky_relu are names for ``max(x, 0)`` and ``max(x, slope*x)``
+(0 < slope < 1), with the derivative 1/2 at the kink that SymPy's ``Heaviside(0)`` gives, like
+``maximum``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from difflab.primitives import kernels as K
 from difflab.primitives.dispatch import Rule, is_sympy, ops
-from difflab.primitives.elementwise import INF, at_zero, constant_row, unary_row
+from difflab.primitives.elementwise import INF, at_zero, constant_row, fused_twin, unary_row
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -29,12 +30,6 @@ def _sym_log_base(base):
         sympy = K.sympy_module()
         return sympy.log(x) / sympy.log(base)
     return twin
-
-
-def _sym_cbrt(x, **kw):
-    """x |x|^(-2/3): the real cube root with only Abs in it (SymPy differentiates Abs of anything)."""
-    sympy = K.sympy_module()
-    return x * sympy.Abs(x) ** sympy.Rational(-2, 3)
 
 
 def _mp_cbrt(x):
@@ -83,7 +78,8 @@ ROWS: list[Rule] = [
               domain="positive"),
     unary_row("exp2", np.exp2, lambda x, **k: 2 ** x, lambda x: mpmath.power(2, x), lambda x, a: a * _LN2,
               image=(0.0, INF)),
-    unary_row("cbrt", np.cbrt, _sym_cbrt, _mp_cbrt, lambda x, a: 1.0 / (3.0 * a * a), domain="nonzero"),
+    unary_row("cbrt", K.np_cbrt, fused_twin("real_cbrt"), _mp_cbrt, lambda x, a: 1.0 / (3.0 * a * a),
+              domain="nonzero"),
     constant_row("floor", np.floor, K.sym("floor"), mpmath.floor, kinks=_integer_jumps, in_expressions=True,
                  branch=lambda values, u: math.floor(float(values[0]))),
     constant_row("ceil", np.ceil, K.sym("ceiling"), mpmath.ceil, kinks=_integer_jumps, in_expressions=True,

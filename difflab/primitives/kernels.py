@@ -286,3 +286,12 @@ def np_hypot(x, y):
     xr, xi, yr, yi = np.real(x), np.imag(x), np.real(y), np.imag(y)
     h = np.hypot(xr, yr)
     return h + 1j * (xr * xi + yr * yi) / h
+
+
+def np_cbrt(x):
+    """The real cube root; for complex input (the complex step) its first-order continuation:
+    cbrt(x_r) + i x_i / (3 cbrt(x_r)**2)."""
+    if not np.iscomplexobj(x):
+        return np.cbrt(x)
+    c = np.cbrt(np.real(x))
+    return c + 1j * np.imag(x) / (3.0 * c * c)

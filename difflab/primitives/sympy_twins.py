@@ -1,5 +1,6 @@
 """SymPy classes of the rows SymPy has no function for: ``sigmoid``, ``softplus``, ``log_sigmoid`` (fused
-network primitives), ``sincpi`` (NumPy's sinc) and the compile-only heads ``dl_log1p``, ``dl_expm1``.
+network primitives), ``sincpi`` (NumPy's sinc), ``real_cbrt`` and the compile-only heads ``dl_log1p``,
+``dl_expm1``.
 
 They are real ``sympy.Function`` classes rather than their exp/log compositions so that a symbolic
 derivative stays short and readable (``sigmoid' = sigmoid*(1 - sigmoid)``, exactly what the course notes
@@ -194,6 +195,35 @@ class log_sigmoid(_Fused):  # noqa: N801
         if self.args[0].is_extended_real and self.args[0].is_finite:
             return True
         return None
+
+
+def _mp_real_cbrt(x):
+    return mpmath.sign(x) * mpmath.cbrt(abs(x))
+
+
+class real_cbrt(_Fused):  # noqa: N801 -- sympy.cbrt is the principal (complex) root of a negative number
+    """The real cube root; derivative ``1/(3 real_cbrt(x)**2)``.  A class, not ``x*|x|**(-2/3)``: SymPy
+    differentiates |u| of an argument it cannot prove real (asin(u)**2 + 1) into re/im parts and leaves
+    ``Derivative(sign(u), x)`` unevaluated, which no numeric evaluation can take."""
+
+    _mp = staticmethod(_mp_real_cbrt)
+    layer = None  # no rewrite recognises it: it is only ever written by name
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.S.Zero
+        if x.is_Number and x.is_extended_real:
+            return sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(1, 3)
+        return None
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        return 1 / (3 * self ** 2)
+
+    def _eval_rewrite_as_Abs(self, x, **kwargs):
+        return x * sympy.Abs(x) ** sympy.Rational(-2, 3)
 
 
 class sincpi(_Fused):  # noqa: N801 -- not "sinc": SymPy's printers treat a class named sinc as theirs

@@ -32,3 +32,14 @@ def test_complex_step_through_hypot_and_its_compiled_form():
     for text in ("sqrt(x**2 + log(x**2 + 1)**2)", "hypot(x, log(x**2 + 1))"):
         est = dl.gradient(dl.Function(text), [x], method="complex-step")
         assert est.status == "ok" and rel(est.value[0], truth) <= 1e-15, (text, est.value)
+
+
+def test_cbrt_of_an_argument_sympy_cannot_prove_real():
+    """cbrt(asin(u)**2 + 1): x*|x|**(-2/3) as its SymPy twin left Derivative(sign(.), x) in the Hessian
+    (the reference crashed); the class real_cbrt differentiates to 1/(3 cbrt**2). At x = 0 the Hessian
+    is 2 (9/10)**2 / 3 = 0.54 (u = 9x/10 + O(x**3), cbrt(1 + t) = 1 + t/3 + ...)."""
+    f = dl.Function("cbrt(asin(9*x/(10*(x**2 + 1)))**2 + 1)")
+    for method in ("symbolic", "forward", "reverse", "complex-step", "mpmath"):
+        est = dl.hessian(f, [0.0], method=method)
+        tolerance = 1e-9 if method == "complex-step" else 1e-14  # its Hessian differences the step
+        assert est.status == "ok" and rel(est.value[0, 0], 0.54) <= tolerance, (method, est.value)
