@@ -18,6 +18,7 @@ import numpy as np
 from difflab.expr.compile import Compiled, to_numpy
 from difflab.expr.derivatives import (
     compile_exprs,
+    compile_hessian_nonzeros,
     derivative_exprs,
     gradient_exprs,
     hessian_exprs,
@@ -92,11 +93,8 @@ def compile_gradient(f: Function) -> Compiled:
 
 def _hessian_entries(f: Function) -> tuple[list, np.ndarray, np.ndarray]:
     """The nonzero upper-triangle entries and their rows and columns (one entry at least)."""
-    upper = compile_exprs(f, 2)
-    rows, cols = np.triu_indices(f.n)
-    keep = [k for k, e in enumerate(upper) if not (e.is_Number and e == 0)] if f.n > 1 else [0]
-    keep = keep or [0]  # a linear function: one (zero) entry keeps the shapes simple
-    return [upper[k] for k in keep], rows[keep], cols[keep]
+    exprs, rows, cols = compile_hessian_nonzeros(f)
+    return exprs, np.array(rows, dtype=int), np.array(cols, dtype=int)
 
 
 def compile_hessian(f: Function) -> HessianCompiled:
