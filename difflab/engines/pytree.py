@@ -12,10 +12,13 @@ from typing import Any
 import numpy as np
 
 Treedef = Any  # ("leaf",) | ("list"|"tuple", [children]) | ("dict", keys, [children])
+_LEAF = ("leaf",)
 
 
 def flatten(tree: Any) -> tuple[list, Treedef]:
     """Leaves in a fixed order (dict keys in insertion order) and the structure to rebuild them."""
+    if type(tree) is list and not any(isinstance(c, (list, tuple, dict)) for c in tree):
+        return list(tree), ("list", [_LEAF] * len(tree))  # the common case: a flat list of arrays
     leaves: list = []
 
     def walk(node):
@@ -25,13 +28,15 @@ def flatten(tree: Any) -> tuple[list, Treedef]:
             keys = list(node)
             return ("dict", keys, [walk(node[k]) for k in keys])
         leaves.append(node)
-        return ("leaf",)
+        return _LEAF
 
     return leaves, walk(tree)
 
 
 def unflatten(treedef: Treedef, leaves: list) -> Any:
     """Inverse of ``flatten`` for a list of new leaves in the same order."""
+    if treedef[0] == "list" and all(c is _LEAF for c in treedef[1]):
+        return list(leaves)
     it = iter(leaves)
 
     def build(td):
