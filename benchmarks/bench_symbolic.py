@@ -57,19 +57,19 @@ def rosen_der(x: np.ndarray) -> np.ndarray:
 # -- fresh-process setups (each child prints one JSON line) ------------------------------------------
 CHILD_DIFFLAB = """
 import json, sys, time
-t0 = time.perf_counter()
+t0 = time.process_time()
 import numpy as np
 import difflab as dl
-t1 = time.perf_counter()
+t1 = time.process_time()
 n = int(sys.argv[1])
 text = "+".join(f"100*(x{i + 1}-x{i}**2)**2+(1-x{i})**2" for i in range(1, n))
 f = dl.Function(text, variables=[f"x{i}" for i in range(1, n + 1)], max_length=10**8)
-t2 = time.perf_counter()
+t2 = time.process_time()
 x = np.linspace(-1.2, 1.2, n)
 g = dl.gradient(f, x, method="symbolic")
-t3 = time.perf_counter()
+t3 = time.process_time()
 H = dl.hessian(f, x, method="symbolic")
-t4 = time.perf_counter()
+t4 = time.process_time()
 assert g.ok and H.ok
 print(json.dumps({"import": t1 - t0, "parse": t2 - t1, "gradient": t3 - t2, "hessian": t4 - t3,
                   "setup": t4 - t1}))
@@ -77,20 +77,20 @@ print(json.dumps({"import": t1 - t0, "parse": t2 - t1, "gradient": t3 - t2, "hes
 
 CHILD_SYMPY = """
 import json, sys, time
-t0 = time.perf_counter()
+t0 = time.process_time()
 import sympy
-t1 = time.perf_counter()
+t1 = time.process_time()
 n = int(sys.argv[1])
 x = sympy.symbols(f"x1:{n + 1}", real=True)
 f = sympy.Add(*[100*(x[i + 1] - x[i]**2)**2 + (1 - x[i])**2 for i in range(n - 1)])
-t2 = time.perf_counter()
+t2 = time.process_time()
 g = [sympy.diff(f, v) for v in x]
-t3 = time.perf_counter()
+t3 = time.process_time()
 H = sympy.hessian(f, x) if sys.argv[2] == "hessian" else None
-t4 = time.perf_counter()
+t4 = time.process_time()
 gf = sympy.lambdify(x, g, cse=True)
 Hf = sympy.lambdify(x, H, cse=True) if H is not None else None
-t5 = time.perf_counter()
+t5 = time.process_time()
 print(json.dumps({"import": t1 - t0, "build": t2 - t1, "gradient": t3 - t2, "hessian": t4 - t3,
                   "lambdify": t5 - t4, "setup": t5 - t1}))
 """
@@ -111,17 +111,17 @@ def verdict(value: float, goal: float, smaller_is_better: bool = True) -> str:
 def best(fn, rounds: int = 7, min_time: float = 0.05) -> float:
     """Best per-call time over ``rounds`` loops of about ``min_time`` seconds each."""
     fn()
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < min_time / 5:
+    n, t0 = 0, time.process_time()
+    while time.process_time() - t0 < min_time / 5:
         fn()
         n += 1
     n = max(1, 5 * n)
     out = float("inf")
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for _ in range(n):
             fn()
-        out = min(out, (time.perf_counter() - t0) / n)
+        out = min(out, (time.process_time() - t0) / n)
     return out
 
 
@@ -135,7 +135,7 @@ def have_symengine() -> bool:
 
 def setups(quick: bool, repeat: int) -> None:
     print("1-2. Symbolic setup of the extended Rosenbrock function, each in a fresh process "
-          "(seconds after import)")
+          "(CPU seconds after import: robust to a busy shared machine, which wall time is not)")
     fast = have_symengine()
     to_sympy, scales, accel = [], [], []
     for r in range(repeat):
@@ -210,21 +210,21 @@ def calls(repeat: int) -> None:
     batch = f.batch
 
     def timed_batch(X):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         try:
             return batch(X)
         finally:
-            spent[0] += time.perf_counter() - t0
+            spent[0] += time.process_time() - t0
 
     f.batch = timed_batch  # instrumenting the benchmark's own Function instance
     rounds = 50
     dl.gradient(f, x, method="fd-central")
     for k in range(repeat):
         spent[0] = 0.0
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU time, numerator and denominator alike
         for _ in range(rounds):
             dl.gradient(f, x, method="fd-central")
-        total = time.perf_counter() - t0
+        total = time.process_time() - t0
         shares.append(spent[0] / total)
         print(f"  [{k + 1}] fd-central {total / rounds * 1e3:6.2f} ms per gradient, "
               f"evaluating f (800 probes, one batched call) {spent[0] / rounds * 1e3:6.2f} ms")
