@@ -59,23 +59,25 @@ def timeit(fn, min_time: float) -> float:
 
 
 def timed(*fns, min_time: float, rounds: int = 5) -> list[float]:
-    """Per-call time of each function: the best over ``rounds`` interleaved loops (round robin, so a
-    busy neighbour on a shared machine slows every contestant alike and the minimum filters it out)."""
+    """Per-call CPU time of each function: the best over ``rounds`` interleaved loops (round robin, so a
+    busy neighbour on a shared machine slows every contestant alike and the minimum filters it out).
+    CPU time (``process_time``), not wall time: on a shared 2-core machine wall time mostly measures
+    the neighbours. Every contestant runs on one thread (BLAS pinned, torch set to one thread)."""
     loops = []
     for fn in fns:
         fn()
-        t0, n = time.perf_counter(), 0
-        while time.perf_counter() - t0 < 0.01:
+        t0, n = time.process_time(), 0
+        while time.process_time() - t0 < 0.01:
             fn()
             n += 1
         loops.append(max(1, int(n * (min_time / (rounds * len(fns))) / 0.01)))
     best = [float("inf")] * len(fns)
     for _ in range(rounds):
         for k, (fn, n) in enumerate(zip(fns, loops, strict=True)):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             for _ in range(n):
                 fn()
-            best[k] = min(best[k], (time.perf_counter() - t0) / n)
+            best[k] = min(best[k], (time.process_time() - t0) / n)
     return best
 
 
