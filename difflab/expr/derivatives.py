@@ -119,7 +119,8 @@ class Differentiator:
 def _differentiator(f: Function, key: str) -> Differentiator:
     cache = f.caches.derivatives
     if key not in cache:
-        large = fast.available() and fast.large(f.expr)
+        names = {s.name for s in f.expr.free_symbols}  # SymEngine tells symbols apart by name only
+        large = fast.available() and len(names) == len(f.expr.free_symbols) and fast.large(f.expr)
         cache[key] = Differentiator(f.symbols, fast.TermDifferentiator(f.symbols) if large else None)
     return cache[key]
 
