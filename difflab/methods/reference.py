@@ -24,7 +24,7 @@ from difflab.expr import budget, certified
 from difflab.expr.derivatives import derivative_exprs
 from difflab.expr.function import Function
 from difflab.singular.analysis import limits_at
-from difflab.singular.several import removable_values, undefined_at
+from difflab.singular.queries import removable_values, undefined_at
 
 DEFAULT_DPS = 50
 

@@ -29,7 +29,7 @@ from difflab.expr.function import Function
 from difflab.methods.reference import reference_gradient, reference_hessian
 from difflab.methods.symbolic import compile_gradient, compile_hessian, has_branches, with_value
 from difflab.singular.programs import program_at
-from difflab.singular.several import formula_cancels, raised
+from difflab.singular.queries import formula_cancels, raised
 
 EPS = np.finfo(float).eps
 

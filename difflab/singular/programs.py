@@ -25,7 +25,7 @@ from difflab.expr.compile import to_ops
 from difflab.expr.function import Function
 from difflab.singular.analysis import N_TERMS, analyze, point_at
 from difflab.singular.series import poly_coefficients
-from difflab.singular.several import singular_sets
+from difflab.singular.several import raised_u, singular_sets
 
 Program = Callable[[object], object]
 
@@ -79,10 +79,14 @@ def program_at(f: Function, point: np.ndarray, order: int) -> Program | None:
     if sev.substitution is not None:
         sub = sev.substitution
         g = _cached(f, "substitution", lambda: to_ops(sub.g, f.symbols))
-        u0 = float(np.real(g(*[float(v) for v in point])))
+        x0 = [float(v) for v in point]
+        g0 = float(np.real(g(*x0)))
+        # where g cancels in doubles, u = (g(v) - g(x0)) + u0 with u0 at raised precision: the primal is
+        # u0 exactly (the bracket is 0 at x0), the derivatives are those of g
+        u0 = g0 if sub.accurate else raised_u(f, sub, x0)
         inner = _one_variable(sub.phi, u0, order)
         outer = inner if inner is not None else sub.phi.ops
-        return lambda v: outer([g(*[v[i] for i in range(f.n)])])
+        return lambda v: outer([(g(*[v[i] for i in range(f.n)]) - g0) + u0])
     if sev.cancelled is not None and all(fa.expr in sev.removed for fa in sev.factors if not fa.pole):
         ops = _cached(f, "cancelled", lambda: to_ops(sev.cancelled, f.symbols))
         return lambda v: ops(*[v[i] for i in range(f.n)])

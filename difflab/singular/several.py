@@ -34,8 +34,8 @@ from difflab.expr.derivatives import compile_exprs
 from difflab.expr.function import Function
 from difflab.primitives.heads import pole_factors
 from difflab.singular import resolve
+from difflab.singular.analysis import analyze, denominators
 from difflab.singular.analysis import branches as branches_1d
-from difflab.singular.analysis import denominators, point_at
 
 EPS = float(np.finfo(float).eps)
 ON_SET = 8 * EPS     # within this (relative) distance a point is on the set: pi/2 as a double is
@@ -65,10 +65,37 @@ class Factor:
 
 @dataclass
 class Substitution:
-    """f = phi(g(x)) with phi a Function of one variable u (its own singular analysis applies)."""
+    """f = phi(g(x)) with phi a Function of one variable u (its own singular analysis applies).
+    ``accurate``: g keeps its relative accuracy in doubles near its zeros (``accurate``); when it does
+    not, u is computed at raised precision near the set (its digits are the ones phi needs)."""
 
     g: sympy.Expr
     phi: Function
+    accurate: bool = True
+
+
+def _exact_double(e: sympy.Expr) -> bool:
+    """A number or symbol (or its negative) that doubles hold exactly: x, -y, 2, 1/2 -- not 1/3."""
+    if e.is_Symbol:
+        return True
+    if e.is_Rational:
+        q = int(e.q)
+        return q & (q - 1) == 0 and abs(int(e.p)) < 2**53
+    return e.is_Mul and len(e.args) == 2 and e.args[0] == -1 and e.args[1].is_Symbol
+
+
+def accurate(d: sympy.Expr) -> bool:
+    """Whether d evaluated in doubles is accurate *relative to d* near d = 0: products and integer powers
+    of exact atoms, or one sum of two exact atoms (a single correctly rounded operation) -- x*y, x + y,
+    x - 2. Not x**2 - y**2 or exp(x*y) - exp(2) (terms rounded before they cancel) nor cos(x*y) near
+    pi/2 (the argument's rounding is absolute): for those the digits of a small d are noise."""
+    if _exact_double(d):
+        return True
+    if isinstance(d, sympy.Add):
+        return len(d.args) == 2 and all(_exact_double(a) for a in d.args)
+    factors = d.args if isinstance(d, sympy.Mul) else (d,)
+    return all(_exact_double(a) or (isinstance(a, sympy.Pow) and a.exp.is_Integer and _exact_double(a.base))
+               for a in factors)
 
 
 @dataclass
@@ -96,8 +123,7 @@ class Several:
         return out
 
     def vanishing(self, point: np.ndarray) -> list[Factor]:
-        flat = [np.array([v]) for v in point]
-        return [fa for fa in self.factors if fa.distance(flat)[0] <= ON_SET]
+        return [fa for fa in self.factors if fa.distance([np.array([v]) for v in point])[0] <= ON_SET]
 
 
 def singular_sets(f: Function) -> Several:
@@ -156,12 +182,30 @@ def _compiled(d: sympy.Expr, f: Function, pole: bool, cancels: bool) -> Factor:
     return Factor(d, to_numpy([d, *(sympy.diff(d, s) for s in f.symbols)], f.symbols), pole, cancels)
 
 
+_PROBES = (sympy.Rational(3712, 10000), sympy.Rational(8123, 10000), sympy.Rational(13771, 10000))
+
+
 def _on_set(num: sympy.Expr, d: sympy.Expr) -> bool | None:
-    """Whether ``num`` vanishes on the whole set d = 0 (solved for one variable), None if unknown."""
+    """Whether ``num`` vanishes on the whole set d = 0 (solved for one variable), None if unknown: zero
+    by simplification, or at three points of the set (30 digits); nonzero only when SymPy proves it or
+    all three points show it (softplus(log(exp(c) - 1)) is not simplified, yet it is c)."""
     for v in sorted(d.free_symbols, key=lambda s: s.name):
         sols = [s for s in sympy.solve(d, v) if s.is_real is not False]
-        if len(sols) == 1:
-            return sympy.simplify(num.subs(v, sols[0])) == 0
+        if len(sols) != 1:
+            continue
+        on = sympy.simplify(num.subs(v, sols[0]))
+        if on == 0 or on.is_zero:
+            return True
+        if on.is_zero is False:
+            return False
+        rest = sorted(on.free_symbols, key=lambda s: s.name)
+        values = [on.xreplace(dict(zip(rest, _PROBES[k:] + _PROBES[:k], strict=False))).evalf(30)
+                  for k in range(3)]
+        if not all(w.is_number and w.is_real and w.is_finite for w in values):
+            return None
+        if all(abs(w) < 1e-20 for w in values):
+            return True
+        return False if all(abs(w) > 1e-10 for w in values) else None
     return None
 
 
@@ -179,17 +223,18 @@ def _cancels(num: sympy.Expr | None, d: sympy.Expr, budget: Budget) -> bool:
 
 
 def _cancel(expr: sympy.Expr, out: Several, budget: Budget) -> None:
-    """The cancelled form, kept when its denominator lost at least one factor (exactly)."""
+    """The cancelled form, kept when its denominator is provably nonzero on some factor's set (cancel
+    may rescale a factor by exp(3/4), so factors are compared by their zero sets, not by name)."""
     try:
         g = budget.run(sympy.cancel, expr)
         _, den = budget.run(_fraction, g)
-        left = set(budget.run(_factor_list, den)) if den.free_symbols else set()
+        removed = frozenset(fa.expr for fa in out.factors if not fa.pole
+                            and (not den.free_symbols or budget.run(_on_set, den, fa.expr) is False))
     except OverBudget:
         out.skipped.append("exact cancellation was not tried to the end within the time budget")
         return
     except Exception:  # noqa: BLE001 -- cancel refuses some expressions (PolynomialError, ...): no cancellation
         return
-    removed = frozenset(fa.expr for fa in out.factors if not fa.pole and fa.expr not in left)
     if removed:
         out.cancelled, out.removed = g, removed
 
@@ -214,7 +259,13 @@ def _substitute(expr: sympy.Expr, candidates: list[sympy.Expr], f: Function, bud
                 continue
             phi = expr.subs(v, sols[0])
             if phi.free_symbols == {U}:
-                return Substitution(d, Function(phi, variables=["u"]))
+                one = Function(phi, variables=["u"])
+                stopped = analyze(one).skipped
+                if stopped:  # phi's branches would be the formula: its analysis must be complete
+                    skipped.append(f"the one-variable analysis of {phi} (u = {d}) did not finish: "
+                                   f"{stopped[0]}")
+                    return None
+                return Substitution(d, one, accurate(d))
     return None
 
 
@@ -262,12 +313,12 @@ def _layout(outputs: int):
     return (lambda cols: cols) if outputs else (lambda cols: cols[0])
 
 
-def _derivative(e: sympy.Expr, symbols, entry: tuple[int, ...]) -> sympy.Expr:
+def derivative(e: sympy.Expr, symbols, entry: tuple[int, ...]) -> sympy.Expr:
     return sympy.diff(e, *[symbols[i] for i in entry]) if entry else e
 
 
 def _cancelled(f: Function, g: sympy.Expr, order: int, entries):
-    fn = to_numpy([_derivative(g, f.symbols, e) for e in entries], f.symbols)
+    fn = to_numpy([derivative(g, f.symbols, e) for e in entries], f.symbols)
     return lambda flat: fn(*flat)
 
 
@@ -284,7 +335,7 @@ def _chain(f: Function, sub: Substitution, order: int, entries):
     def evaluate(flat):
         with np.errstate(all="ignore"):
             got = [np.asarray(v) for v in gfn(*flat)]
-            u = got[0]
+            u = got[0] if sub.accurate else _raised_u(g, f, flat, got[0])
             if order == 0:
                 return [phis[0](u)]
             grad = got[1:n + 1]
@@ -296,6 +347,23 @@ def _chain(f: Function, sub: Substitution, order: int, entries):
     return evaluate
 
 
+def _raised_u(g: sympy.Expr, f: Function, flat: list[np.ndarray], doubles: np.ndarray) -> np.ndarray:
+    """u = g(x) to 20 digits at each (real) point: where g cancels in doubles, phi needs its true digits."""
+    if any(a.dtype.kind == "c" for a in flat):
+        return doubles  # the complex step: its continuation, as the formula gives it
+    points = [[float(a[k]) for a in flat] for k in range(np.size(flat[0]))]
+    try:
+        rows = hard.within(hard.settings()["total"], resolve.raised_precision, [g], f.symbols, points)
+    except OverBudget:
+        return np.full(np.shape(doubles), np.nan)
+    return np.array([r[0] for r in rows])
+
+
+def raised_u(f: Function, sub: Substitution, point: list[float]) -> float:
+    """u = g(point) to 20 digits (nan when not known in time)."""
+    return float(_raised_u(sub.g, f, [np.array([v]) for v in point], np.array([np.nan]))[0])
+
+
 def _phi_compiled(phi: Function, order: int) -> Compiled:
     exprs = compile_exprs(phi, order)
     base = to_numpy(exprs if order == 0 else list(exprs), phi.symbols)
@@ -304,7 +372,7 @@ def _phi_compiled(phi: Function, order: int) -> Compiled:
 
 def _pointwise(f: Function, sev: Several, order: int, entries):
     """On the set: the per-point resolution (cached); near it: the formula at raised precision."""
-    exprs = [_derivative(f.stable, f.symbols, e) for e in entries]
+    exprs = [derivative(f.stable, f.symbols, e) for e in entries]
 
     def evaluate(flat):
         real = [np.real(a) for a in flat]
@@ -330,65 +398,3 @@ def _pointwise(f: Function, sev: Several, order: int, entries):
                     col[k] = v
         return out
     return evaluate
-
-
-# -- what the reference needs ----------------------------------------------------------------------
-
-def removable_values(f: Function, x, order: int) -> list | None:
-    """Value (0), gradient (1) or Hessian row by row (2) at a removable point of a singular set of
-    several variables (mpmath numbers), or None when x is not on one (the formula is fine there)."""
-    if f.expr is None or f.n < 2 or not singular_sets(f).factors:
-        return None
-    res = resolve.resolution(f, singular_sets(f), np.asarray(x, dtype=float))
-    return res.flat(order) if res is not None and res.kind == "removable" else None
-
-
-def undefined_at(f: Function, x) -> str | None:
-    """Why f has no value at ``x`` (a pole, no limit, undecided), in words; None when it has one."""
-    if f.expr is None:
-        return None
-    point = np.asarray(x, dtype=float).ravel()
-    if f.n == 1:
-        p, exact = point_at(f, float(point[0]))
-        if p is None or not exact or p.kind not in ("pole", "jump"):
-            return None
-        words = {sympy.oo: "+inf", -sympy.oo: "-inf"}
-        sides = (f" (f -> {words.get(p.sides[0], p.sides[0])} from the left, "
-                 f"{words.get(p.sides[1], p.sides[1])} from the right)" if p.sides else "")
-        return f"{f.variables[0]}={p.center} is a {p.kind}{sides}: f has no value there"
-    if not singular_sets(f).factors:
-        return None
-    res = resolve.resolution(f, singular_sets(f), point)
-    return None if res is None or res.kind == "removable" else res.words
-
-
-def formula_cancels(f: Function, point: np.ndarray) -> bool:
-    """True near a 0/0 set that no global strategy covers: there the formula loses digits and only the
-    raised-precision branch (``raised``) is accurate."""
-    if f.expr is None or f.n < 2:
-        return False
-    sev = singular_sets(f)
-    if not sev.factors or sev.substitution is not None:
-        return False
-    if sev.cancelled is not None and all(fa.expr in sev.removed for fa in sev.factors if not fa.pole):
-        return False
-    return bool(sev.near([np.array([float(v)]) for v in point])[0])
-
-
-def raised(f: Function, point: np.ndarray, order: int) -> np.ndarray | None:
-    """The gradient (1) or Hessian (2) at ``point`` from the formula at raised precision (or the
-    resolution on the set), as doubles; None when not known in time."""
-    sev = singular_sets(f)
-    res = resolve.resolution(f, sev, np.asarray(point, dtype=float))
-    if res is not None:
-        flat = res.flat(order)
-        return None if flat is None else np.array([float(v) for v in flat])
-    n = f.n
-    entries = [(i,) for i in range(n)] if order == 1 else [(i, j) for i in range(n) for j in range(n)]
-    exprs = [_derivative(f.stable, f.symbols, e) for e in entries]
-    try:
-        row = hard.within(hard.settings()["total"], resolve.raised_precision, exprs, f.symbols,
-                          [[float(v) for v in point]])[0]
-    except OverBudget:
-        return None
-    return np.array(row)

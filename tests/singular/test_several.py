@@ -243,3 +243,26 @@ def test_diff_command_json(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["value"] is None and data["gradient"] == [None]
     assert any("pole at x=pi/2" in n for n in data["notes"])
+
+
+def test_undecided_within_the_budget_is_said_never_a_float():
+    from difflab.expr import budget
+
+    with budget.limits(seconds=0.001):
+        f = dl.Function("sin(x)*sin(y)/(x*y) + x")
+        value = f.value([0.0, 0.0])
+        est = dl.gradient(f, [0.0, 0.0])
+    assert math.isnan(value) and np.all(np.isnan(est.value))
+    assert not est.ok and "time budget" in est.status
+
+
+def test_level_set_factor_near_the_set():
+    """u = g(x, y) - g0 cancels in doubles near the set; the substitution then takes u at raised
+    precision (compiled branch) and u0 + (g(v) - g(x0)) in the AD engines: f' stays right."""
+    f = function("sin(exp(x) + y - 2)/(exp(x) + y - 2)")
+    for d in (1e-6, 1e-11):
+        x = [0.0, 1.0 + d]
+        truth = reference_gradient(f, x)
+        for method in ("symbolic", "forward", "reverse"):
+            est = dl.gradient(f, x, method=method)
+            assert est.ok and rel_errors(est.value, truth) <= 1e-10, (method, d, est.value)
