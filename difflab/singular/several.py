@@ -16,7 +16,6 @@ analysis here is global only where it can be exact, and per point otherwise:
 * **Otherwise, per point** (``singular.resolve``): on the set, a Cauchy integral on a polydisc (the
   analytic extension), checked by two radii and by SymPy limits along lines; near it, the formula at
   raised precision with a running error bound (``expr.certified``), correct at any distance.
-
 Every SymPy call runs under the hard budget; what did not finish is said in the notes.
 """
 
@@ -55,7 +54,10 @@ class Factor:
     def distance(self, flat: list[np.ndarray]) -> np.ndarray:
         """|d| / |grad d| relative to max(1, |x|): the distance to the zero set, first order."""
         with np.errstate(all="ignore"):
-            out = self.fn(*flat)
+            try:  # a constant NumPy cannot print (zeta(3)) makes the set invisible, not a traceback
+                out = self.fn(*flat)
+            except (NameError, TypeError, ValueError, ArithmeticError):
+                return np.full(np.shape(flat[0]), np.inf)
             d = np.abs(np.real(np.asarray(out[0])))
             g = np.sqrt(sum(np.abs(np.asarray(o)) ** 2 for o in out[1:]))
             scale = np.maximum(1.0, np.max(np.abs(np.real(np.array(flat))), axis=0))
@@ -296,7 +298,7 @@ def regions(f: Function, order: int, outputs: int, pairs=None) -> tuple[Region, 
         evaluate = _pointwise(f, sev, order, entries)
         select = _real_only(sev.near)
         what = "the analytic extension (Cauchy integral) on the set, 40-digit arithmetic near it"
-    shape = _layout(outputs)
+    shape = (lambda cols: cols) if outputs else (lambda cols: cols[0])
     return (Region(select, lambda flat: shape(evaluate(flat)),
                    f"within {NEAR:g} (relative) of the singular set of "
                    f"{', '.join(str(fa.expr) for fa in sev.factors)}"
@@ -307,10 +309,6 @@ def _real_only(select):
     """Raised precision is real arithmetic: complex inputs (the complex step) keep the formula."""
     return lambda flat: select(flat) if all(a.dtype.kind != "c" for a in flat) else \
         np.zeros(np.shape(flat[0]), dtype=bool)
-
-
-def _layout(outputs: int):
-    return (lambda cols: cols) if outputs else (lambda cols: cols[0])
 
 
 def derivative(e: sympy.Expr, symbols, entry: tuple[int, ...]) -> sympy.Expr:
