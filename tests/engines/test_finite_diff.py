@@ -289,6 +289,29 @@ def test_forced_steps_keep_the_estimate_honest():
                 assert np.all(err <= res.error.ravel()), (scheme, fn.__name__, h, err, res.error)
 
 
+@pytest.mark.parametrize("scheme", fd.SCHEMES)
+def test_a_step_that_does_not_resolve_f_is_not_trusted(scheme):
+    # sin(exp(sinh(x))) at 3 turns exp(sinh 3)*cosh 3 ~ 2.2e5 radians per unit of x: the default
+    # Hessian step (~1e-2) aliases it, and the refined one (h/1000) still does. Before each pass had
+    # to agree with the one before, five-point said 8.0e6 +- 4.4e5 and Richardson 8.7e4 +- 2.2e3
+    # (truth 4.18e10, from mpmath's derivative of the closed form; found by `difflab fuzz --seed 7`).
+    with mpmath.workdps(40):
+        exact = float(mpmath.diff(lambda t: mpmath.sin(mpmath.exp(mpmath.sinh(t))), mpmath.mpf(3), 2))
+        slope = float(mpmath.diff(lambda t: mpmath.sin(mpmath.exp(mpmath.sinh(t))), mpmath.mpf(3), 1))
+
+    def f(X):
+        return np.sin(np.exp(np.sinh(X[:, 0])))
+
+    res = fd.hessian(f, np.array([3.0]), scheme)
+    # complex step's Hessian ends where f's own rounding rules: exp(sinh(3)) ~ 2.2e4 is rounded to
+    # ~2.5e-12, a phase error that costs ~1e-11 of f'' (symbolic and AD lose as much); its estimate
+    # measures the disagreement of the last passes (231 against an error of ~580), not that conditioning
+    slack = 10.0 if scheme == "complex-step" else 1.0
+    assert abs(res.value[0, 0] - exact) <= slack * res.error[0, 0], (res.value, res.error, exact)
+    res = fd.gradient(f, np.array([3.0]), scheme)
+    assert abs(res.value[0] - slope) <= res.error[0], (res.value, res.error, slope)
+
+
 def test_cancellation_inside_f_is_measured():
     # f' = 4x^3 - 9x^2 + 2 nearly cancels at 0.55 (terms ~ 2.7, result 0.06): rounding of the
     # complex-step gradient values is ten times eps*|f|, so only the measured noise keeps the
