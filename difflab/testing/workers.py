@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -84,6 +85,19 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         manager.join(STOP_SECONDS)
 
 
+TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _quiet_tracker() -> None:
+    """The resource tracker that multiprocessing starts beside the pool warns on stderr about a
+    semaphore it then removes itself, when an interrupted run exits before the executor's manager thread
+    has closed its queues (a race under load: one Ctrl-C in six, four lines after "difflab: interrupted").
+    Its command line takes this process's ``-W`` options when it starts (``sys.warnoptions`` is read
+    then), so the filter is added there; this process's own warnings are untouched."""
+    if TRACKER_QUIET not in sys.warnoptions:
+        sys.warnoptions.append(TRACKER_QUIET)
+
+
 def run_local(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int = 1,
               done: Callable[[Any], None] | None = None) -> list[Any]:
     """``fn(*task)`` for every task on ``workers`` spawned processes (in this process when 1); results
@@ -97,6 +111,7 @@ def run_local(fn: Callable[..., Any], tasks: Sequence[tuple], workers: int = 1,
             if done:
                 done(results[-1])
         return results
+    _quiet_tracker()
     pool = ProcessPoolExecutor(max_workers=min(workers, max(len(tasks), 1)), mp_context=get_context("spawn"),
                                initializer=_worker_init)
     try:
