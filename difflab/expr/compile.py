@@ -22,6 +22,7 @@ import numpy as np
 import sympy
 
 from difflab.errors import InputError
+from difflab.expr.constants import inexact_big, numeric_constants
 from difflab.expr.stable import numeric_form, rewrite
 from difflab.primitives.heads import mpmath_namespace, numpy_namespace, ops_table
 
@@ -184,34 +185,6 @@ def _mpmath_modules() -> list:
     return [mpmath_namespace(), "mpmath"]
 
 
-def _inexact_big(expr: sympy.Expr) -> sympy.Expr:
-    """Exact numbers beyond 53 bits as 17-digit floats.
-
-    Why: lambdify prints ``2**1000`` as a Python int, and NumPy cannot take ``exp`` of an int that does
-    not fit 64 bits (TypeError), nor convert ``10**324`` in ``5/10**324`` (OverflowError). The double
-    nearest the exact value is what the compiled code computes with anyway.
-    """
-    big = {r: sympy.Float(r, 17) for r in expr.atoms(sympy.Rational)
-           if max(abs(int(r.p)).bit_length(), int(r.q).bit_length()) > 53}
-    return expr.xreplace(big) if big else expr
-
-
-def _constant_calls(expr: sympy.Expr) -> sympy.Expr:
-    """Calls of functions the NumPy namespace lacks, on constants, as 17-digit floats.
-
-    Why: SymPy evaluates some calls of the table's functions into others that NumPy has no kernel for
-    (``polygamma(2, 1)`` is ``-2*zeta(3)``); printed as a call, the compiled function raised NameError.
-    The value is a constant, so its double is all the compiled code needs.
-    """
-    if not isinstance(expr, sympy.Basic):
-        return expr
-    known = numpy_namespace()
-    calls = {c: sympy.Float(c.evalf(20), 17) for c in expr.atoms(sympy.Function)
-             if c.is_number and type(c).__name__ not in known and not hasattr(np, type(c).__name__)
-             and c.evalf(20).is_finite and c.evalf(20).is_real}
-    return expr.xreplace(calls) if calls else expr
-
-
 def _step_derivative(d: sympy.Derivative) -> sympy.Expr:
     """d/dv sign(u) = 2 DiracDelta(u) du/dv (Heaviside: half that), then any further variables."""
     head, (u,) = d.expr.func, d.expr.args
@@ -242,8 +215,8 @@ def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Sy
              cse: bool = True) -> Compiled:
     """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
     many = isinstance(expr, list | tuple)
-    body = ([_constant_calls(_inexact_big(numeric_form(resolve_derivatives(e)))) for e in expr] if many
-            else _constant_calls(_inexact_big(numeric_form(resolve_derivatives(expr)))))
+    body = ([numeric_constants(inexact_big(numeric_form(resolve_derivatives(e)))) for e in expr] if many
+            else numeric_constants(inexact_big(numeric_form(resolve_derivatives(expr)))))
     modules = _numpy_modules()
     printer = _numpy_printer(modules) if len(symbols) > SORTED_TERMS_UP_TO else None
     fn = sympy.lambdify(list(symbols), body, modules=modules, cse=shared_subexpressions if cse else False,
@@ -270,7 +243,7 @@ def program_to_numpy(program: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs
     """A straight-line program -- temporaries assigned in order, then the outputs -- compiled like
     ``to_numpy`` (stable numeric forms, big numbers as doubles), e.g. ``adjoint``'s reverse sweep."""
     def prepare(e):
-        return _constant_calls(_inexact_big(numeric_form(resolve_derivatives(e))))
+        return numeric_constants(inexact_big(numeric_form(resolve_derivatives(e))))
 
     steps = [(t, prepare(e)) for t, e in program]
     outs = [prepare(e) for e in outputs]

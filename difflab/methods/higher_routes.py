@@ -23,6 +23,7 @@ import sympy
 
 from difflab.engines import fd_orders, finite_diff, jacobians, reverse, taylor
 from difflab.errors import InputError
+from difflab.expr import budget
 from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr.derivatives import gradient_exprs, require_expression
 from difflab.expr.function import Function
@@ -130,12 +131,30 @@ def _removable(f: Function, x: np.ndarray):
     return p if exact and p is not None and p.kind == "removable" else None
 
 
-def derivative_exprs_upto(f: Function, order: int) -> list[sympy.Expr]:
-    """[f, f', ..., f^(order)] of the stable form, each differentiated from the previous one (cached)."""
-    cache = f.caches.derivatives.setdefault("orders", [f.stable])
-    while len(cache) <= order:
-        cache.append(sympy.diff(cache[-1], f.symbols[0]))
+def repeated_derivatives(expr: sympy.Expr, x: sympy.Symbol, order: int) -> list[sympy.Expr]:
+    out = [expr]
+    for _ in range(order):
+        out.append(sympy.diff(out[-1], x))
+    return out
+
+
+def derivative_exprs_upto(f: Function, order: int, plain: bool = False) -> list[sympy.Expr]:
+    """[f, f', ..., f^(order)] of the stable form (``plain``: as written), each differentiated from the
+    previous one, cached. Why under the budget: each order can multiply the size of the expression
+    (sin(exp(sinh(x*cos(x))))/(1+x**2) did not reach order 10 in two minutes); the budget's worker is
+    stopped at the deadline and ``budget.OverBudget`` says so."""
+    key = "orders-plain" if plain else "orders"
+    cache = f.caches.derivatives.get(key)
+    if cache is None or len(cache) <= order:
+        start = f.expr if plain else f.stable
+        cache = budget.within(budget.settings()["total"], repeated_derivatives, start, f.symbols[0], order)
+        f.caches.derivatives[key] = cache
     return cache[:order + 1]
+
+
+def _too_large(order: int, err: Exception) -> str:
+    return (f"the symbolic derivatives up to order {order} grow too large to derive in the budget ({err}); "
+            "Taylor mode ('forward') gives them, --budget gives SymPy more time")
 
 
 def _series_values(p, x_symbol, order: int, dps: int | None) -> list:
@@ -161,6 +180,8 @@ def symbolic_derivatives(f: Function, x: np.ndarray, order: int) -> Routed:
     if key not in cache:
         try:
             cache[key] = to_numpy(derivative_exprs_upto(f, order), f.symbols)
+        except budget.OverBudget as err:
+            return Routed(np.full(order + 1, np.nan), None, 0, _too_large(order, err))
         except RecursionError:  # Python's compiler recurses once per nesting level of the generated code
             return Routed(np.full(order + 1, np.nan), None, 0,
                           f"the symbolic derivatives up to order {order} are nested too deeply to compile "
@@ -228,7 +249,10 @@ def mpmath_derivatives(f: Function, x: np.ndarray, order: int, dps: int = REFERE
         values = _series_values(p, f.symbols[0], order, dps)
         value = np.array([float(v) for v in values])
         return Routed(value, 0.5 * EPS * np.abs(value), 0)
-    fn = to_mpmath(_plain_orders(f, order), f.symbols)
+    try:
+        fn = to_mpmath(derivative_exprs_upto(f, order, plain=True), f.symbols)
+    except budget.OverBudget as err:
+        raise ReferenceUnavailable(_too_large(order, err)) from None
     level, previous = dps + 10, None
     while level <= 6400:
         with mpmath.workdps(level):
@@ -266,9 +290,3 @@ def higher_source(f, order: int) -> str:
     return f.caches.compiled[key].source
 
 
-def _plain_orders(f: Function, order: int) -> list[sympy.Expr]:
-    """Derivatives of the expression as written (the reference does not need the stable form)."""
-    out = [f.expr]
-    for _ in range(order):
-        out.append(sympy.diff(out[-1], f.symbols[0]))
-    return out

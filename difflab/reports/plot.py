@@ -72,6 +72,15 @@ def sweep_png(result: SweepResult, dpi: int = 110) -> bytes:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
                   title=LEGEND_TITLE, title_fontsize=8)
+    except BaseException:
+        plt.close(fig)
+        raise
+    return png_bytes(fig, plt, dpi)
+
+
+def png_bytes(fig, plt, dpi: int) -> bytes:
+    """A finished figure as PNG bytes; the figure is closed either way (pyplot keeps every open one)."""
+    try:
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi)

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from difflab.reports.plot import FLOOR, require_matplotlib
+from difflab.reports.plot import FLOOR, png_bytes, require_matplotlib
 from difflab.result import ErrorTable
 
 ANNOTATE = 36  # Jacobians with up to this many entries get their numbers written in the cells
@@ -37,16 +37,6 @@ def table_png(table: ErrorTable, dpi: int = 110) -> bytes | None:
     if table.quantity == "jacobian":
         return _entries(table, dpi)
     return None
-
-
-def _png(fig, plt, dpi: int) -> bytes:
-    try:
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
 
 
 def _orders(table: ErrorTable, dpi: int) -> bytes:
@@ -77,7 +67,7 @@ def _orders(table: ErrorTable, dpi: int) -> bytes:
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False,
               title="error 0: bottom row\nline ends: order declined", title_fontsize=8)
-    return _png(fig, plt, dpi)
+    return png_bytes(fig, plt, dpi)
 
 
 def _entries(table: ErrorTable, dpi: int) -> bytes:

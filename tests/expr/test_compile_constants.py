@@ -17,3 +17,17 @@ def test_constant_calls_numpy_lacks_compile_to_their_value():
     est = dl.gradient(f, [1.5], method="symbolic")
     slope = float(mpmath.polygamma(2, 1) + 3 * mpmath.polygamma(4, 1))
     assert est.ok and est.value[0] == pytest.approx(slope, rel=1e-15)
+
+
+def test_symbolic_orders_that_swell_stop_at_the_budget():
+    # each derivative of sin(exp(sinh(x*cos(x))))/(1+x**2) multiplies its size: order 10 ran past two
+    # minutes with no word; now the budget stops SymPy and the status says so (nan, never a number)
+    import numpy as np
+
+    from difflab.expr.budget import limits
+
+    with limits(seconds=0.5):
+        f = dl.Function("sin(exp(sinh(x*cos(x))))/(1+x**2)")
+        est = dl.derivatives(f, 1.0, 10, method="symbolic")
+    assert not est.ok and "budget" in est.status and "Taylor mode" in est.status
+    assert np.isnan(est.value).all()
