@@ -27,6 +27,7 @@ from pathlib import Path  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
+from rosenbrock import rosen_der  # noqa: E402  (benchmarks/, the script's own folder)
 
 import difflab.numpy as dnp  # noqa: E402
 from difflab.engines import forward, reverse  # noqa: E402
@@ -251,16 +252,6 @@ def bench_mlps(min_time: float) -> bool:
 # ---------------------------------------------------------------------------------- Rosenbrock
 def rosen_dnp(x):
     return dnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-
-
-def rosen_der(x):
-    """Analytic gradient (the scipy.optimize.rosen_der formula)."""
-    xm, xm_m1, xm_p1 = x[1:-1], x[:-2], x[2:]
-    der = np.zeros_like(x)
-    der[1:-1] = 200 * (xm - xm_m1 ** 2) - 400 * (xm_p1 - xm ** 2) * xm - 2 * (1 - xm)
-    der[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0])
-    der[-1] = 200 * (x[-1] - x[-2] ** 2)
-    return der
 
 
 def rosen_hess(x):

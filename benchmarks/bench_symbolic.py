@@ -38,20 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
+from rosenbrock import rosen_der  # noqa: E402  (benchmarks/, the script's own folder)
 
 
 def rosenbrock_text(n: int) -> str:
     return "+".join(f"100*(x{i + 1}-x{i}**2)**2+(1-x{i})**2" for i in range(1, n))
-
-
-def rosen_der(x: np.ndarray) -> np.ndarray:
-    """Analytic gradient (the scipy.optimize.rosen_der formula), variables in natural order."""
-    xm, xm_m1, xm_p1 = x[1:-1], x[:-2], x[2:]
-    der = np.zeros_like(x)
-    der[1:-1] = 200 * (xm - xm_m1 ** 2) - 400 * (xm_p1 - xm ** 2) * xm - 2 * (1 - xm)
-    der[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0])
-    der[-1] = 200 * (x[-1] - x[-2] ** 2)
-    return der
 
 
 # -- fresh-process setups (each child prints one JSON line) ------------------------------------------
