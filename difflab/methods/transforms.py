@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from difflab.engines import nested, pytree, reverse
+from difflab.engines.replay import Replay
 from difflab.errors import InputError
 from difflab.expr.function import Function
 from difflab.expr.vector import VectorFunction
@@ -64,14 +65,19 @@ def check_argnums(argnums: Any, who: str) -> None:
         raise InputError(f"{who}: argnums must be an int or a non-empty tuple of ints; got {argnums!r}")
 
 
-def select(fn: Callable, args: tuple, kw: dict, argnums: Any, who: str) -> tuple[Any, Callable]:
-    """The differentiated argument(s) as one pytree, and ``fn`` as a function of that pytree alone."""
-    many = isinstance(argnums, tuple | list)
-    for a in (argnums if many else (argnums,)):
+def positions(args: tuple, argnums: Any, who: str) -> list[int]:
+    """The positions ``argnums`` picks among ``args`` (checked against how many there are)."""
+    for a in (argnums if isinstance(argnums, tuple | list) else (argnums,)):
         if not -len(args) <= a < len(args):
             raise InputError(f"{who}: argnums={argnums!r} is out of range: the function was called with "
                              f"{len(args)} positional argument{'s' * (len(args) != 1)}")
-    pos = [a % len(args) for a in (argnums if many else (argnums,))]
+    return [a % len(args) for a in (argnums if isinstance(argnums, tuple | list) else (argnums,))]
+
+
+def select(fn: Callable, args: tuple, kw: dict, argnums: Any, who: str) -> tuple[Any, Callable]:
+    """The differentiated argument(s) as one pytree, and ``fn`` as a function of that pytree alone."""
+    many = isinstance(argnums, tuple | list)
+    pos = positions(args, argnums, who)
     packed = tuple(args[i] for i in pos) if many else args[pos[0]]
 
     def of(p):
@@ -157,9 +163,15 @@ def _scalar_checked(of: Callable, name: str, who: str, outer: int) -> Callable:
 
 # -- the transforms ----------------------------------------------------------------------------------
 
-def value_and_grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method: str = DEFAULT) -> Callable:
+def value_and_grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method: str = DEFAULT,
+                   replay: bool = False) -> Callable:
     """``fn -> (*args, **kw) -> (fn(*args), d fn / d args[argnums])`` (``((value, aux), grad)`` with
-    ``has_aux``).  ``dl.value_and_grad(fn, "forward")`` -- a method name second -- still works."""
+    ``has_aux``).  ``dl.value_and_grad(fn, "forward")`` -- a method name second -- still works.
+
+    ``replay=True`` (reverse mode only) is JAX's ``jit`` for the reverse engine: ``fn`` is recorded once
+    per input signature and replayed without a tape afterwards, with identical numbers
+    (``engines.replay``: which functions are refused and fall back to the tape, and the promise of
+    purity it needs); ``wrapped.replay`` reports what happened (``traces``, ``refused``)."""
     if isinstance(argnums, str):  # the older positional form value_and_grad(fn, method)
         argnums, method = 0, argnums
     route = registry.get(method).array if method in registry.names() else None
@@ -167,8 +179,28 @@ def value_and_grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method
         raise InputError(f"unknown method {method!r} for grad; choose one of: {', '.join(grad_methods())}")
     check_argnums(argnums, "grad")
     numeric = method not in AD
+    if replay not in (False, True):
+        raise InputError(f"grad: replay must be True or False; got {replay!r}")
+    if replay and method != "reverse":
+        raise InputError(f"grad: replay=True replays the reverse engine's trace; method={method!r} cannot "
+                         "be replayed (use method='reverse')")
+    name = getattr(fn, "__name__", "the function")
+    replayed = Replay(_traceable(fn, argnums, has_aux, name), "value_and_grad") if replay else None
 
     def wrapped(*args, **kw):
+        if replayed is not None and args:
+            pos = positions(args, argnums, "grad")
+            got = replayed(args, kw, pos)
+            if got is not None:
+                loss, aux, g = got
+                return ((loss, aux) if has_aux else loss), (tuple(g) if isinstance(argnums, tuple | list)
+                                                            else g[0])
+            out = taped(*args, **kw)
+            replayed.confirm()
+            return out
+        return taped(*args, **kw)
+
+    def taped(*args, **kw):
         main = Aux(fn, "grad") if has_aux else fn
         packed, of = select(main, args, kw, argnums, "grad")
         outer = level((args, kw))
@@ -176,18 +208,32 @@ def value_and_grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method
             raise InputError(f"grad: method {method!r} works on numbers and cannot run inside another "
                              "forward/reverse transform (its argument is traced); use 'forward' or 'reverse' "
                              "for the inner derivative")
-        value, g = route(_scalar_checked(of, getattr(fn, "__name__", "the function"), "grad", outer))(packed)
+        value, g = route(_scalar_checked(of, name, "grad", outer))(packed)
         return ((value, strip(main.value, outer)) if has_aux else value), g
+    wrapped.replay = replayed
     return wrapped
 
 
-def grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method: str = DEFAULT) -> Callable:
-    """``fn -> (*args, **kw) -> d fn / d args[argnums]`` (``(grad, aux)`` with ``has_aux``)."""
-    vg = value_and_grad(fn, argnums, has_aux, method)
+def _traceable(fn: Callable, argnums: Any, has_aux: bool, name: str) -> Callable:
+    """``fn`` as the replay engine traces it: ``(args, kw) -> (loss, aux)``, with the checks of the taped
+    route (a scalar that depends on the argument, a pair with ``has_aux``)."""
+    def traced(args, kw):
+        main = Aux(fn, "grad") if has_aux else fn
+        packed, of = select(main, args, kw, argnums, "grad")
+        return _scalar_checked(of, name, "grad", 0)(packed), (main.value if has_aux else None)
+    return traced
+
+
+def grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method: str = DEFAULT,
+         replay: bool = False) -> Callable:
+    """``fn -> (*args, **kw) -> d fn / d args[argnums]`` (``(grad, aux)`` with ``has_aux``; ``replay``:
+    see ``value_and_grad``)."""
+    vg = value_and_grad(fn, argnums, has_aux, method, replay)
 
     def wrapped(*args, **kw):
         value, g = vg(*args, **kw)
         return (g, value[1]) if has_aux else g
+    wrapped.replay = vg.replay
     return wrapped
 
 
