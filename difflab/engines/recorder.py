@@ -119,6 +119,9 @@ class Tracer(Box):
     def _concrete(self, what: str):
         self.recorder.refuse(f"{what} of a traced value (what the function does would depend on it)")
 
+    def concrete(self):
+        self._concrete("a decision on the value")  # a max's ties, a sort order, a rounding, a nan test
+
     def __bool__(self):
         self._concrete("bool()")
 

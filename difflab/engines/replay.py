@@ -33,7 +33,7 @@ import numpy as np
 from difflab.engines import pytree
 from difflab.engines.program import Program
 from difflab.engines.recorder import Recorder, Refused, Tracer
-from difflab.engines.signature import signature
+from difflab.engines.signature import call_key
 
 MAX_SIGNATURES = 16  # programs kept per function (a Python float argument that changes retraces)
 
@@ -54,7 +54,7 @@ class Replay:
         """``(loss, aux, gradient per wrt position)``, or None: the caller differentiates with a tape."""
         if self.refused is not None:
             return None
-        key, leaves = signature(args, kw, wrt)
+        key, leaves = call_key(args, kw, wrt)
         if key is None:
             return None  # traced arguments (an outer transform) or objects a signature cannot hold
         entry = self.programs.get(key)

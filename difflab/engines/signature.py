@@ -19,7 +19,7 @@ from difflab.numpy import Box
 _SCALARS = (float, int, bool, complex, str, type(None))
 
 
-def signature(args: tuple, kw: dict, wrt: list[int]) -> tuple[tuple | None, list]:
+def call_key(args: tuple, kw: dict, wrt: list[int]) -> tuple[tuple | None, list]:
     """``(key, leaves)``: a hashable key of the call and its array leaves in flattening order, or
     ``(None, [])`` when a leaf cannot be part of a key."""
     key: list = [tuple(wrt)]

@@ -15,17 +15,10 @@ import math
 import numpy as np
 
 from difflab.numpy.shapes import take_along_axis
-from difflab.primitives.dispatch import Box, ndim, ops, shape
+from difflab.primitives.dispatch import Box, ndim, ops, primal, shape
 
 __all__ = ["amax", "amin", "cumprod", "logsumexp", "max", "mean", "min", "msort", "partition", "prod",
            "softmax", "sort", "std", "sum", "var"]
-
-
-def primal(x):
-    """The plain value under every level of tracing."""
-    while isinstance(x, Box):
-        x = x.value
-    return x
 
 
 def _exact(value, traced, traced_at_primal):

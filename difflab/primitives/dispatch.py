@@ -117,6 +117,10 @@ class Box:
     def lift(self, rule, args, kw):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def concrete(self):
+        """The traced value, read to decide something from it (see ``primal``)."""
+        return self.value
+
     shape = property(lambda self: shape(self.value))
     ndim = property(lambda self: ndim(self.value))
     size = property(lambda self: int(np.prod(shape(self.value))))
@@ -240,6 +244,15 @@ def apply(rule: Rule, *args, **kw):
     if top is None:
         return rule.numpy(*args, **kw)
     return top.lift(rule, args, kw)
+
+
+def primal(x):
+    """The plain value under every level of tracing, read to decide something from it (a tie, a sign,
+    an order, a nan): through ``Box.concrete``, so a trace that must not depend on values (the reverse
+    engine's replay) refuses there instead of freezing the decision."""
+    while isinstance(x, Box):
+        x = x.concrete()
+    return x
 
 
 class Shaped:

@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 
 from difflab.primitives import kernels as K
-from difflab.primitives.dispatch import Box, Rule, ndim, ops, shape
+from difflab.primitives.dispatch import Rule, ndim, ops, primal, shape
 from difflab.primitives.elementwise import INF, fused_twin, unary_row
 from difflab.primitives.tangents import pad, unbroadcast
 
@@ -111,18 +111,12 @@ def _polygamma_vjp(g, ans, n, x):
     return unbroadcast(g * ops.polygamma(n + 1, x), shape(x))
 
 
-def _primal(x):
-    while isinstance(x, Box):
-        x = x.value
-    return x
-
-
 def _gauss(x):
     """exp(-x^2) to full relative accuracy: x = h + l with h = x rounded to 24 bits, so h*h is exact and
     exp(-x^2) = exp(-h^2) exp(-(x - h)(x + h)).  (exp(-(x*x)) carries x*x's rounding error times x^2:
     3e-14 relative at x = 23; |x| > 30 underflows to 0 either way.)  h is a constant, so the derivative
     of the product is exp(-x^2) * -2x."""
-    h = np.asarray(np.clip(_primal(x), -30.0, 30.0), dtype=np.float32).astype(float)  # beyond: exp(-x^2) = 0
+    h = np.asarray(np.clip(primal(x), -30.0, 30.0), dtype=np.float32).astype(float)  # beyond: exp(-x^2) = 0
     return np.exp(-(h * h)) * ops.exp(-((x - h) * (x + h)))
 
 
@@ -137,7 +131,7 @@ _SINC_SERIES = [(-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 
 
 def _even_part(x):
     """2 round(x/2) of the plain value: x minus it is exact and sin(pi x), cos(pi x) are periodic in it."""
-    return 2.0 * np.round(np.real(_primal(x)) / 2.0)
+    return 2.0 * np.round(np.real(primal(x)) / 2.0)
 
 
 def np_sinc(x):

@@ -157,6 +157,18 @@ def test_conversions_and_data_dependent_indexing_fall_back():
     assert np.array_equal(gi(x, np.array([0, 0])), [8.0, 0.0])
 
 
+def test_compositions_that_decide_from_values_fall_back():
+    # max averages the slopes of tied entries, sort takes NumPy's order: both read the plain values
+    gmax = dl.grad(lambda x: dnp.max(x) * 2.0, replay=True)
+    with pytest.warns(ReplayWarning, match="a decision on the value"):
+        assert np.array_equal(gmax(np.array([1.0, 3.0, 2.0])), [0.0, 2.0, 0.0])
+    assert np.array_equal(gmax(np.array([5.0, 3.0, 5.0])), [1.0, 0.0, 1.0])
+    gsort = dl.grad(lambda x: dnp.sum(dnp.sort(x) * np.array([1.0, 2.0, 3.0])), replay=True)
+    with pytest.warns(ReplayWarning):
+        assert np.array_equal(gsort(np.array([3.0, 1.0, 2.0])), [3.0, 1.0, 2.0])
+    assert np.array_equal(gsort(np.array([1.0, 3.0, 2.0])), [1.0, 3.0, 2.0])
+
+
 def test_a_method_only_arrays_have_falls_back_once_the_tape_succeeds():
     g = dl.grad(lambda x, X: dnp.sum(x * np.asarray(X.tolist())), replay=True)
     x, X = np.array([1.0, 2.0]), np.array([3.0, 4.0])
