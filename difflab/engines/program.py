@@ -11,7 +11,8 @@ ufunc kernel (``np.add``, ``np.matmul``, ...) is written into the array that ste
 before (``out=``), so a network's intermediates stop costing fresh pages on every call.  Nothing handed
 to the user is such a buffer or a view of one (outputs are never buffered; a view is copied), and a
 second thread replaying the same program meanwhile runs without buffers, so no call overwrites what
-another still reads.
+another still reads.  An output that depends on constants only (a gradient folded to a constant while
+recording) is copied on every call, so changing it in place cannot change the program.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class Program:
                 dead[k].append(i)
         self.plain = [(s.kernel, s.ins, s.kw, s.out, s.res, tuple(d))
                       for s, d in zip(steps, dead, strict=True)]
+        computed = set(inputs) | {s.out for s in steps} | {s.res for s in steps}
+        self.constant = {k for k, s in enumerate(outputs) if s is not None and s not in computed}
         self.buffered: list | None = None  # the same steps writing into kept arrays, after a first call
         self.kept: set[int] = set()
         self.lock = threading.Lock()
@@ -85,8 +88,9 @@ class Program:
             if first:
                 self.buffered = plan_buffers(self.plain, seen, set(self.outputs))
                 self.kept = {id(t[2]["out"]) for t in self.buffered if "out" in t[2]}
-            return [self._handed(env[s]) if s is not None else np.zeros(self.shapes[k])
-                    for k, s in enumerate(self.outputs)]
+            return [np.zeros(self.shapes[k]) if s is None else
+                    np.array(env[s]) if k in self.constant and isinstance(env[s], np.ndarray) else
+                    self._handed(env[s]) for k, s in enumerate(self.outputs)]
         finally:
             if mine:
                 self.lock.release()

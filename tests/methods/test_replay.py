@@ -228,6 +228,14 @@ def test_outputs_are_never_rewritten_by_a_later_call():
     assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
 
 
+def test_a_gradient_folded_to_a_constant_is_a_fresh_array_each_call():
+    c = np.array([1.0, -2.0, 3.0])
+    g = dl.grad(lambda x: dnp.sum(x * c), replay=True)
+    first = g(np.zeros(3))
+    first *= 100.0  # the caller owns what it was given
+    assert np.array_equal(g(np.ones(3)), c) and np.array_equal(c, [1.0, -2.0, 3.0])
+
+
 def test_threads_replaying_one_program_get_their_own_numbers():
     rng = np.random.default_rng(13)
     params, X, Y = make_net((8, 64, 10), rng)
