@@ -5,10 +5,15 @@ operation reaches ``Recorder.record`` through the table's ``apply``); ``Recorder
 the rows' VJPs on the recorded values -- they are written with differentiable operations, so on tracers
 every operation they do is recorded too -- in the tape's order, which makes the reverse pass steps of
 the same program.  Any conversion of a traced value to a Python value refuses the trace (``refuse``
-raises ``Refused``): the rows applied would then depend on values, and a replay would be wrong.
+raises ``Refused``): the rows applied would then depend on values, and a replay would be wrong.  So does
+a row called with the wrong number of arguments or returning something other than an array: the shape
+of every recorded result must follow from its arguments' shapes and parameters (``np.where(c)`` alone
+returns indices whose number depends on values).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from difflab.engines.forward import new_level
 from difflab.engines.program import Step
@@ -16,6 +21,8 @@ from difflab.engines.signature import holds_box
 from difflab.numpy import Box
 
 __all__ = ["Recorder", "Refused", "Tracer"]
+
+_ARRAYS = (np.ndarray, np.generic, float, int, complex)  # a recorded row's result: its shape is static
 
 
 class Refused(Exception):
@@ -63,12 +70,16 @@ class Recorder:
         if holds_box(kw):
             self.refuse(f"a traced value was used as a parameter of {rule.name} (an index or a shape "
                         "that depends on values)")
+        if rule.arity >= 0 and len(args) != rule.arity:  # np.where(c) alone is nonzero: shapes from values
+            self.refuse(f"{rule.name} called with {len(args)} arguments instead of {rule.arity}")
         if parents and rule.fwd is not None:
             ans, residual = rule.fwd(*vals, **kw)
             res = self.tracer(residual, False).slot
             kernel = rule.fwd
         else:
             ans, res, kernel = rule.numpy(*vals, **kw), None, rule.numpy
+        if not isinstance(ans, _ARRAYS):
+            self.refuse(f"{rule.name} returned a {type(ans).__name__}, not an array")
         out = self.tracer(ans, bool(parents))
         self.steps.append(Step(rule, kernel, tuple(ins), kw, out.slot, res, tuple(parents)))
         return out

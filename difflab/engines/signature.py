@@ -3,7 +3,7 @@
 A recorded program (``engines.replay``) is valid for every call whose arguments have the same pytree
 structure, the same array shapes and dtypes, and the same values of plain Python scalars (those are
 read by the function's Python, so they are part of the trace, -0.0 apart from 0.0: ``repr``).  Whether
-an array is C-contiguous is part of the key too: the layout of a result (and so which BLAS path a
+an array is C- or F-contiguous is part of the key too: the layout of a result (and so which BLAS path a
 product takes) follows its inputs', and a replay must run the kernels the tape would.  The
 differentiated argument's leaves are taken as float arrays, exactly as the tape takes them.  Anything
 else -- a traced value of an outer transform, an object, an array subclass, an object array -- has no
@@ -39,7 +39,7 @@ def _walk(node, wrt: bool, key: list, leaves: list) -> bool:
             return False
         if wrt and (t is not np.ndarray or node.dtype != np.float64):
             node = np.asarray(node, dtype=float)
-        key.append((node.shape, node.dtype.str, node.flags.c_contiguous))
+        key.append((node.shape, node.dtype.str, node.flags.c_contiguous, node.flags.f_contiguous))
         leaves.append(node)
         return True
     if t is list or t is tuple:
@@ -55,7 +55,7 @@ def _walk(node, wrt: bool, key: list, leaves: list) -> bool:
                 return False
         return True
     if wrt and t in (float, int, bool):
-        key.append(((), "<f8", True))
+        key.append(((), "<f8", True, True))
         leaves.append(np.asarray(node, dtype=float))
         return True
     if not wrt and t in _SCALARS:

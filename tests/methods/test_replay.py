@@ -169,6 +169,17 @@ def test_compositions_that_decide_from_values_fall_back():
     assert np.array_equal(gsort(np.array([1.0, 3.0, 2.0])), [1.0, 3.0, 2.0])
 
 
+def _count_positive(x):
+    return dnp.sum(x) * len(dnp.where(x > 0)[0])  # np.where(c) alone: indices, their number from values
+
+
+def test_a_shape_that_depends_on_values_falls_back():
+    g = dl.grad(_count_positive, replay=True)
+    with pytest.warns(ReplayWarning, match="where called with 1 arguments instead of 3"):
+        assert np.array_equal(g(np.array([1.0, -1.0, 2.0])), [2.0, 2.0, 2.0])
+    assert np.array_equal(g(np.array([1.0, 1.0, 2.0])), [3.0, 3.0, 3.0])
+
+
 def test_a_method_only_arrays_have_falls_back_once_the_tape_succeeds():
     g = dl.grad(lambda x, X: dnp.sum(x * np.asarray(X.tolist())), replay=True)
     x, X = np.array([1.0, 2.0]), np.array([3.0, 4.0])
