@@ -120,17 +120,22 @@ def plan_buffers(steps: list, seen: dict, outputs: set) -> list:
         end[c] = len(steps) if holders & outputs else max([end[c]] + [k for k, step in enumerate(steps)
                                                                        if holders.intersection(step[1])])
     pool: dict = {}
-    assigned, planned = {}, []
+    assigned, donated, planned = {}, set(), []
     for k, (kernel, ins, kw, out, res, dead) in enumerate(steps):
         if out in owned:
             a = owned[out]
+            # an elementwise kernel writes over an argument whose memory dies here (cache-warm, as
+            # ``z += b`` would; NumPy handles the overlap), else takes a free buffer of its shape
+            mine = [i for i in ins if i in assigned and end[i] == k and i not in donated
+                    and assigned[i].shape == a.shape] if kernel.signature is None else []
             free = pool.get((a.shape, a.dtype.str))
-            buf = free.pop() if free else a
+            buf = assigned[mine[0]] if mine else free.pop() if free else a
+            donated.update(mine[:1])
             assigned[out] = buf
             kw = {**kw, "out": buf}
         planned.append((kernel, ins, kw, out, res, dead))
         for c in owned:
-            if end[c] == k:
+            if end[c] == k and c not in donated:
                 buf = assigned[c]
                 pool.setdefault((buf.shape, buf.dtype.str), []).append(buf)
     return planned

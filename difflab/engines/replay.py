@@ -4,7 +4,7 @@ Why: on a small network most of a taped gradient is Python -- a ``Node`` and a `
 operation, dispatch through the operator protocols, the VJP rules' shape bookkeeping, the tape walk --
 not arithmetic.  JAX's ``jit`` removes it by tracing the function once; this does the same for the
 reverse engine: the first call at an input signature (``engines.signature``: pytree structure, array
-shapes, dtypes and layouts, values of Python scalars) runs the function on tracers and then the rows'
+shapes, dtypes and strides, values of Python scalars) runs the function on tracers and then the rows'
 VJPs in the tape's order (``engines.recorder``); later calls run the recorded kernels, forward and
 backward, as one straight-line program on plain arrays (``engines.program``).  The kernels are the ones
 the tape runs, on the same values, summed in the same order, so the numbers are the taped ones bit for

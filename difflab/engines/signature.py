@@ -2,9 +2,9 @@
 
 A recorded program (``engines.replay``) is valid for every call whose arguments have the same pytree
 structure, the same array shapes and dtypes, and the same values of plain Python scalars (those are
-read by the function's Python, so they are part of the trace, -0.0 apart from 0.0: ``repr``).  Whether
-an array is C- or F-contiguous is part of the key too: the layout of a result (and so which BLAS path a
-product takes) follows its inputs', and a replay must run the kernels the tape would.  The
+read by the function's Python, so they are part of the trace, -0.0 apart from 0.0: ``repr``).  An
+array's strides are part of the key too: the layout of a result (and so which BLAS path a product
+takes) follows its inputs', and a replay must run the kernels the tape would.  The
 differentiated argument's leaves are taken as float arrays, exactly as the tape takes them.  Anything
 else -- a traced value of an outer transform, an object, an array subclass, an object array -- has no
 signature, and that call is differentiated with the tape.
@@ -17,6 +17,7 @@ import numpy as np
 from difflab.numpy import Box
 
 _SCALARS = (float, int, bool, complex, str, type(None))
+_FLOAT = np.dtype(np.float64)
 
 
 def call_key(args: tuple, kw: dict, wrt: list[int]) -> tuple[tuple | None, list]:
@@ -34,19 +35,22 @@ def call_key(args: tuple, kw: dict, wrt: list[int]) -> tuple[tuple | None, list]
 
 def _walk(node, wrt: bool, key: list, leaves: list) -> bool:
     t = type(node)
-    if t is np.ndarray or isinstance(node, np.generic):
-        if node.dtype.kind not in ("biuf" if wrt else "biufc"):
-            return False
-        if wrt and (t is not np.ndarray or node.dtype != np.float64):
-            node = np.asarray(node, dtype=float)
-        key.append((node.shape, node.dtype.str, node.flags.c_contiguous, node.flags.f_contiguous))
-        leaves.append(node)
-        return True
     if t is list or t is tuple:
         key.append((t, len(node)))
         for c in node:
-            if not _walk(c, wrt, key, leaves):
+            if type(c) is np.ndarray and c.dtype is _FLOAT:  # the common leaf, inline
+                key.append((c.shape, c.strides, _FLOAT))
+                leaves.append(c)
+            elif not _walk(c, wrt, key, leaves):
                 return False
+        return True
+    if t is np.ndarray or isinstance(node, np.generic):
+        if node.dtype.kind not in ("biuf" if wrt else "biufc"):
+            return False
+        if wrt and (t is not np.ndarray or node.dtype != _FLOAT):
+            node = np.asarray(node, dtype=float)
+        key.append((node.shape, node.strides, node.dtype))
+        leaves.append(node)
         return True
     if t is dict:
         key.append((dict, tuple(node)))
@@ -55,7 +59,7 @@ def _walk(node, wrt: bool, key: list, leaves: list) -> bool:
                 return False
         return True
     if wrt and t in (float, int, bool):
-        key.append(((), "<f8", True, True))
+        key.append(((), (), _FLOAT))
         leaves.append(np.asarray(node, dtype=float))
         return True
     if not wrt and t in _SCALARS:

@@ -195,6 +195,8 @@ def test_new_shapes_and_python_scalars_retrace_and_arguments_are_read_afresh():
         x, X = rng.normal(size=n), rng.normal(size=(5, n))
         assert rel(g(x, X, c), 2 * c * X.T @ (X @ x)) <= 1e-14 if c else np.all(g(x, X, c) == 0)
     assert g.replay.traces == 4  # (3, 1.0), (4, 1.0), (4, -0.0), (4, 2.5); (3, 1.0) is remembered
+    x, X = rng.normal(size=3), rng.normal(size=(3, 5)).T  # same shape, another layout: recorded anew
+    assert rel(g(x, X, 1.0), 2 * X.T @ (X @ x)) <= 1e-14 and g.replay.traces == 5
 
 
 def test_pytrees_argnums_and_aux():
