@@ -6,13 +6,15 @@ slots of an environment (inputs, constants, earlier results) with which static p
 runs that list on new inputs: one loop of NumPy calls -- no traced objects, no dispatch, no tape, no
 VJP Python.
 
-Buffers, as the caching allocators of JAX and PyTorch: from the second call on, every large result of a
-ufunc kernel (``np.add``, ``np.matmul``, ...) is written into the array that step produced on the call
-before (``out=``), so a network's intermediates stop costing fresh pages on every call.  Nothing handed
-to the user is such a buffer or a view of one (outputs are never buffered; a view is copied), and a
-second thread replaying the same program meanwhile runs without buffers, so no call overwrites what
-another still reads.  An output that depends on constants only (a gradient folded to a constant while
-recording) is copied on every call, so changing it in place cannot change the program.
+Memory, as the caching allocators of JAX and PyTorch manage it: every value is dropped right after its
+last reader; from the second call on, every large float64 result of a ufunc kernel (``np.add``,
+``np.matmul``, ...) is written (``out=``) into a buffer kept by the program and handed from one dead
+intermediate to the next of its shape (``plan_buffers``), so a network's intermediates stop costing
+fresh pages on every call.  Nothing handed to the user is such a buffer or a view of one (outputs are
+never buffered; a view is copied), and a second thread replaying the same program meanwhile runs
+without buffers, so no call overwrites what another still reads.  An output that depends on constants
+only (a gradient folded to a constant while recording) is copied on every call, so changing it in
+place cannot change the program.
 """
 
 from __future__ import annotations
