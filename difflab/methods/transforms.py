@@ -169,9 +169,10 @@ def value_and_grad(fn: Callable, argnums: Any = 0, has_aux: bool = False, method
     ``has_aux``).  ``dl.value_and_grad(fn, "forward")`` -- a method name second -- still works.
 
     ``replay=True`` (reverse mode only) is JAX's ``jit`` for the reverse engine: ``fn`` is recorded once
-    per input signature and replayed without a tape afterwards, with identical numbers
-    (``engines.replay``: which functions are refused and fall back to the tape, and the promise of
-    purity it needs); ``wrapped.replay`` reports what happened (``traces``, ``refused``)."""
+    per input signature and replayed without a tape afterwards, giving the tape's numbers
+    (``engines.replay``: when they are bit for bit the same, which functions are refused and fall back
+    to the tape, the promise of purity it needs); ``wrapped.replay`` reports what happened (``traces``,
+    ``refused``)."""
     if isinstance(argnums, str):  # the older positional form value_and_grad(fn, method)
         argnums, method = 0, argnums
     route = registry.get(method).array if method in registry.names() else None
