@@ -131,7 +131,7 @@ class Tracer(Box):
         self.recorder.refuse(f"{what} of a traced value (what the function does would depend on it)")
 
     def concrete(self):
-        self._concrete("a decision on the value")  # a max's ties, a sort order, a rounding, a nan test
+        self._concrete("a decision taken on the plain value")  # a max's ties, a sort order, a nan test
 
     def __bool__(self):
         self._concrete("bool()")

@@ -20,6 +20,7 @@ import difflab.numpy as dnp
 from difflab.engines import program
 from difflab.engines.replay import ReplayWarning
 from difflab.errors import InputError
+from difflab.primitives.table import RULES, kinked_rows, sample_domain, smooth_rows
 
 BATCH = 256  # the benchmark's batch (benchmarks/bench_autodiff.py)
 
@@ -98,6 +99,22 @@ def test_engine_cases_against_sympy(name):
     assert g.replay.traces == 1 and g.replay.refused is None
 
 
+@pytest.mark.filterwarnings("ignore::difflab.engines.replay.ReplayWarning")  # erf's VJP reads values
+@pytest.mark.parametrize("name", [n for n in smooth_rows() + kinked_rows() if RULES[n].arity == 1])
+def test_every_unary_row_replays_the_tape(name):
+    # traced at one point, replayed at another: a value frozen into the trace would show
+    fn = getattr(dnp, name)
+    rng = np.random.default_rng(17)
+    x1, x2 = (sample_domain(RULES[name].domain, rng, 5) for _ in range(2))
+    g = dl.value_and_grad(lambda x: dnp.sum(fn(x) * np.arange(1.0, 6.0)), replay=True)
+    taped = dl.value_and_grad(lambda x: dnp.sum(fn(x) * np.arange(1.0, 6.0)))
+    g(x1)
+    for x in (x2, x1):
+        (v, gr), (vt, gt) = g(x), taped(x)
+        assert v == vt and entrywise_rel(gr, gt) <= 1e-14, (name, gr, gt)
+    assert g.replay.refused is None or "decision taken on the plain value" in g.replay.refused
+
+
 def test_closed_forms_and_traced_rows_replayed():
     rng = np.random.default_rng(3)
     A = rng.normal(size=(6, 6))
@@ -160,7 +177,7 @@ def test_conversions_and_data_dependent_indexing_fall_back():
 def test_compositions_that_decide_from_values_fall_back():
     # max averages the slopes of tied entries, sort takes NumPy's order: both read the plain values
     gmax = dl.grad(lambda x: dnp.max(x) * 2.0, replay=True)
-    with pytest.warns(ReplayWarning, match="a decision on the value"):
+    with pytest.warns(ReplayWarning, match="a decision taken on the plain value"):
         assert np.array_equal(gmax(np.array([1.0, 3.0, 2.0])), [0.0, 2.0, 0.0])
     assert np.array_equal(gmax(np.array([5.0, 3.0, 5.0])), [1.0, 0.0, 1.0])
     gsort = dl.grad(lambda x: dnp.sum(dnp.sort(x) * np.array([1.0, 2.0, 3.0])), replay=True)
