@@ -115,6 +115,49 @@ def test_every_unary_row_replays_the_tape(name):
     assert g.replay.refused is None or "decision taken on the plain value" in g.replay.refused
 
 
+_BINARY = [r.name for r in RULES.values() if r.arity == 2 and r.jvp is not None
+           and r.name not in ("matmul", "solve", "polygamma")]  # elementwise pairs; the rest below
+
+
+@pytest.mark.filterwarnings("ignore::difflab.engines.replay.ReplayWarning")
+@pytest.mark.parametrize("name", _BINARY)
+def test_every_binary_row_replays_the_tape(name):
+    rule, rng = RULES[name], np.random.default_rng(19)
+    points = [[sample_domain(d, rng, 4) for d in rule.domains()] for _ in range(2)]
+    f = getattr(dnp, name)
+    g = dl.grad(lambda a, b: dnp.sum(f(a, b) * np.arange(1.0, 5.0)), argnums=(0, 1), replay=True)
+    g(*points[0])
+    for a, b in points[1], points[0]:
+        got, want = g(a, b), dl.grad(lambda a, b: dnp.sum(f(a, b) * np.arange(1.0, 5.0)), argnums=(0, 1))(a, b)
+        assert all(entrywise_rel(u, v) <= 1e-14 for u, v in zip(got, want, strict=True)), name
+
+
+_ARRAY_FUNCTIONS = {
+    "sum_mean_axes": lambda x: dnp.sum(dnp.mean(x ** 2, axis=0) * dnp.sum(x, axis=1, keepdims=True)),
+    "reshape_transpose_getitem": lambda x: dnp.sum(dnp.reshape(x.T, (-1,))[2:9] * x[1, :][None, :3].sum()),
+    "matmul_solve_det": lambda x: dnp.sum(dnp.linalg.solve(x @ x.T + 3 * np.eye(3), x[:, 0]))
+    + dnp.linalg.det(x[:, :3] + 2 * np.eye(3)),
+    "inv_cholesky_eigh": lambda x: dnp.sum(dnp.linalg.inv(x[:, :3] @ x[:, :3].T + np.eye(3)))
+    + dnp.sum(dnp.linalg.cholesky(x @ x.T + np.eye(3))) + dnp.sum(dnp.linalg.eigh(x @ x.T)[0]),
+    "where_stack_concatenate_cumsum": lambda x: dnp.sum(dnp.cumsum(dnp.concatenate(
+        [dnp.where(x > 0.1, x, dnp.sin(x)), dnp.stack([x[0], x[2]])], axis=0), axis=1) ** 2),
+    "softmax_family": lambda x: dnp.sum(dnp.softmax(x, axis=1) * dnp.log_softmax(x, axis=0))
+    + dnp.logsumexp(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ARRAY_FUNCTIONS))
+def test_array_rows_replay_the_tape(name):
+    fn, rng = _ARRAY_FUNCTIONS[name], np.random.default_rng(23)
+    g = dl.value_and_grad(fn, replay=True)
+    points = [rng.normal(size=(3, 4)) for _ in range(3)]
+    g(points[0])
+    for x in points[1:] + points[:1]:
+        (v, gr), (vt, gt) = g(x), dl.value_and_grad(fn)(x)
+        assert entrywise_rel(v, vt) <= 1e-15 and entrywise_rel(gr, gt) <= 1e-13, name
+    assert g.replay.traces == 1 and g.replay.refused is None
+
+
 def test_closed_forms_and_traced_rows_replayed():
     rng = np.random.default_rng(3)
     A = rng.normal(size=(6, 6))
