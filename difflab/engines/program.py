@@ -63,7 +63,8 @@ class Program:
         computed = set(inputs) | {s.out for s in steps} | {s.res for s in steps}
         self.constant = {k for k, s in enumerate(outputs) if s is not None and s not in computed}
         self.buffered: list | None = None  # the same steps writing into kept arrays, after a first call
-        self.kept: set[int] = set()
+        self.kept: set[int] = set()  # ids of the buffers
+        self.shared: set[int] = set()  # output slots that may share memory with a buffer: copied
         self.lock = threading.Lock()
 
     def run(self, leaves: list) -> list:
@@ -88,28 +89,31 @@ class Program:
                 for s in dead:
                     env[s] = None
             if first:
-                self.buffered = plan_buffers(self.plain, seen, set(self.outputs))
+                self.buffered, self.shared = plan_buffers(self.plain, seen, set(self.outputs))
                 self.kept = {id(t[2]["out"]) for t in self.buffered if "out" in t[2]}
+            copied = self.shared
             return [np.zeros(self.shapes[k]) if s is None else
-                    np.array(env[s]) if k in self.constant and isinstance(env[s], np.ndarray) else
-                    self._handed(env[s]) for k, s in enumerate(self.outputs)]
+                    np.array(env[s]) if (k in self.constant or s in copied) and isinstance(env[s], np.ndarray)
+                    else self._handed(env[s]) for k, s in enumerate(self.outputs)]
         finally:
             if mine:
                 self.lock.release()
 
     def _handed(self, v):
-        """An output as the user may keep it: a view of a buffer is copied (the next call rewrites it)."""
+        """An output as the user may keep it: a view of a buffer is copied (the next call rewrites it) --
+        found by its base here, and by ``np.may_share_memory`` when the buffers were planned."""
         if type(v) is np.ndarray and (id(v) in self.kept or id(v.base) in self.kept):
             return v.copy()
         return v
 
 
-def plan_buffers(steps: list, seen: dict, outputs: set) -> list:
+def plan_buffers(steps: list, seen: dict, outputs: set) -> tuple[list, set]:
     """The steps again, large float64 ufunc results written into buffers shared like a stack allocator
     would: a buffer goes back to the pool after the last step that reads it -- or reads anything that
     may share its memory (a transpose, a reshape, a broadcast of it: ``np.may_share_memory``, which errs
     on the side of sharing) -- and is handed to the next result of its shape.  Buffers are the arrays
-    the first call produced; what may share memory with an output is never given away within a call."""
+    the first call produced; what may share memory with an output is never given away within a call,
+    and those output slots are returned too (the program copies them on every call)."""
     owned, end = {}, {}  # candidate slot -> its array, and the last step that needs its memory
     for k, (kernel, _ins, kw, out, res, _dead) in enumerate(steps):
         v = seen.get(out)
@@ -117,8 +121,10 @@ def plan_buffers(steps: list, seen: dict, outputs: set) -> list:
                 and type(v) is np.ndarray and v.dtype == np.float64 and v.size >= BUFFER_SIZE
                 and v.base is None and v.flags.c_contiguous):
             owned[out], end[out] = v, k
+    shared = set()
     for c, a in owned.items():
         holders = {s for s, v in seen.items() if type(v) is np.ndarray and np.may_share_memory(v, a)}
+        shared |= holders & outputs
         end[c] = len(steps) if holders & outputs else max([end[c]] + [k for k, step in enumerate(steps)
                                                                        if holders.intersection(step[1])])
     pool: dict = {}
@@ -140,4 +146,4 @@ def plan_buffers(steps: list, seen: dict, outputs: set) -> list:
             if end[c] == k and c not in donated:
                 buf = assigned[c]
                 pool.setdefault((buf.shape, buf.dtype.str), []).append(buf)
-    return planned
+    return planned, shared
