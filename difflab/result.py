@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from difflab import display as d
+from difflab.lazy import ComputedOnRead, computed_state
 
 MAX_STATUS = 40  # a longer status is said once as a note and the rows point to it
 
@@ -22,12 +23,14 @@ class Estimate:
     """A derivative (or value) computed by one method.
 
     ``error_estimate`` is the method's own bound on the absolute error per entry (0 for exact methods
-    up to rounding, ``None`` when the method cannot say). ``status`` is ``"ok"`` or a sentence saying
-    what went wrong (a pole, a kink, a probe that hit nan) -- never a bare nan without words.
+    up to rounding, ``None`` when the method cannot say); it may be given as a ``lazy.Later``, computed
+    on first read (the exact methods' rounding bound costs more than the derivative). ``status`` is
+    ``"ok"`` or a sentence saying what went wrong (a pole, a kink, a probe that hit nan) -- never a bare
+    nan without words.
     """
 
     value: np.ndarray
-    error_estimate: np.ndarray | None
+    error_estimate: np.ndarray | None = ComputedOnRead()  # type: ignore[assignment]
     nfev: int
     method: str
     status: str = "ok"
@@ -37,6 +40,9 @@ class Estimate:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return computed_state(self)  # a worker process or Dask gets the bound, not its closure
 
     def __repr__(self) -> str:
         est = None if self.error_estimate is None else float(np.max(self.error_estimate, initial=0.0))

@@ -2,7 +2,7 @@
 
 The import graph is built from the source (module-level and function-level imports, and
 ``import_module`` calls), so a circle hidden in a function body counts as much as one at the top.
-Layer order (design.md): errors/display/result -> primitives -> numpy -> engines -> expr -> singular/matrix ->
+Layer order (design.md): errors/display/lazy/result -> primitives -> numpy -> engines -> expr -> singular/matrix ->
 methods -> measure/claims -> reports/testing/solvers -> cli; ``difflab/__init__.py`` and
 ``difflab/strategies.py`` only re-export and nothing inside difflab imports them.
 """
@@ -19,7 +19,7 @@ import pytest
 PACKAGE = pathlib.Path(__file__).parent.parent / "difflab"
 
 # Rank of each subpackage: a module may import its own rank or below, never above.
-RANK = {"errors": 0, "display": 0, "result": 0, "primitives": 1, "numpy": 2, "engines": 3, "expr": 4, "singular": 5,
+RANK = {"errors": 0, "display": 0, "lazy": 0, "result": 0, "primitives": 1, "numpy": 2, "engines": 3, "expr": 4, "singular": 5,
         "matrix": 5, "methods": 6, "measure": 7, "claims": 7, "reports": 8, "testing": 8, "solvers": 8,
         "cli": 9}
 TOP = 10                      # difflab/__init__.py and difflab/strategies.py: re-exports, imported by no one
@@ -182,9 +182,10 @@ def test_imports_only_go_down(subpackage):
 
 
 def test_the_bottom_modules_import_nothing_of_difflab_but_each_other():
-    """errors (the error types) and display (formatting) import no difflab module; result only those two."""
-    for name, allowed in (("difflab.errors", set()), ("difflab.display", set()),
-                          ("difflab.result", {"difflab.errors", "difflab.display"})):
+    """errors (the error types), display (formatting) and lazy (values computed on first read) import no
+    difflab module; result only those three."""
+    for name, allowed in (("difflab.errors", set()), ("difflab.display", set()), ("difflab.lazy", set()),
+                          ("difflab.result", {"difflab.errors", "difflab.display", "difflab.lazy"})):
         assert GRAPH[name] <= allowed, (name, GRAPH[name] - allowed)
 
 

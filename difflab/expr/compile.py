@@ -211,12 +211,18 @@ def resolve_derivatives(expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
+def compiled_form(expr: sympy.Expr, numeric: bool = True) -> sympy.Expr:
+    """What is printed for ``expr``: derivatives resolved, big numbers as doubles, constant calls NumPy
+    lacks as their value and (``numeric``) the ``log1p``/``expm1`` forms of ``stable.numeric_form``."""
+    expr = resolve_derivatives(expr)
+    return numeric_constants(inexact_big(numeric_form(expr) if numeric else expr))
+
+
 def to_numpy(expr: sympy.Expr | Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
              cse: bool = True) -> Compiled:
     """Compile an expression (or a list of them, sharing subexpressions) to a vectorized NumPy function."""
     many = isinstance(expr, list | tuple)
-    body = ([numeric_constants(inexact_big(numeric_form(resolve_derivatives(e)))) for e in expr] if many
-            else numeric_constants(inexact_big(numeric_form(resolve_derivatives(expr)))))
+    body = [compiled_form(e) for e in expr] if many else compiled_form(expr)
     modules = _numpy_modules()
     printer = _numpy_printer(modules) if len(symbols) > SORTED_TERMS_UP_TO else None
     fn = sympy.lambdify(list(symbols), body, modules=modules, cse=shared_subexpressions if cse else False,
@@ -242,11 +248,8 @@ def program_to_numpy(program: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs
                      symbols: Sequence[sympy.Symbol]) -> Compiled:
     """A straight-line program -- temporaries assigned in order, then the outputs -- compiled like
     ``to_numpy`` (stable numeric forms, big numbers as doubles), e.g. ``adjoint``'s reverse sweep."""
-    def prepare(e):
-        return numeric_constants(inexact_big(numeric_form(resolve_derivatives(e))))
-
-    steps = [(t, prepare(e)) for t, e in program]
-    outs = [prepare(e) for e in outputs]
+    steps = [(t, compiled_form(e)) for t, e in program]
+    outs = [compiled_form(e) for e in outputs]
     modules = _numpy_modules()
     fn = sympy.lambdify(list(symbols), outs, modules=modules, cse=lambda _: (steps, outs),
                         printer=_numpy_printer(modules))

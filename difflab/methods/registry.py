@@ -18,6 +18,7 @@ import numpy as np
 
 from difflab.errors import InputError
 from difflab.expr.function import Function
+from difflab.lazy import Later
 from difflab.matrix import routes as shaped_routes
 from difflab.matrix.function import ArrayFunction
 from difflab.methods import higher_routes, higher_tensors, routes
@@ -108,12 +109,17 @@ def _estimate(method: Method, route: FunctionRoute, f: Function, point: np.ndarr
             status = (f"the {what} is not finite at {where} (entry {bad}: "
                       f"{value.ravel()[bad]}): a pole, a kink or a point outside the domain")
     error = out.error
-    if error is not None:
-        error = np.asarray(error, dtype=float)
-        if error.shape != value.shape:
-            error = np.broadcast_to(error, value.shape).copy()
+    if isinstance(error, Later):  # computed when the Estimate's error_estimate is first read
+        error = error.then(lambda e: _shaped(e, value.shape))
+    elif error is not None:
+        error = _shaped(error, value.shape)
     estimate = Estimate(value, error, int(out.nfev), method.name, status, (), seconds)
     return annotate(estimate, f, point, what)  # notes/status at removable points, poles, kinks
+
+
+def _shaped(error: Any, shape: tuple) -> np.ndarray:
+    error = np.asarray(error, dtype=float)
+    return error if error.shape == shape else np.broadcast_to(error, shape).copy()
 
 
 _REGISTRY: dict[str, Method] = {}

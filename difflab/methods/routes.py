@@ -24,10 +24,20 @@ from typing import Any, Protocol
 import numpy as np
 
 from difflab.engines import finite_diff, forward, nested, pytree, reverse
+from difflab.errors import InputError
 from difflab.expr.adjoint import value_and_gradient_program
 from difflab.expr.function import Function
+from difflab.expr.rounding import U
+from difflab.lazy import Later, now
 from difflab.methods.reference import reference_gradient, reference_hessian
-from difflab.methods.symbolic import compile_gradient, compile_hessian, has_branches, with_value
+from difflab.methods.symbolic import (
+    compile_gradient,
+    compile_hessian,
+    has_branches,
+    in_branch,
+    radius_at,
+    with_value,
+)
 from difflab.singular.programs import program_at
 from difflab.singular.queries import formula_cancels, raised
 
@@ -66,9 +76,44 @@ class DerivativeWarning(UserWarning):
     """A finite-difference gradient came back with a status other than "ok" (e.g. a nan probe)."""
 
 
+AD_FACTOR = 2.0  # the AD engines' bound: the derivative formula's, for another order of the same sums
+
+
 def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
-    """Error bound of an exact formula evaluated in double precision: a few ulps of the value."""
+    """A few ulps of the value: the estimate where no running bound applies (Python code, a series)."""
     return scale * EPS * np.abs(value)
+
+
+def _exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, numeric: bool,
+                 ulps: float) -> Later | np.ndarray:
+    """The error bound of an exact method's derivative at ``x``, computed when first read.
+
+    For an expression Function: the running error bound of the derivative formula evaluated in doubles
+    (``expr.rounding``: how the formula's conditioning amplifies each rounding -- sin of 2.2e4 loses
+    eleven digits' worth of its argument's last bit), plus half an ulp for the correctly rounded
+    reference it is measured against. The symbolic method evaluates that formula (``numeric``: with its
+    compiled log1p/expm1 forms). The AD engines differentiate the same formula with the same partials
+    and the same primal values, only associating the chain rule's sums and products in another order,
+    so the bound of the formula as written, times ``AD_FACTOR``, is their model.
+
+    Left at a few ulps of the value (``ulps``): Python code (no formula to bound), a point where the
+    value came from a series or a limit (a masked branch, a stable program near a removable point),
+    a derivative too large to write out (``sizing`` refuses), or a bound that came out nan.
+    """
+    few = _rounding(value, ulps)
+    if f.expr is None:
+        return few
+
+    def compute() -> np.ndarray:
+        try:
+            radius = radius_at(f, x, order, numeric)
+        except InputError:
+            return few
+        with np.errstate(all="ignore"):
+            scale = 1.0 if numeric else AD_FACTOR
+            bound = scale * U * radius.reshape(value.shape) + 0.5 * EPS * np.abs(value)
+        return np.where(np.isnan(bound), few, bound)
+    return Later(compute)
 
 
 def _scalar(value: Any) -> float:
@@ -77,23 +122,29 @@ def _scalar(value: Any) -> float:
 
 # -- Function routes -------------------------------------------------------------------------------
 
+def _symbolic_error(f: Function, x: np.ndarray, order: int, value: np.ndarray) -> Later | np.ndarray:
+    if f.expr is not None and in_branch(f, x, order):
+        return _rounding(value)  # a series or a limit at a removable point, not the formula
+    return _exact_error(f, x, order, value, True, 8.0)
+
+
 def symbolic_gradient(f: Function, x: np.ndarray) -> Routed:
     fused = with_value(f, 1)
     if fused is None:
         value = compile_gradient(f).at(x)
-        return Routed(value, _rounding(value), 1)
+        return Routed(value, _symbolic_error(f, x, 1, value), 1)
     out = fused.at(x)
-    return Routed(out[1:], _rounding(out[1:]), 1, fx=float(out[0]))
+    return Routed(out[1:], _symbolic_error(f, x, 1, out[1:]), 1, fx=float(out[0]))
 
 
 def symbolic_hessian(f: Function, x: np.ndarray) -> Routed:
     fused = with_value(f, 2)
     if fused is None:
         H = compile_hessian(f).matrix(x)
-        return Routed(H, _rounding(H), 1)
+        return Routed(H, _symbolic_error(f, x, 2, H), 1)
     out = fused.entries.at(x)
     H = fused.assemble(out[1:])
-    return Routed(H, _rounding(H), 1, fx=float(out[0]))
+    return Routed(H, _symbolic_error(f, x, 2, H), 1, fx=float(out[0]))
 
 
 def mpmath_gradient(f: Function, x: np.ndarray) -> Routed:
@@ -106,15 +157,16 @@ def mpmath_hessian(f: Function, x: np.ndarray) -> Routed:
     return Routed(value, 0.5 * EPS * np.abs(value), 0)
 
 
-def _program(f: Function, x: np.ndarray, order: int) -> Callable:
-    """What the engines trace at ``x``: the stable program of a removable singularity when x is in one
-    of its branches (``singular.programs``: the same Taylor polynomial or cancelled form the symbolic
-    route compiles), else the formula."""
-    return program_at(f, x, order) or f.ops
+def _program(f: Function, x: np.ndarray, order: int) -> tuple[Callable, bool]:
+    """What the engines trace at ``x``, and whether it is the formula: the stable program of a removable
+    singularity when x is in one of its branches (``singular.programs``: the same Taylor polynomial or
+    cancelled form the symbolic route compiles), else the formula."""
+    special = program_at(f, x, order)
+    return (f.ops, True) if special is None else (special, False)
 
 
 def _cancelling(f: Function, x: np.ndarray, order: int, value: np.ndarray,
-                error: np.ndarray) -> Routed | None:
+                error: Later | np.ndarray) -> Routed | None:
     """Near a 0/0 set that only raised precision resolves, the traced formula loses digits: the estimate
     then carries the measured error and the status says why (never a wrong number with status ok)."""
     if not formula_cancels(f, x):
@@ -126,6 +178,7 @@ def _cancelling(f: Function, x: np.ndarray, order: int, value: np.ndarray,
                   "whose cancellation could not be measured in time")
         return Routed(value, np.full(shape, np.inf), 1, status)
     measured = np.abs(value - truth.reshape(shape))
+    error = now(error)
     if not np.all(measured <= 8 * np.abs(error) + 1e-300):
         status = ("near a singular set where the formula is 0/0: this method differentiates the formula, "
                   "which loses digits to cancellation here; the error estimate is measured against "
@@ -134,12 +187,14 @@ def _cancelling(f: Function, x: np.ndarray, order: int, value: np.ndarray,
     return None
 
 
-def _ad(result: Callable[[Function, np.ndarray], tuple], order: int) -> FunctionRoute:
-    """An AD engine's (f(x), derivative) as a Function route; f(x) feeds the domain check."""
+def _ad(result: Callable[[Callable, np.ndarray], tuple], order: int) -> FunctionRoute:
+    """An AD engine's (f(x), derivative) of the program at x as a Function route; f(x) feeds the domain
+    check."""
     def run(f: Function, x: np.ndarray) -> Routed:
-        fx, derivative = result(f, x)
+        program, formula = _program(f, x, order)
+        fx, derivative = result(program, x)
         value = np.asarray(derivative, dtype=float)
-        error = _rounding(value, 16.0)
+        error = _exact_error(f, x, order, value, False, 16.0) if formula else _rounding(value, 16.0)
         if f.expr is not None and order:
             said = _cancelling(f, x, order, value, error)
             if said is not None:
@@ -148,9 +203,9 @@ def _ad(result: Callable[[Function, np.ndarray], tuple], order: int) -> Function
     return run
 
 
-forward_gradient = _ad(lambda f, x: forward.gradient(_program(f, x, 1), x), 1)
-forward_hessian = _ad(lambda f, x: forward.hessian(_program(f, x, 2), x)[::2], 2)
-_taped_reverse_gradient = _ad(lambda f, x: reverse.value_and_grad(_program(f, x, 1))(x), 1)
+forward_gradient = _ad(lambda program, x: forward.gradient(program, x), 1)
+forward_hessian = _ad(lambda program, x: forward.hessian(program, x)[::2], 2)
+_taped_reverse_gradient = _ad(lambda program, x: reverse.value_and_grad(program)(x), 1)
 
 
 def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
@@ -169,8 +224,8 @@ def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
     if program is None:
         program = f.caches.compiled[1, "reverse"] = value_and_gradient_program(f.stable, f.symbols)
     out = program.at(x)
-    return Routed(out[1:], _rounding(out[1:], 16.0), 1, fx=float(out[0]))
-reverse_hessian = _ad(lambda f, x: reverse.hessian(_program(f, x, 2), x)[::2], 2)
+    return Routed(out[1:], _exact_error(f, x, 1, out[1:], False, 16.0), 1, fx=float(out[0]))
+reverse_hessian = _ad(lambda program, x: reverse.hessian(program, x)[::2], 2)
 
 
 def fd_routes(scheme: str) -> tuple[FunctionRoute, FunctionRoute]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from difflab.expr.compile import Compiled, to_numpy
+from difflab.expr.compile import Compiled, compiled_form, to_numpy
 from difflab.expr.derivatives import (
     compile_exprs,
     compile_hessian_nonzeros,
@@ -25,10 +25,12 @@ from difflab.expr.derivatives import (
     stable_expr,
 )
 from difflab.expr.function import Function, install_value_compiler
+from difflab.expr.rounding import radius_program
 from difflab.singular.analysis import analyze, branches
 from difflab.singular.several import regions, singular_sets
 
-__all__ = ["HessianCompiled", "compile_gradient", "compile_hessian", "compile_value", "derivative_exprs",
+__all__ = ["HessianCompiled", "compile_bound", "compile_gradient", "compile_hessian", "compile_value",
+           "derivative_exprs", "in_branch", "radius_at",
            "generated_source", "has_branches", "gradient_exprs", "hessian_exprs", "stable_expr", "with_value"]
 
 
@@ -132,6 +134,42 @@ def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:
             exprs, rows, cols = _hessian_entries(f)
             cache[key] = HessianCompiled(to_numpy([f.stable, *exprs], f.symbols), rows, cols, f.n)
     return cache[key]
+
+
+def compile_bound(f: Function, order: int, numeric: bool = True) -> Compiled:
+    """The running error bound (``expr.rounding``, in units of u) of the gradient (order 1) or of the
+    Hessian's compiled entries (order 2, as a ``HessianCompiled``).
+
+    ``numeric``: of the formula as compiled, with its ``log1p``/``expm1`` forms (the symbolic method);
+    False: as the AD engines evaluate it -- they differentiate the same stable formula, its primal with
+    those forms but the chain rule's sums as written (d/dx of ``expm1(x) - x`` is ``exp(x) + (-1)``).
+    """
+    cache = f.caches.compiled
+    key = (order, "bound" if numeric else "bound as written")
+    if key not in cache:
+        if order == 1:
+            cache[key] = radius_program([compiled_form(e, numeric) for e in compile_exprs(f, 1)], f.symbols)
+        else:
+            exprs, rows, cols = _hessian_entries(f)
+            program = radius_program([compiled_form(e, numeric) for e in exprs], f.symbols)
+            cache[key] = HessianCompiled(program, rows, cols, f.n)
+    return cache[key]
+
+
+def radius_at(f: Function, point: np.ndarray, order: int, numeric: bool = True) -> np.ndarray:
+    """``compile_bound`` at one point, shaped like the gradient (order 1) or the Hessian (order 2)."""
+    bound = compile_bound(f, order, numeric)
+    return np.asarray(bound.at(point) if order == 1 else bound.matrix(point), dtype=float)
+
+
+def in_branch(f: Function, point: np.ndarray, order: int) -> bool:
+    """Whether the compiled derivative takes one of its masked branches (a series, a limit) at ``point``
+    rather than the formula there."""
+    if not has_branches(f):
+        return False
+    compiled = compile_gradient(f) if order == 1 else compile_hessian(f).entries
+    flat = [np.array([v], dtype=float) for v in point]
+    return any(bool(np.any(b.mask(flat))) for b in compiled.branches)
 
 
 def generated_source(f: Function, order: int = 1) -> str:

@@ -1,0 +1,217 @@
+"""How far a formula evaluated in double precision can be from its exact value: a running error bound.
+
+An exact method (the compiled symbolic derivative, forward or reverse AD) has no truncation error, but it
+evaluates a formula in floating point, and the formula's conditioning can amplify one rounding into many
+digits: ``sin(exp(sinh(x)))`` at x = 3 takes the sine of 2.2e4, whose last bit (u * 2.2e4 absolute) moves
+the derivative in its eleventh digit. "A few ulps of the value" misses that by orders of magnitude.
+
+The bound is Wilkinson's running error analysis (first order in u = 2^-53, as Iri's automatic rounding
+error estimate): every node v of the formula's expression DAG gets a radius
+
+    r(v) = sum_k |d v / d a_k| * r(a_k) + c_v * u * |v|,      r(variable) = 0,  r(constant) = its rounding
+
+where ``a_k`` are v's arguments and ``c_v`` the roundings v itself makes -- 1 for a sum of two, a product or
+a quotient, n - 1 products of n factors (a factor +-2^k is exact), 2 for a power (libm's pow is within one
+ulp), 4 for any function of the table (libm and NumPy's kernels measure below 2u on the rows' domains;
+4 leaves room for platforms with SIMD kernels and for the fused rows' few operations). A sum of n > 2
+terms adds (n - 2) u sum |a_k| for its partial sums, whose order the printer chooses: so the cancellation
+in ``exp(x) - 1 - x`` near 0 shows up (terms of size 1, result 5e-11).
+
+The local partials ``d v / d a_k`` are SymPy's own ``fdiff`` of the node's head -- the same rule the
+symbolic derivative used, no per-function branch; a head without one (the compile-time ``log1p`` and
+``expm1`` forms) is differentiated through its row's SymPy twin (``primitives.heads``). A step's
+derivative (a DiracDelta) is 0 off its jump and contributes nothing; a partial that can be infinite
+(``1/a``, ``a**(1/2)``) is capped at 1e300 so an argument computed exactly (radius 0) does not turn the
+bound into 0 * inf = nan.
+
+Built once per formula as a straight-line program -- one temporary for the value and one for the radius
+of every node, so shared subexpressions stay shared and nothing is expanded -- and compiled like every
+other expression. The radii are in units of u; the caller multiplies.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import sympy
+from sympy.core.function import ArgumentIndexError
+
+from difflab.expr.compile import Compiled, program_to_numpy
+from difflab.primitives.heads import rule_of
+
+U = 2.0 ** -53
+SUM_ULPS, POWER_ULPS, FUNCTION_ULPS = 1, 2, 4
+_CAP = sympy.Float(1e300)
+
+
+def radius_program(outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> Compiled:
+    """Compiled ``(*x) -> [r_1, ..., r_m]``: the radius of each output in units of u (see the module)."""
+    radii = _Radii(outputs, symbols)
+    return program_to_numpy(radii.program, radii.outputs, symbols)
+
+
+class _Radii:
+    """The straight-line program: (temporary, expression) steps, then the outputs' radii."""
+
+    def __init__(self, outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]):
+        taken = {s.name for e in outputs if isinstance(e, sympy.Basic) for s in e.free_symbols}
+        taken |= {s.name for s in symbols}
+        self._names = (n for k in itertools.count() for n in (f"v{k}", f"r{k}") if n not in taken)
+        self.program: list[tuple[sympy.Symbol, sympy.Expr]] = []
+        self.ref: dict[sympy.Basic, sympy.Expr] = {}
+        self.rad: dict[sympy.Basic, sympy.Expr] = {}
+        for node in _post_order([sympy.sympify(e) for e in outputs]):
+            self._visit(node)
+        self.outputs = [self.rad[sympy.sympify(e)] for e in outputs]
+
+    def _temp(self, expr: sympy.Expr) -> sympy.Expr:
+        if expr.is_Atom:
+            return expr
+        temp = sympy.Symbol(next(self._names), real=True)
+        self.program.append((temp, expr))
+        return temp
+
+    def _visit(self, node: sympy.Basic) -> None:
+        if node.is_Symbol:
+            self.ref[node], self.rad[node] = node, sympy.S.Zero
+            return
+        if node.is_number:
+            self.ref[node], self.rad[node] = node, _constant_radius(node)
+            return
+        if isinstance(node, sympy.Piecewise):  # conditions are read as written; each branch has its radius
+            pairs = [(p.expr, p.cond) for p in node.args]
+            value = self._temp(sympy.Piecewise(*[(self.ref[e], c) for e, c in pairs]))
+            radius = sympy.Piecewise(*[(self.rad[e], c) for e, c in pairs])
+            self.ref[node], self.rad[node] = value, self._temp(radius)
+            return
+        if not _expression_args(node):  # no known structure: its own value's rounding, as a function's
+            self.ref[node] = node
+            self.rad[node] = self._temp(FUNCTION_ULPS * sympy.Abs(node))
+            return
+        refs = [self.ref[a] for a in node.args]
+        value = self._temp(node.func(*refs) if any(r is not a for r, a in zip(refs, node.args, strict=True))
+                           else node)
+        self.ref[node] = value
+        terms = [_capped(d) * self.rad[a] for a, d in self._partials(node, refs, value)
+                 if self.rad[a] != 0 and not d.has(sympy.DiracDelta)]
+        terms += self._own_rounding(node, refs, value)
+        self.rad[node] = self._temp(sympy.Add(*terms))
+
+    def _own_rounding(self, node: sympy.Basic, refs: list, value: sympy.Expr) -> list[sympy.Expr]:
+        """The roundings the node itself makes, in units of u."""
+        if isinstance(node, sympy.Add):
+            extra = len(refs) - 2
+            partial_sums = [extra * sympy.Add(*[sympy.Abs(r) for r in refs])] if extra > 0 else []
+            return [SUM_ULPS * sympy.Abs(value)] + partial_sums
+        if isinstance(node, sympy.Mul):
+            exact = sum(1 for a in node.args if a.is_Rational and _power_of_two(a))
+            rounds = max(len(refs) - 1 - exact, 0)
+            return [rounds * sympy.Abs(value)] if rounds else []
+        if isinstance(node, sympy.Pow):
+            return [POWER_ULPS * sympy.Abs(value)]
+        return [FUNCTION_ULPS * sympy.Abs(value)]
+
+    def _partials(self, node: sympy.Basic, refs: list,
+                  value: sympy.Expr) -> list[tuple[sympy.Basic, sympy.Expr]]:
+        """(argument, d node / d argument in terms of the temporaries) for each argument with a radius."""
+        args = node.args
+        live = [i for i, a in enumerate(args) if self.rad[a] != 0]
+        if isinstance(node, sympy.Add):
+            return [(args[i], sympy.S.One) for i in live]
+        if isinstance(node, sympy.Mul):
+            return [(args[i], sympy.Mul(*refs[:i], *refs[i + 1:])) for i in live]
+        if isinstance(node, sympy.Pow):
+            base, exp = refs
+            out = [(args[0], exp * base ** (exp - 1))] if 0 in live else []
+            return out + ([(args[1], value * sympy.log(sympy.Abs(base)))] if 1 in live else [])
+        built = node.func(*refs)
+        out = []
+        for i in live:
+            try:
+                local = _local(node, built, refs, i)
+            except (ArgumentIndexError, TypeError, ValueError, NotImplementedError, AttributeError):
+                local = sympy.oo  # no rule for this head: the radius says "unknown", never a false 0
+            out.append((args[i], local.xreplace({built: value}) if isinstance(local, sympy.Basic) else local))
+        return out
+
+
+def _local(node: sympy.Basic, built: sympy.Expr, refs: list, i: int) -> sympy.Expr:
+    """d node / d argument i at the temporaries: the head's ``fdiff`` (SymPy's rule), else the derivative
+    of the head with the argument as a symbol, else of the row's SymPy twin (a compile-time head)."""
+    if isinstance(node, sympy.Function) and type(node)._eval_derivative is sympy.Function._eval_derivative:
+        try:
+            local = built.fdiff(i + 1)
+        except ArgumentIndexError:
+            local = sympy.Function.fdiff(built, i + 1)
+        if not local.has(sympy.Derivative, sympy.Subs):
+            return local
+    d = sympy.Dummy("d", real=True)
+    at = [d if j == i else r for j, r in enumerate(refs)]
+    local = node.func(*at).diff(d)
+    if local.has(sympy.Derivative, sympy.Subs):
+        rule = rule_of(node)
+        if rule is None or rule.sympy is None:
+            raise NotImplementedError(type(node).__name__)
+        local = sympy.sympify(rule.sympy(*at)).diff(d)
+        if local.has(sympy.Derivative, sympy.Subs):
+            raise NotImplementedError(type(node).__name__)
+    return local.xreplace({d: refs[i]})
+
+
+def _capped(partial: sympy.Expr) -> sympy.Expr:
+    """|partial|, capped at 1e300 where it can be infinite (a negative or fractional power)."""
+    magnitude = sympy.Abs(partial)
+    risky = any(not (p.exp.is_Integer and p.exp >= 0) for p in partial.atoms(sympy.Pow))
+    return sympy.Min(magnitude, _CAP) if risky else magnitude
+
+
+def _constant_radius(c: sympy.Basic) -> sympy.Expr:
+    """A constant's rounding in units of u: 0 for a double (an integer below 2^53, a dyadic fraction, a
+    Float that is a double), |c| for a rational or Float rounded once, 2|c| for an evaluated constant."""
+    if c.is_Rational and _exactly_double(c):
+        return sympy.S.Zero
+    if c.is_Float and sympy.Rational(c) == sympy.Rational(float(c)):
+        return sympy.S.Zero
+    try:
+        size = abs(float(sympy.N(c, 17)))
+    except (TypeError, ValueError, OverflowError):
+        return sympy.oo
+    return sympy.Float((1 if c.is_Rational or c.is_Float else 2) * size)
+
+
+def _exactly_double(r: sympy.Rational) -> bool:
+    q = int(r.q)
+    return q & (q - 1) == 0 and abs(int(r.p)).bit_length() <= 53
+
+
+def _power_of_two(r: sympy.Rational) -> bool:
+    p, q = abs(int(r.p)), int(r.q)
+    return p & (p - 1) == 0 and q & (q - 1) == 0 and p > 0
+
+
+def _expression_args(node: sympy.Basic) -> bool:
+    return all(isinstance(a, sympy.Expr) for a in node.args)
+
+
+def _post_order(roots: list[sympy.Basic]) -> list[sympy.Basic]:
+    """Every distinct node under the roots, arguments first (iterative: derivative DAGs can be deep)."""
+    seen: set[sympy.Basic] = set()
+    order: list[sympy.Basic] = []
+    stack: list[tuple[sympy.Basic, bool]] = [(e, False) for e in reversed(roots)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        if node.is_Atom or node.is_number:
+            continue
+        if isinstance(node, sympy.Piecewise):
+            stack.extend((p.expr, False) for p in reversed(node.args))
+        elif _expression_args(node):
+            stack.extend((a, False) for a in reversed(node.args))
+    return order
