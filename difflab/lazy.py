@@ -38,20 +38,21 @@ class ComputedOnRead:
     field keeps its name, its place in the constructor and its plain value for every reader."""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        self.name, self.slot = name, f"_{name}"
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             raise AttributeError(self.name)  # the dataclass then gives the field no default
-        value = obj.__dict__[self.name]
+        value = getattr(obj, self.slot)
         if isinstance(value, Later):
-            value = obj.__dict__[self.name] = value.compute()
+            value = value.compute()
+            object.__setattr__(obj, self.slot, value)  # frozen: only the stored value changes, once
         return value
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self.name] = value
+        object.__setattr__(obj, self.slot, value)
 
 
 def computed_state(obj: Any) -> dict[str, Any]:
-    """``obj.__dict__`` with every ``Later`` computed: the state to pickle."""
-    return {k: getattr(obj, k) if isinstance(v, Later) else v for k, v in list(obj.__dict__.items())}
+    """The object's attributes with every ``Later`` computed: the state to pickle."""
+    return {k: now(v) for k, v in vars(obj).items()}

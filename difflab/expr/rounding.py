@@ -45,25 +45,35 @@ SUM_ULPS, POWER_ULPS, FUNCTION_ULPS = 1, 2, 4
 _CAP = sympy.Float(1e300)
 
 
-def radius_program(outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]) -> Compiled:
-    """Compiled ``(*x) -> [r_1, ..., r_m]``: the radius of each output in units of u (see the module)."""
-    radii = _Radii(outputs, symbols)
+def radius_program(outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
+                   rules: bool = False) -> Compiled:
+    """Compiled ``(*x) -> [r_1, ..., r_m]``: the radius of each output in units of u (see the module).
+
+    ``rules``: the outputs are derivatives evaluated as the AD engines do, each function's local partial
+    (``fdiff``, e.g. tanh's ``1 - tanh(u)**2``) by its row's derivative rule as ONE operation accurate to
+    a few ulps (the table computes tanh' as sech^2, sigmoid' as s(x) s(-x): no cancellation), so such a
+    partial is charged its own rounding and its argument's radius through its derivative, not the
+    arithmetic of SymPy's formula for it.
+    """
+    radii = _Radii(outputs, symbols, _local_partials(outputs) if rules else {})
     return program_to_numpy(radii.program, radii.outputs, symbols)
 
 
 class _Radii:
     """The straight-line program: (temporary, expression) steps, then the outputs' radii."""
 
-    def __init__(self, outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]):
-        taken = {s.name for e in outputs if isinstance(e, sympy.Basic) for s in e.free_symbols}
-        taken |= {s.name for s in symbols}
+    def __init__(self, outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
+                 partials: dict[sympy.Basic, tuple[sympy.Basic, int]]):
+        self.partials = partials  # {a head's local partial: (the head, which argument)}: one operation
+        nodes = _post_order(list(outputs))  # not ``free_symbols``: a walk of the tree, exponential in a tower
+        taken = {s.name for s in symbols} | {n.name for n in nodes if n.is_Symbol}
         self._names = (n for k in itertools.count() for n in (f"v{k}", f"r{k}") if n not in taken)
         self.program: list[tuple[sympy.Symbol, sympy.Expr]] = []
         self.ref: dict[sympy.Basic, sympy.Expr] = {}
         self.rad: dict[sympy.Basic, sympy.Expr] = {}
-        for node in _post_order([sympy.sympify(e) for e in outputs]):
+        for node in nodes:
             self._visit(node)
-        self.outputs = [self.rad[sympy.sympify(e)] for e in outputs]
+        self.outputs = [self.rad[e] for e in outputs]
 
     def _temp(self, expr: sympy.Expr) -> sympy.Expr:
         if expr.is_Atom:
@@ -93,10 +103,41 @@ class _Radii:
         value = self._temp(node.func(*refs) if any(r is not a for r, a in zip(refs, node.args, strict=True))
                            else node)
         self.ref[node] = value
+        rule = self._as_partial(node)
+        if rule is not None:
+            self.rad[node] = self._temp(self._rule_radius(*rule, value))
+            return
         terms = [_capped(d) * self.rad[a] for a, d in self._partials(node, refs, value)
                  if self.rad[a] != 0 and not d.has(sympy.DiracDelta)]
         terms += self._own_rounding(node, refs, value)
         self.rad[node] = self._temp(sympy.Add(*terms))
+
+    def _as_partial(self, node: sympy.Basic) -> tuple[sympy.Basic, int, sympy.Rational] | None:
+        """(head, argument, c) when ``node`` is c times a local partial of ``head`` (SymPy distributes a
+        number over a sum: 3*(1 - tanh(u)**2) is stored as 3 - 3*tanh(u)**2), else None."""
+        if not self.partials:
+            return None
+        found, c = self.partials.get(node), sympy.S.One
+        if found is None and isinstance(node, sympy.Add):
+            c, rest = node.as_content_primitive()
+            found = self.partials.get(rest)
+            if found is None:
+                c, found = -c, self.partials.get(-rest)
+        if found is None or not all(a in self.ref for a in found[0].args):
+            return None
+        return found[0], found[1], c
+
+    def _rule_radius(self, head: sympy.Basic, i: int, c: sympy.Rational, value: sympy.Expr) -> sympy.Expr:
+        """c times the local partial d head / d a_i evaluated by the row's rule: the arguments' radii
+        through the partial's own derivative (the head's second partials), plus the rule's few ulps."""
+        refs = [self.ref[a] for a in head.args]
+        dummies = [sympy.Dummy(f"a{k}", real=True) for k in range(len(refs))]
+        partial = _local(head, head.func(*dummies), dummies, i)
+        at = dict(zip(dummies, refs, strict=True))
+        terms = [abs(c) * _capped(partial.diff(d).xreplace(at)) * self.rad[a]
+                 for d, a in zip(dummies, head.args, strict=True) if self.rad[a] != 0]
+        own = FUNCTION_ULPS + (0 if _power_of_two(c) else 1)
+        return sympy.Add(*terms, own * sympy.Abs(value))
 
     def _own_rounding(self, node: sympy.Basic, refs: list, value: sympy.Expr) -> list[sympy.Expr]:
         """The roundings the node itself makes, in units of u."""
@@ -153,10 +194,27 @@ def _local(node: sympy.Basic, built: sympy.Expr, refs: list, i: int) -> sympy.Ex
         rule = rule_of(node)
         if rule is None or rule.sympy is None:
             raise NotImplementedError(type(node).__name__)
-        local = sympy.sympify(rule.sympy(*at)).diff(d)
+        local = rule.sympy(*at).diff(d)
         if local.has(sympy.Derivative, sympy.Subs):
             raise NotImplementedError(type(node).__name__)
     return local.xreplace({d: refs[i]})
+
+
+def _local_partials(outputs: Sequence[sympy.Expr]) -> dict[sympy.Basic, tuple[sympy.Basic, int]]:
+    """Every local partial ``fdiff`` of a function head in the outputs -- the expressions SymPy's chain
+    rule (``expr.derivatives``) put into the derivatives, found again by structural equality."""
+    found: dict[sympy.Basic, tuple[sympy.Basic, int]] = {}
+    for node in _post_order(list(outputs)):
+        if isinstance(node, sympy.Function) and node.args and _expression_args(node) \
+                and type(node)._eval_derivative is sympy.Function._eval_derivative:
+            for i in range(len(node.args)):
+                try:
+                    partial = _local(node, node, list(node.args), i)
+                except (ArgumentIndexError, TypeError, ValueError, NotImplementedError, AttributeError):
+                    continue
+                if not partial.is_Atom and partial != node:
+                    found.setdefault(partial, (node, i))
+    return found
 
 
 def _capped(partial: sympy.Expr) -> sympy.Expr:

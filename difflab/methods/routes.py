@@ -84,17 +84,18 @@ def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
     return scale * EPS * np.abs(value)
 
 
-def _exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, numeric: bool,
+def _exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, how: str,
                  ulps: float) -> Later | np.ndarray:
     """The error bound of an exact method's derivative at ``x``, computed when first read.
 
     For an expression Function: the running error bound of the derivative formula evaluated in doubles
     (``expr.rounding``: how the formula's conditioning amplifies each rounding -- sin of 2.2e4 loses
     eleven digits' worth of its argument's last bit), plus half an ulp for the correctly rounded
-    reference it is measured against. The symbolic method evaluates that formula (``numeric``: with its
-    compiled log1p/expm1 forms). The AD engines differentiate the same formula with the same partials
-    and the same primal values, only associating the chain rule's sums and products in another order,
-    so the bound of the formula as written, times ``AD_FACTOR``, is their model.
+    reference it is measured against. ``how`` (``methods.symbolic.compile_bound``) says which formula:
+    the symbolic method's compiled one, or the one the AD engines evaluate. The AD engines differentiate
+    the same formula with the same partials and the same primal values, only associating the chain
+    rule's sums and products in another order, so that formula's bound, times ``AD_FACTOR``, is their
+    model.
 
     Left at a few ulps of the value (``ulps``): Python code (no formula to bound), a point where the
     value came from a series or a limit (a masked branch, a stable program near a removable point),
@@ -106,11 +107,11 @@ def _exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, nume
 
     def compute() -> np.ndarray:
         try:
-            radius = radius_at(f, x, order, numeric)
+            radius = radius_at(f, x, order, how)
         except InputError:
             return few
         with np.errstate(all="ignore"):
-            scale = 1.0 if numeric else AD_FACTOR
+            scale = 1.0 if how == "compiled" else AD_FACTOR
             bound = scale * U * radius.reshape(value.shape) + 0.5 * EPS * np.abs(value)
         return np.where(np.isnan(bound), few, bound)
     return Later(compute)
@@ -125,7 +126,7 @@ def _scalar(value: Any) -> float:
 def _symbolic_error(f: Function, x: np.ndarray, order: int, value: np.ndarray) -> Later | np.ndarray:
     if f.expr is not None and in_branch(f, x, order):
         return _rounding(value)  # a series or a limit at a removable point, not the formula
-    return _exact_error(f, x, order, value, True, 8.0)
+    return _exact_error(f, x, order, value, "compiled", 8.0)
 
 
 def symbolic_gradient(f: Function, x: np.ndarray) -> Routed:
@@ -194,7 +195,7 @@ def _ad(result: Callable[[Callable, np.ndarray], tuple], order: int) -> Function
         program, formula = _program(f, x, order)
         fx, derivative = result(program, x)
         value = np.asarray(derivative, dtype=float)
-        error = _exact_error(f, x, order, value, False, 16.0) if formula else _rounding(value, 16.0)
+        error = _exact_error(f, x, order, value, "rules", 16.0) if formula else _rounding(value, 16.0)
         if f.expr is not None and order:
             said = _cancelling(f, x, order, value, error)
             if said is not None:
@@ -224,7 +225,7 @@ def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
     if program is None:
         program = f.caches.compiled[1, "reverse"] = value_and_gradient_program(f.stable, f.symbols)
     out = program.at(x)
-    return Routed(out[1:], _exact_error(f, x, 1, out[1:], False, 16.0), 1, fx=float(out[0]))
+    return Routed(out[1:], _exact_error(f, x, 1, out[1:], "written", 16.0), 1, fx=float(out[0]))
 reverse_hessian = _ad(lambda program, x: reverse.hessian(program, x)[::2], 2)
 
 

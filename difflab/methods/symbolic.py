@@ -136,29 +136,34 @@ def with_value(f: Function, order: int) -> Compiled | HessianCompiled | None:
     return cache[key]
 
 
-def compile_bound(f: Function, order: int, numeric: bool = True) -> Compiled:
-    """The running error bound (``expr.rounding``, in units of u) of the gradient (order 1) or of the
-    Hessian's compiled entries (order 2, as a ``HessianCompiled``).
+BOUNDS = ("compiled", "written", "rules")
 
-    ``numeric``: of the formula as compiled, with its ``log1p``/``expm1`` forms (the symbolic method);
-    False: as the AD engines evaluate it -- they differentiate the same stable formula, its primal with
-    those forms but the chain rule's sums as written (d/dx of ``expm1(x) - x`` is ``exp(x) + (-1)``).
+
+def compile_bound(f: Function, order: int, how: str = "compiled") -> Compiled | HessianCompiled:
+    """The running error bound (``expr.rounding``, in units of u) of the gradient (order 1) or of the
+    Hessian's compiled entries (order 2, as a ``HessianCompiled``), for a derivative evaluated ``how``:
+
+    * ``"compiled"``: the formula as compiled, with its ``log1p``/``expm1`` forms (the symbolic method);
+    * ``"written"``: the chain rule's sums as written (d/dx of ``expm1(x) - x`` is ``exp(x) + (-1)``) with
+      SymPy's local partials (tanh' as ``1 - tanh**2``): the compiled reverse sweep (``expr.adjoint``);
+    * ``"rules"``: the same sums, each function's local partial by its row's rule as one accurate
+      operation (``radius_program(rules=True)``): forward mode and the taped reverse mode.
     """
+    if how not in BOUNDS:
+        raise ValueError(f"how must be one of {BOUNDS}, not {how!r}")
     cache = f.caches.compiled
-    key = (order, "bound" if numeric else "bound as written")
+    key = (order, f"bound {how}")
     if key not in cache:
-        if order == 1:
-            cache[key] = radius_program([compiled_form(e, numeric) for e in compile_exprs(f, 1)], f.symbols)
-        else:
-            exprs, rows, cols = _hessian_entries(f)
-            program = radius_program([compiled_form(e, numeric) for e in exprs], f.symbols)
-            cache[key] = HessianCompiled(program, rows, cols, f.n)
+        exprs, rows, cols = (compile_exprs(f, 1), None, None) if order == 1 else _hessian_entries(f)
+        outputs = [compiled_form(e, numeric=how == "compiled") for e in exprs]
+        program = radius_program(outputs, f.symbols, rules=how == "rules")
+        cache[key] = program if order == 1 else HessianCompiled(program, rows, cols, f.n)
     return cache[key]
 
 
-def radius_at(f: Function, point: np.ndarray, order: int, numeric: bool = True) -> np.ndarray:
+def radius_at(f: Function, point: np.ndarray, order: int, how: str = "compiled") -> np.ndarray:
     """``compile_bound`` at one point, shaped like the gradient (order 1) or the Hessian (order 2)."""
-    bound = compile_bound(f, order, numeric)
+    bound = compile_bound(f, order, how)
     return np.asarray(bound.at(point) if order == 1 else bound.matrix(point), dtype=float)
 
 
