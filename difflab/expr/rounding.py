@@ -46,16 +46,17 @@ _CAP = sympy.Float(1e300)
 
 
 def radius_program(outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
-                   rules: bool = False) -> Compiled:
+                   rules: bool = False, primal: sympy.Expr | None = None) -> Compiled:
     """Compiled ``(*x) -> [r_1, ..., r_m]``: the radius of each output in units of u (see the module).
 
     ``rules``: the outputs are derivatives evaluated as the AD engines do, each function's local partial
     (``fdiff``, e.g. tanh's ``1 - tanh(u)**2``) by its row's derivative rule as ONE operation accurate to
     a few ulps (the table computes tanh' as sech^2, sigmoid' as s(x) s(-x): no cancellation), so such a
     partial is charged its own rounding and its argument's radius through its derivative, not the
-    arithmetic of SymPy's formula for it.
+    arithmetic of SymPy's formula for it -- unless the same expression is written in ``primal`` (the
+    function differentiated), where the engines evaluate it as arithmetic.
     """
-    radii = _Radii(outputs, symbols, _local_partials(outputs) if rules else {})
+    radii = _Radii(outputs, symbols, _local_partials(outputs, primal) if rules else {})
     return program_to_numpy(radii.program, radii.outputs, symbols)
 
 
@@ -200,9 +201,12 @@ def _local(node: sympy.Basic, built: sympy.Expr, refs: list, i: int) -> sympy.Ex
     return local.xreplace({d: refs[i]})
 
 
-def _local_partials(outputs: Sequence[sympy.Expr]) -> dict[sympy.Basic, tuple[sympy.Basic, int]]:
+def _local_partials(outputs: Sequence[sympy.Expr],
+                    primal: sympy.Expr | None) -> dict[sympy.Basic, tuple[sympy.Basic, int]]:
     """Every local partial ``fdiff`` of a function head in the outputs -- the expressions SymPy's chain
-    rule (``expr.derivatives``) put into the derivatives, found again by structural equality."""
+    rule (``expr.derivatives``) put into the derivatives, found again by structural equality -- that is
+    not also written in ``primal`` itself."""
+    written = set(_post_order([primal])) if primal is not None else set()
     found: dict[sympy.Basic, tuple[sympy.Basic, int]] = {}
     for node in _post_order(list(outputs)):
         if isinstance(node, sympy.Function) and node.args and _expression_args(node) \
@@ -212,7 +216,7 @@ def _local_partials(outputs: Sequence[sympy.Expr]) -> dict[sympy.Basic, tuple[sy
                     partial = _local(node, node, list(node.args), i)
                 except (ArgumentIndexError, TypeError, ValueError, NotImplementedError, AttributeError):
                     continue
-                if not partial.is_Atom and partial != node:
+                if not partial.is_Atom and partial != node and partial not in written:
                     found.setdefault(partial, (node, i))
     return found
 

@@ -156,7 +156,7 @@ def compile_bound(f: Function, order: int, how: str = "compiled") -> Compiled | 
     if key not in cache:
         exprs, rows, cols = (compile_exprs(f, 1), None, None) if order == 1 else _hessian_entries(f)
         outputs = [compiled_form(e, numeric=how == "compiled") for e in exprs]
-        program = radius_program(outputs, f.symbols, rules=how == "rules")
+        program = radius_program(outputs, f.symbols, rules=how == "rules", primal=f.stable)
         cache[key] = program if order == 1 else HessianCompiled(program, rows, cols, f.n)
     return cache[key]
 
