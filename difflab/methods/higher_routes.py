@@ -28,9 +28,10 @@ from difflab.expr.compile import to_mpmath, to_numpy
 from difflab.expr.derivatives import gradient_exprs, require_expression
 from difflab.expr.function import Function
 from difflab.expr.vector import VectorFunction
+from difflab.lazy import now
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
-from difflab.methods.routes import Routed
-from difflab.methods.symbolic import compile_gradient, has_branches
+from difflab.methods.routes import Routed, exact_error
+from difflab.methods.symbolic import compile_gradient, has_branches, in_branch
 from difflab.singular.analysis import point_at
 from difflab.singular.programs import program_at
 
@@ -72,7 +73,16 @@ def symbolic_jacobian(F, x: np.ndarray) -> Routed:
         J[plain] = np.reshape(np.asarray(joint(*x), dtype=float), (len(plain), F.n))
     for i in special:
         J[i] = np.asarray(compile_gradient(comps[i])(*x), dtype=float)
-    return Routed(J, _rounding(J, 8.0), 1)
+    return Routed(J, _jacobian_error(F, x, J, "compiled", 8.0), 1)
+
+
+def _jacobian_error(F, x: np.ndarray, J: np.ndarray, how: str, ulps: float) -> np.ndarray:
+    """Row i: the running error bound of component i's gradient (``routes.exact_error``); a few ulps for
+    Python code and for a component whose compiled gradient takes a series branch at x."""
+    if F.components is None:
+        return _rounding(J, ulps)
+    return np.array([_rounding(J[i], ulps) if how == "compiled" and in_branch(c, x, 1)
+                     else now(exact_error(c, x, 1, J[i], how, ulps)) for i, c in enumerate(F.components)])
 
 
 def _stable_gradient(f: Function) -> list[sympy.Expr]:
@@ -84,7 +94,8 @@ def _engine_jacobian(engine: Callable) -> Callable:
     def route(F, x: np.ndarray) -> Routed:
         value, J = engine(F.ops, x)
         J = np.asarray(J, dtype=float)
-        return Routed(J, _rounding(J, 16.0), 1, fx=float(np.max(np.abs(value))) if value.size else 0.0)
+        return Routed(J, _jacobian_error(F, x, J, "rules", 16.0), 1,
+                      fx=float(np.max(np.abs(value))) if value.size else 0.0)
     return route
 
 

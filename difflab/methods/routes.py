@@ -84,7 +84,7 @@ def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
     return scale * EPS * np.abs(value)
 
 
-def _exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, how: str,
+def exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, how: str,
                  ulps: float) -> Later | np.ndarray:
     """The error bound of an exact method's derivative at ``x``, computed when first read.
 
@@ -126,7 +126,7 @@ def _scalar(value: Any) -> float:
 def _symbolic_error(f: Function, x: np.ndarray, order: int, value: np.ndarray) -> Later | np.ndarray:
     if f.expr is not None and in_branch(f, x, order):
         return _rounding(value)  # a series or a limit at a removable point, not the formula
-    return _exact_error(f, x, order, value, "compiled", 8.0)
+    return exact_error(f, x, order, value, "compiled", 8.0)
 
 
 def symbolic_gradient(f: Function, x: np.ndarray) -> Routed:
@@ -195,7 +195,7 @@ def _ad(result: Callable[[Callable, np.ndarray], tuple], order: int) -> Function
         program, formula = _program(f, x, order)
         fx, derivative = result(program, x)
         value = np.asarray(derivative, dtype=float)
-        error = _exact_error(f, x, order, value, "rules", 16.0) if formula else _rounding(value, 16.0)
+        error = exact_error(f, x, order, value, "rules", 16.0) if formula else _rounding(value, 16.0)
         if f.expr is not None and order:
             said = _cancelling(f, x, order, value, error)
             if said is not None:
@@ -225,7 +225,7 @@ def reverse_gradient(f: Function, x: np.ndarray) -> Routed:
     if program is None:
         program = f.caches.compiled[1, "reverse"] = value_and_gradient_program(f.stable, f.symbols)
     out = program.at(x)
-    return Routed(out[1:], _exact_error(f, x, 1, out[1:], "written", 16.0), 1, fx=float(out[0]))
+    return Routed(out[1:], exact_error(f, x, 1, out[1:], "written", 16.0), 1, fx=float(out[0]))
 reverse_hessian = _ad(lambda program, x: reverse.hessian(program, x)[::2], 2)
 
 

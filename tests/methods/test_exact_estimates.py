@@ -165,3 +165,15 @@ def test_the_bound_is_computed_when_read_and_travels_computed():
     assert not isinstance(vars(copy)["_error_estimate"], Later)
     assert np.array_equal(copy.error_estimate, est.error_estimate)
     assert np.array_equal(est.error_estimate, est.error_estimate) and est.error_estimate[0] > 1e-6
+
+
+def test_jacobian_rows_carry_their_components_bounds():
+    F = dl.VectorFunction("[sin(exp(sinh(x)))*y, x*y]")
+    point = [3.0, 0.5]
+    want = np.vstack([truth(lambda x, y: mp.sin(mp.exp(mp.sinh(x))) * y, point, 1), [0.5, 3.0]])
+    for name in EXACT:
+        est = dl.jacobian(F, point, method=name)
+        actual = np.abs(est.value - want)
+        assert actual[0, 0] > 16 * EPS * abs(want[0, 0])  # beyond the old few-ulps estimate
+        assert np.all(actual <= est.error_estimate), (name, actual, est.error_estimate)
+        assert np.all(est.error_estimate[0] <= TIGHT * actual[0]), (name, actual, est.error_estimate)
