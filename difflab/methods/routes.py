@@ -169,7 +169,8 @@ def _program(f: Function, x: np.ndarray, order: int) -> tuple[Callable, bool]:
 def _cancelling(f: Function, x: np.ndarray, order: int, value: np.ndarray,
                 error: Later | np.ndarray) -> Routed | None:
     """Near a 0/0 set that only raised precision resolves, the traced formula loses digits: the estimate
-    then carries the measured error and the status says why (never a wrong number with status ok)."""
+    then carries the measured error too, and where more than a few ulps are lost the status says why
+    (never a wrong number with status ok)."""
     if not formula_cancels(f, x):
         return None
     truth = raised(f, x, order)
@@ -179,13 +180,13 @@ def _cancelling(f: Function, x: np.ndarray, order: int, value: np.ndarray,
                   "whose cancellation could not be measured in time")
         return Routed(value, np.full(shape, np.inf), 1, status)
     measured = np.abs(value - truth.reshape(shape))
-    error = now(error)
-    if not np.all(measured <= 8 * np.abs(error) + 1e-300):
+    error = np.maximum(measured, now(error))
+    if not np.all(measured <= 8 * _rounding(value, 16.0) + 1e-300):
         status = ("near a singular set where the formula is 0/0: this method differentiates the formula, "
                   "which loses digits to cancellation here; the error estimate is measured against "
                   "20-digit arithmetic (the symbolic method uses it)")
-        return Routed(value, np.maximum(measured, error), 1, status)
-    return None
+        return Routed(value, error, 1, status)
+    return Routed(value, error, 1)
 
 
 def _ad(result: Callable[[Callable, np.ndarray], tuple], order: int) -> FunctionRoute:
