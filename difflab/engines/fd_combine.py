@@ -41,14 +41,18 @@ def describe(key: tuple, x: np.ndarray, h: np.ndarray, t: np.ndarray | None) -> 
 
 
 def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, plan: Plan, scheme: str,
-            p: np.ndarray, note: str, ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
-    """The values F of ``plan``'s probes combined: (value, error, status, truncation part of error)."""
+            p: np.ndarray, note: str, ratio: float = 2.0,
+            floor: float = 0.0) -> tuple[np.ndarray, np.ndarray, str, np.ndarray, bool]:
+    """The values F of ``plan``'s probes combined: (value, error, status, truncation part of error,
+    blind). ``floor``: the noise per probe value measured by ``fd_noise`` (0: not measured). ``blind``:
+    the highest differences along the probe lines exceed the rounding model by more than NOISE_CAP --
+    noise the model cannot see, or the smooth part of f; only a finer noise table can tell which."""
     keys, m, n, ng, ne = plan.keys, plan.m, x.size, plan.ng, plan.ne
     cplx = scheme == "complex-step"
     if cplx and not np.iscomplexobj(F):
         nan = np.full(ne, np.nan)
         return nan, nan, ("the function returned real values for complex input; complex step needs an "
-                          "analytic function evaluated in complex arithmetic"), nan
+                          "analytic function evaluated in complex arithmetic"), nan, False
     idir, imult, den = plan.idir, plan.imult, plan.den(h)
     typ = np.maximum(np.abs(x), 1.0)
     with np.errstate(all="ignore"):
@@ -77,7 +81,9 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
         model = (COMPLEX_ULPS if cplx else ROUND_ULPS) * EPS * base
         if cplx:  # Im parts below the normal range underflow (2*x*t with x = 1e-303): f' * t lost to ~tiny
             model = model + UNDERFLOW_ULPS * TINY / np.abs(imult * t[idir])
-        level = min(plan.noise(v, bad), NOISE_CAP * model.max())
+        measured, like_noise = plan.noise(v, bad)
+        blind = bool(like_noise > NOISE_CAP * model.max())
+        level = max(min(measured, NOISE_CAP * model.max()), floor)
         per_probe = np.maximum(model, NOISE_FACTOR * level)
         weff = np.bincount(plan.inv, coef[G] * W / den[G, E])
         rnd = np.bincount(plan.uniq_e, np.abs(weff) * per_probe[plan.uniq_p], minlength=ne)
@@ -92,7 +98,7 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
         if bad.sum() > 1:
             status += f" ({int(bad.sum()) - 1} more of the {m} probes were not finite)"
         status += "; the entries that use it are nan"
-    return value, error, status or "ok", trunc
+    return value, error, status or "ok", trunc, blind
 
 
 @cache

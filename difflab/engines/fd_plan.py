@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
+from difflab.engines.fd_noise import ecnoise
 from difflab.engines.stencils import (
     COMPLEX_STEP,
     FIRST,
@@ -92,25 +93,26 @@ class Plan:
             out[np.flatnonzero(on), self.idir[on]] += 1j * self.imult[on] * t[self.idir[on]]
         return out
 
-    def noise(self, v: np.ndarray, bad: np.ndarray) -> float:
-        """Noise of one probe value, measured by the highest difference along each line of probes.
-
-        On a line of m probes ``x + o_k h e_j`` the (m-1)-th difference ``sum w_k v_k`` is
-        ``h**(m-1) f^(m-1)`` (tiny at these steps) plus noise; over ``||w||_2`` it is the noise per
-        value (Hamming's difference table, More and Wild's ECnoise). It sees what the ulp model cannot:
-        cancellation inside f. The largest over all lines without a bad probe is used for every probe.
-        """
-        level = 0.0
-        for rows, w, norm in self.lines:
+    def noise(self, v: np.ndarray, bad: np.ndarray) -> tuple[float, float]:
+        """Noise of one probe value from the highest difference along each line of probes (on m probes
+        ``x + o_k h e_j``: ``h**(m-1) f^(m-1)`` plus noise, over ``||w||_2`` the noise per value), the
+        largest over the lines without a bad probe; and the part that looks like noise: on lines of 6
+        or more probes (five-point, Richardson) that difference is mostly the smooth part at their wide
+        steps, so there only what ``fd_noise.ecnoise``'s level test finds counts."""
+        level = like = 0.0
+        for rows, w, norm, offs in self.lines:
             rows = rows[~bad[rows].any(axis=1)]
             if rows.size:
-                level = max(level, float(np.abs((v[rows] * w).sum(axis=1)).max()) / norm)
-        return level
+                each = float(np.abs((v[rows] * w).sum(axis=1)).max()) / norm
+                level = max(level, each)
+                long = len(offs) >= 6
+                like = max(like, *(ecnoise(v[r], offs)[0] for r in rows)) if long else max(like, each)
+        return level, like
 
 
-def _noise_lines(keys: tuple) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    """The lines of probes along one coordinate (complex-step gradient: along the imaginary step), with
-    the centre when probed; grouped by their offsets as (rows, weights of the highest difference, norm)."""
+def _noise_lines(keys: tuple) -> list[tuple[np.ndarray, np.ndarray, float, tuple]]:
+    """The lines of probes along one coordinate (complex-step gradient: along the imaginary step), with the
+    centre when probed; grouped by offsets: (rows, highest difference's weights, norm, offsets)."""
     lines: dict[tuple, list[tuple[int, int]]] = {}
     for r, (imag, real) in enumerate(keys):
         if len(real) == 1:
@@ -127,7 +129,7 @@ def _noise_lines(keys: tuple) -> list[tuple[np.ndarray, np.ndarray, float]]:
     out = []
     for offs, rows in groups.items():
         w = np.array(float_weights(len(offs) - 1, offs))
-        out.append((np.array(rows, dtype=int), w, float(np.linalg.norm(w))))
+        out.append((np.array(rows, dtype=int), w, float(np.linalg.norm(w)), offs))
     return out
 
 

@@ -55,9 +55,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from difflab.engines.fd_combine import combine
-from difflab.engines.fd_plan import complex_gradient_plan, gradient_plan, hessian_plan, truncation_order
+from difflab.engines.fd_passes import choose, evaluate, refine, representable
+from difflab.engines.fd_plan import complex_gradient_plan
 from difflab.engines.stencils import (
-    COMPLEX_STEP,
     COND_REL,
     COND_ULPS,
     EPS,
@@ -76,9 +76,6 @@ _RICHARDSON_KAPPA = RICHARDSON_KAPPA  # the names tests reach for
 _neville = neville
 SHRINK = 16.0       # a step whose probes leave the domain is divided by this ...
 SHRINK_TRIES = 6    # ... at most this many times (16**6 ~ 1.7e7)
-REFINE = 100.0      # truncation this many times the rounding: the step is refined ...
-REFINE_PASSES = 4   # ... up to this many times while each pass disproves the one before
-PREFER = 10.0       # a smaller scale is taken when its estimate is 10 times smaller (or on disagreement)
 
 
 @dataclass(frozen=True)
@@ -124,21 +121,6 @@ def scales(x: np.ndarray) -> list[np.ndarray]:
     return [unit] if np.array_equal(own, unit) else [unit, own]
 
 
-def _representable(x: np.ndarray, h0: np.ndarray, exact: bool) -> tuple[np.ndarray, str]:
-    """Steps whose multiples k*h (k <= 5) are exact: 32 significant bits (defaults) and h = (x + h) - x."""
-    if exact:
-        mant, expo = np.frexp(h0)
-        h0 = np.ldexp(np.round(mant * 2.0**32) / 2.0**32, expo)
-    h = (x + h0) - x
-    note = ""
-    if np.any(h == 0):
-        i = int(np.argmax(h == 0))
-        h = np.where(h == 0, (x + np.spacing(np.abs(x))) - x, h)
-        note = (f"step for x_{i + 1} raised from {float(h0[i])!r} to {float(h[i])!r}, the float "
-                f"spacing at x_{i + 1} = {float(x[i])!r}")
-    return h, note
-
-
 def _forced(x: np.ndarray, step) -> np.ndarray:
     bad_step = f"step must be a positive float or {x.size} positive floats; got {step!r}"
     try:
@@ -150,118 +132,39 @@ def _forced(x: np.ndarray, step) -> np.ndarray:
     return h0
 
 
-def _evaluate(fun: Callable, x: np.ndarray, steps: list[tuple[np.ndarray, str]], scheme: str,
-              order: int) -> tuple[list[tuple[np.ndarray, np.ndarray, str]], int]:
-    """Every step vector's probes in ONE batched call; (value, error, status) per step vector, nfev."""
-    cplx = scheme == "complex-step"
-    plan, p = (gradient_plan if order == 1 else hessian_plan)(x.size, scheme)
-    t = COMPLEX_STEP * np.maximum(np.abs(x), 1.0) if cplx else None
-    X, m = np.empty((len(steps) * plan.m, x.size), complex if cplx else float), plan.m
-    for k, (h, _) in enumerate(steps):
-        plan.points(x, h, t, X[k * m:(k + 1) * m])
-    with np.errstate(all="ignore"):
-        F = np.asarray(fun(X))
-    if F.shape != (len(X),):
-        raise InputError(f"fun must map an (m, n) array to m values; got shape {F.shape} "
-                         f"for X of shape {X.shape}")
-    out = [combine(F[k * m:(k + 1) * m], x, h, t, plan, scheme, p, note) for k, (h, note) in enumerate(steps)]
-    return out, len(X)
-
-
-def _choose(results: list[tuple[np.ndarray, np.ndarray, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per entry, the index of the result to trust (see *Scales*): results are ordered by step, largest
-    first; a finite one that disagrees with a smaller step's finite one beyond both estimates loses."""
-    vals = np.array([r[0] for r in results])
-    errs = np.array([r[1] for r in results])
-    pick = np.full(vals.shape[1], -1)
-    for k in range(len(results)):
-        ok = np.isfinite(vals[k]) & np.isfinite(errs[k])
-        prior = np.where(pick >= 0, errs[pick, np.arange(len(pick))], np.inf)
-        better = ok & ((pick < 0) | (errs[k] < prior / PREFER))
-        if pick.max() >= 0:
-            prev_v = vals[pick, np.arange(len(pick))]
-            prev_e = errs[pick, np.arange(len(pick))]
-            with np.errstate(invalid="ignore"):
-                disagree = ok & (pick >= 0) & (np.abs(vals[k] - prev_v) > errs[k] + prev_e)
-            better = better | disagree
-        pick = np.where(better, k, pick)
-    idx = np.maximum(pick, 0)
-    cols = np.arange(vals.shape[1])
-    return vals[idx, cols], errs[idx, cols], pick
-
-
 def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
     """The derivative entries at the candidate scales, domain-edge retries included."""
     check_scheme(scheme)
     x = _point(x)
     h0s = [_forced(x, step)] if step is not None else [optimal_step(x, scheme, order, s) for s in scales(x)]
-    steps = [_representable(x, h0, step is None) for h0 in h0s]
-    results, nfev = _evaluate(fun, x, steps, scheme, order)
-    value, error, pick = _choose(results)
+    steps = [representable(x, h0, step is None) for h0 in h0s]
+    passes, nfev = evaluate(fun, x, steps, scheme, order)
+    value, error, pick = choose(passes)
     used = sorted(set(pick[pick >= 0].tolist()))
     chosen = steps[used[0]][0] if used else steps[-1][0]
     notes = [steps[k][1] for k in used if steps[k][1]]
-    status = next((r[2] for r in reversed(results) if r[2] != "ok"), "ok")
-    h = steps[-1][0]
+    status = next((q.status for q in reversed(passes) if q.status != "ok"), "ok")
+    h, filled = steps[-1][0], False
     for _ in range(SHRINK_TRIES if step is None else 0):
         if np.all(np.isfinite(value) & np.isfinite(error)):
             break
         h = h / SHRINK
-        retry = [_representable(x, h, True)]
-        [(val2, err2, status, _)], m = _evaluate(fun, x, retry, scheme, order)
-        nfev += m
-        fill = ~(np.isfinite(value) & np.isfinite(error)) & np.isfinite(val2) & np.isfinite(err2)
-        value, error = np.where(fill, val2, value), np.where(fill, err2, error)
+        retry = [representable(x, h, True)]
+        [again], m = evaluate(fun, x, retry, scheme, order)
+        nfev, status = nfev + m, again.status
+        fill = ~np.isfinite(value + error) & np.isfinite(again.value) & np.isfinite(again.error)
+        value, error = np.where(fill, again.value, value), np.where(fill, again.error, error)
         if np.any(fill):
-            chosen, notes = retry[0][0], notes + ([retry[0][1]] if retry[0][1] else [])
+            chosen, notes, filled = retry[0][0], notes + ([retry[0][1]] if retry[0][1] else []), True
     if np.all(np.isfinite(value) & np.isfinite(error)):
         status = "; ".join(dict.fromkeys(notes)) or "ok"
-        if step is None:
-            trunc = np.array([r[3] for r in results])[np.maximum(pick, 0), np.arange(pick.size)]
-            value, error, chosen, m = _refine(fun, x, scheme, order, value, error, trunc, chosen)
+        if step is None:  # (entries filled near a domain edge keep their pass: no rescoring of the first)
+            value, error, chosen, m = refine(fun, x, scheme, order, [] if filled else passes, pick,
+                                             value, error, chosen,
+                                             np.array([q.trunc for q in passes])[np.maximum(pick, 0),
+                                                                                 np.arange(pick.size)])
             nfev += m
     return value, error, nfev, chosen, status
-
-
-def _refine(fun: Callable, x: np.ndarray, scheme: str, order: int, value: np.ndarray, error: np.ndarray,
-            trunc: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """More passes where the measured truncation dwarfs the rounding (the step is too wide for this
-    function's scale: 2x**3 at 0, exp(c*x) with c at 0.75): the step that balances the two measured
-    parts, ``h * (k*rnd / (p*trunc))**(1/(p+k))`` clipped to [h/1000, h], kept by the rules of *Scales*.
-    A pass whose result disagrees with the previous one beyond both estimates proves the wider step was
-    not in the asymptotic regime (sin(exp(sinh(x))) at 3 turns 221000 radians per unit: at h = 0.018 the
-    five-point Hessian was 6.5e3 +- 4e2 and at h/1000 8.0e6 +- 4e5, truth 4.2e10), so it goes on (an
-    entry that then looks settled is checked once more at a quarter of its step), up to REFINE_PASSES;
-    if the last two still disagree, their difference joins the estimate."""
-    nfev, disagree = 0, np.zeros(value.shape, bool)
-    k = 1 if order == 1 or scheme == "complex-step" else 2
-    p = float(truncation_order(scheme, k))
-    for _ in range(REFINE_PASSES):
-        rnd = np.maximum(error - trunc, 0.0)
-        need = trunc > REFINE * rnd
-        if not np.any(need | disagree):
-            break
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.clip((k * rnd / (p * trunc)) ** (1 / (p + k)), 1e-3, 1.0)
-        # an entry that settled by its own measure right after disagreeing is checked at a quarter step
-        factor = np.where(need & np.isfinite(factor), factor, np.where(disagree, 0.25, 1.0))
-        if order == 2:  # a variable's step shrinks as much as the most demanding entry it enters
-            each = np.ones(x.size)
-            for v in np.triu_indices(x.size):
-                np.minimum.at(each, v, factor)
-            factor = each
-        retry = [_representable(x, h * factor, True)]
-        [(val2, err2, _, trunc2)], m = _evaluate(fun, x, retry, scheme, order)
-        nfev += m
-        with np.errstate(invalid="ignore"):
-            disagree = np.isfinite(val2) & np.isfinite(value) & (np.abs(val2 - value) > err2 + error)
-        gap = np.where(disagree, np.abs(val2 - value), 0.0)
-        value, error, pick = _choose([(value, error, "ok", trunc), (val2, err2, "ok", trunc2)])
-        trunc = np.where(pick == 1, trunc2, trunc)
-        h = retry[0][0] if np.any(pick == 1) else h
-    if np.any(disagree):  # the passes did not settle: at least one of the last two is off by the gap
-        error = np.maximum(error, gap)
-    return value, error, h, nfev
 
 
 def _shifted_rows(x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -292,7 +195,7 @@ def _complex_gradient(fun: Callable, x, step) -> FDResult:
         raise InputError(f"fun must map an (m, n) array to m values; got shape {F.shape} "
                          f"for X of shape {(len(X) + len(extra), n)}")
     p = np.full(n, 2.0)
-    value, error, status, _ = combine(F[:len(X)], x, np.zeros(n), t, plan, "complex-step", p, "", 3.0)
+    value, error, status, _, _ = combine(F[:len(X)], x, np.zeros(n), t, plan, "complex-step", p, "", 3.0)
     if np.iscomplexobj(F):
         with np.errstate(all="ignore"):
             D = F[len(X):].imag.reshape(2, n) / t

@@ -38,7 +38,7 @@ def test_a_central_gradient_plan_has_four_probes_per_variable_and_two_lines():
     plan, orders = gradient_plan(5, "central")
     assert plan.m == 4 * 5  # x +- h e_i and x +- 2h e_i, no centre
     assert orders.tolist() == [2.0] * 5
-    (rows, w, norm), = plan.lines  # one group of lines: offsets -2, -1, 1, 2 along each variable
+    (rows, w, norm, offs), = plan.lines  # one group of lines: offsets -2, -1, 1, 2 along each variable
     assert rows.shape == (5, 4)
     assert w.tolist() == [-0.5, 1.0, -1.0, 0.5]  # third difference: 2h^3 f''' in exact weights
     assert norm == pytest.approx(np.sqrt(2.5))
