@@ -152,12 +152,15 @@ def granularity(values: np.ndarray) -> float:
 
 def noise_level(values: np.ndarray, previous: float) -> tuple[float, bool]:
     """The noise per value to use at this table's step: ECnoise's level, or half the values' granularity
-    if larger (rounding that lines up along the table); ``previous``, the level measured at an earlier
-    step, when the values are all equal: f does not resolve the table's spacing (x - sin(x) at x = 2e-8
-    is one ulp of x throughout), which is no evidence that the noise went away. Also whether the table
-    is flat (``ecnoise``)."""
+    if larger (rounding that lines up along the table). Values all equal: f does not resolve the table's
+    spacing (x - sin(x) at x = 2e-8 is one ulp of x throughout; x*y - sin(x*y) at (1e-3, 2e-3) moves by
+    less than the ulp of x*y), which is no evidence that the noise went away: the larger of
+    ``previous`` (the level at an earlier step) and half the granularity of that one value (its
+    quantum: x*y - sin(x*y) is a multiple of the ulp of x*y). Also whether the table is flat."""
     values = np.asarray(values, dtype=float)
-    if not np.all(np.isfinite(values)) or np.all(values == values[0]):
+    if not np.all(np.isfinite(values)):
         return previous, False
+    if np.all(values == values[0]):
+        return max(previous, 0.5 * granularity(values)), False
     level, flat = ecnoise(values)
     return max(level, 0.5 * granularity(values)), flat
