@@ -46,10 +46,10 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
             floor: float = 0.0) -> tuple[np.ndarray, np.ndarray, str, np.ndarray, bool]:
     """The values F of ``plan``'s probes combined: (value, error, status, truncation part of error,
     blind). ``floor``: the noise per probe value measured by ``fd_noise`` (0: not measured). ``blind``:
-    the highest differences along the probe lines (as far as they look like noise), or the values'
-    granularity (x*y - sin(x*y) at (1e-3, 2e-3) is 1.3e-18 in multiples of 4e-22, the ulp of x*y),
-    exceed the rounding model by more than NOISE_CAP -- noise the model cannot see, or the smooth part
-    of f; only a finer noise table can tell which."""
+    the highest differences along the probe lines (on long lines: what the level test finds), or the
+    values' granularity (x*y - sin(x*y) at (1e-3, 2e-3) is 1.3e-18 in multiples of 4e-22, the ulp of
+    x*y), exceed the rounding model by more than NOISE_CAP -- noise the model cannot see, or the smooth
+    part of f; only a finer noise table can tell which."""
     keys, m, n, ng, ne = plan.keys, plan.m, x.size, plan.ng, plan.ne
     cplx = scheme == "complex-step"
     if cplx and not np.iscomplexobj(F):
@@ -84,9 +84,9 @@ def combine(F: np.ndarray, x: np.ndarray, h: np.ndarray, t: np.ndarray | None, p
         model = (COMPLEX_ULPS if cplx else ROUND_ULPS) * EPS * base
         if cplx:  # Im parts below the normal range underflow (2*x*t with x = 1e-303): f' * t lost to ~tiny
             model = model + UNDERFLOW_ULPS * TINY / np.abs(imult * t[idir])
-        measured, like_noise = plan.noise(v, bad)
+        measured, suspect = plan.noise(v, bad)
         # values with fewer significant bits than a double carry the rounding of larger intermediates
-        blind = bool(max(like_noise, granularity(v0[~bad])) > NOISE_CAP * model.max())
+        blind = bool(max(suspect, granularity(v0[~bad])) > NOISE_CAP * model.max())
         level = max(min(measured, NOISE_CAP * model.max()), floor)
         per_probe = np.maximum(model, NOISE_FACTOR * level)
         weff = np.bincount(plan.inv, coef[G] * W / den[G, E])

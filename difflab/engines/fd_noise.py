@@ -79,57 +79,61 @@ def ecnoise(values: np.ndarray, nodes: tuple[float, ...] = tuple(NODES)) -> tupl
     return 0.0, False
 
 
-def _table(x: np.ndarray, h: np.ndarray, centre: float, t: np.ndarray | None, divisor: float) -> np.ndarray:
+def table_points(x: np.ndarray, h: np.ndarray, centre: float, t: np.ndarray | None,
+                 divisor: float = NOISE_DIVISOR) -> np.ndarray:
     """The points ``x + (centre + NODES/divisor) * h`` (plus i*t in every direction for complex step)."""
     X = x + np.outer(centre + NODES / divisor, h)
     return X + 1j * t if t is not None else X
 
 
-def _values(F: np.ndarray, t: np.ndarray | None) -> np.ndarray:
-    """The table's values as the stencils see them: f, or Im f / t_min for the complex-step Hessian (the
-    imaginary part sums t_i * df/dx_i, so per unit of the smallest t it is at least each term's noise)."""
+def table_values(F: np.ndarray, t: np.ndarray | None) -> np.ndarray:
+    """The tables' values as the stencils see them, one row per table: f, or Im f / t_min for complex
+    step (the imaginary part sums t_i * df/dx_i, so per unit of the smallest t it is at least each
+    term's noise)."""
     if t is not None:
-        return F.imag / float(np.min(t)) if np.iscomplexobj(F) else np.full(F.shape, np.nan)
-    if np.iscomplexobj(F):  # a complex value at a real point is outside the real domain
-        return np.where(F.imag != 0, np.nan, F.real)
-    return np.asarray(F, dtype=float)
+        v = F.imag / float(np.min(t)) if np.iscomplexobj(F) else np.full(F.shape, np.nan)
+    elif np.iscomplexobj(F):  # a complex value at a real point is outside the real domain
+        v = np.where(F.imag != 0, np.nan, F.real)
+    else:
+        v = np.asarray(F, dtype=float)
+    return v.reshape(-1, NOISE_POINTS)
 
 
-def _evaluate(fun: Callable, x: np.ndarray, steps: list[np.ndarray], centre: float, t: np.ndarray | None,
-              divisor: float) -> np.ndarray:
-    """The tables at every step in ONE call: an array (len(steps), NOISE_POINTS) of values."""
-    X = np.concatenate([_table(x, h, centre, t, divisor) for h in steps])
+def _call(fun: Callable, X: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         F = np.asarray(fun(X))
     if F.shape != (len(X),):
         raise InputError(f"fun must map an (m, n) array to m values; got shape {F.shape} "
                          f"for X of shape {X.shape}")
-    return _values(F, t).reshape(len(steps), NOISE_POINTS)
+    return F
 
 
-def measure(fun: Callable, x: np.ndarray, steps: list[np.ndarray], centre: float, t: np.ndarray | None,
-            previous: list[float]) -> tuple[list[float], int]:
-    """The noise per value of f at each step (``noise_level``), and the evaluations spent.
+def settle(fun: Callable, x: np.ndarray, steps: list[np.ndarray], centre: float, t: np.ndarray | None,
+           tables: np.ndarray, previous: list[float]) -> tuple[list[float], int]:
+    """The noise per value of f at each step from its table's values (``noise_level``), and the
+    evaluations spent on second looks.
 
     A *flat* table (no trend above its noise) may be noise, or a function that turns many times between
     nodes (sin(exp(sinh(x))) at 3 turns 4 radians per node at the first Hessian step): the two look
     alike at one spacing. Only those steps get a second table, 1000 times finer (a second call): an
     aliased function is smooth there, noise is not.
     """
-    tables = _evaluate(fun, x, steps, centre, t, NOISE_DIVISOR)
-    levels, nfev = [], tables.size
-    flat = []
-    for k, values in enumerate(tables):
-        level, is_flat = noise_level(values, previous[k])
-        levels.append(level)
-        if is_flat:
-            flat.append(k)
-    if flat:
-        fine = _evaluate(fun, x, [steps[k] for k in flat], centre, t, NOISE_DIVISOR * 1000)
-        nfev += fine.size
-        for k, values in zip(flat, fine, strict=True):
-            levels[k] = noise_level(values, previous[k])[0]
-    return levels, nfev
+    found = [noise_level(values, prev) for values, prev in zip(tables, previous, strict=True)]
+    levels, flat = [level for level, _ in found], [k for k, (_, is_flat) in enumerate(found) if is_flat]
+    if not flat:
+        return levels, 0
+    X = np.concatenate([table_points(x, steps[k], centre, t, NOISE_DIVISOR * 1000) for k in flat])
+    for k, values in zip(flat, table_values(_call(fun, X), t), strict=True):
+        levels[k] = noise_level(values, previous[k])[0]
+    return levels, len(X)
+
+
+def measure(fun: Callable, x: np.ndarray, steps: list[np.ndarray], centre: float, t: np.ndarray | None,
+            previous: list[float]) -> tuple[list[float], int]:
+    """``settle`` on tables at every step evaluated in one call: (levels, evaluations)."""
+    X = np.concatenate([table_points(x, h, centre, t) for h in steps])
+    levels, more = settle(fun, x, steps, centre, t, table_values(_call(fun, X), t), previous)
+    return levels, len(X) + more
 
 
 def granularity(values: np.ndarray) -> float:

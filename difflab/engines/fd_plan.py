@@ -94,20 +94,20 @@ class Plan:
         return out
 
     def noise(self, v: np.ndarray, bad: np.ndarray) -> tuple[float, float]:
-        """Noise of one probe value from the highest difference along each line of probes (on m probes
-        ``x + o_k h e_j``: ``h**(m-1) f^(m-1)`` plus noise, over ``||w||_2`` the noise per value), the
-        largest over the lines without a bad probe; and the part that looks like noise: on lines of 6
-        or more probes (five-point, Richardson) that difference is mostly the smooth part at their wide
-        steps, so there only what ``fd_noise.ecnoise``'s level test finds counts."""
-        level = like = 0.0
+        """Noise of one probe value from the lines of probes without a bad one: the largest highest
+        difference (on m probes ``x + o_k h e_j``: ``h**(m-1) f^(m-1)`` plus noise, over ``||w||_2`` the
+        noise per value); and what of it looks like noise: all of it on short lines, on lines of 6 or
+        more probes (five-point, Richardson, complex-step Hessians), whose highest difference is mostly
+        the smooth part at their wide steps, what ``fd_noise.ecnoise``'s level test finds. (Only a
+        hint: f turning a few radians between probes passes that test as well as noise does.)"""
+        level = suspect = 0.0
         for rows, w, norm, offs in self.lines:
             rows = rows[~bad[rows].any(axis=1)]
             if rows.size:
                 each = float(np.abs((v[rows] * w).sum(axis=1)).max()) / norm
                 level = max(level, each)
-                long = len(offs) >= 6
-                like = max(like, *(ecnoise(v[r], offs)[0] for r in rows)) if long else max(like, each)
-        return level, like
+                suspect = max(suspect, *(ecnoise(v[r], offs)[0] if len(offs) >= 6 else each for r in rows))
+        return level, suspect
 
 
 def _noise_lines(keys: tuple) -> list[tuple[np.ndarray, np.ndarray, float, tuple]]:

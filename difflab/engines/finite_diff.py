@@ -55,8 +55,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from difflab.engines.fd_combine import combine
-from difflab.engines.fd_passes import choose, evaluate, refine, representable
+from difflab.engines.fd_passes import choose, evaluate, representable
 from difflab.engines.fd_plan import complex_gradient_plan
+from difflab.engines.fd_refine import refine
 from difflab.engines.stencils import (
     COND_REL,
     COND_ULPS,
@@ -138,7 +139,8 @@ def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
     x = _point(x)
     h0s = [_forced(x, step)] if step is not None else [optimal_step(x, scheme, order, s) for s in scales(x)]
     steps = [representable(x, h0, step is None) for h0 in h0s]
-    passes, nfev = evaluate(fun, x, steps, scheme, order)
+    cplx = scheme == "complex-step"  # always measured: see fd_refine.refine, *Noise*
+    passes, nfev, floors = evaluate(fun, x, steps, scheme, order, tables=cplx)
     value, error, pick = choose(passes)
     used = sorted(set(pick[pick >= 0].tolist()))
     chosen = steps[used[0]][0] if used else steps[-1][0]
@@ -150,7 +152,7 @@ def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
             break
         h = h / SHRINK
         retry = [representable(x, h, True)]
-        [again], m = evaluate(fun, x, retry, scheme, order)
+        [again], m, _ = evaluate(fun, x, retry, scheme, order)
         nfev, status = nfev + m, again.status
         fill = ~np.isfinite(value + error) & np.isfinite(again.value) & np.isfinite(again.error)
         value, error = np.where(fill, again.value, value), np.where(fill, again.error, error)
@@ -162,7 +164,8 @@ def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
             value, error, chosen, m = refine(fun, x, scheme, order, [] if filled else passes, pick,
                                              value, error, chosen,
                                              np.array([q.trunc for q in passes])[np.maximum(pick, 0),
-                                                                                 np.arange(pick.size)])
+                                                                                 np.arange(pick.size)],
+                                             floors if cplx and not filled else None)
             nfev += m
     return value, error, nfev, chosen, status
 
