@@ -96,17 +96,18 @@ def rescore(passes: list[Pass], x: np.ndarray, scheme: str, order: int, floors: 
             for q, fl in zip(passes, floors, strict=True)]
 
 
-def choose(passes: list[Pass]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def choose(passes: list[Pass], prefer: float = PREFER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per entry, the index of the pass to trust: passes are ordered by step, largest first; a finite
     one that disagrees with a smaller step's finite one beyond both estimates loses, and a smaller step
-    is taken when its estimate is PREFER times smaller."""
+    is taken when its estimate is ``prefer`` times smaller (PREFER between candidate scales; a
+    refinement, made to lower the error, is taken whenever it does)."""
     vals = np.array([q.value for q in passes])
     errs = np.array([q.error for q in passes])
     pick = np.full(vals.shape[1], -1)
     for k in range(len(passes)):
         ok = np.isfinite(vals[k]) & np.isfinite(errs[k])
         prior = np.where(pick >= 0, errs[pick, np.arange(len(pick))], np.inf)
-        better = ok & ((pick < 0) | (errs[k] < prior / PREFER))
+        better = ok & ((pick < 0) | (errs[k] < prior / prefer))
         if pick.max() >= 0:
             prev_v = vals[pick, np.arange(len(pick))]
             prev_e = errs[pick, np.arange(len(pick))]

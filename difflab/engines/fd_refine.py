@@ -68,7 +68,8 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
         need = trunc > REFINE * rnd
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.clip((k * rnd / (p * trunc)) ** (1 / (p + k)), 1e-3, MAX_GROWTH)
-        grow = measured & (factor >= GROW) & ~disagree  # never away from a step just disproved
+        # never away from a step just disproved, nor where nothing was truncated (f is a polynomial there)
+        grow = measured & (factor >= GROW) & ~disagree & (trunc > 0)
         if not np.any(need | grow | disagree):
             break
         # an entry that settled by its own measure right after disagreeing is checked at a quarter step
@@ -89,7 +90,7 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
         old = Pass(h, "", np.empty(0), value, error, "ok", trunc, False)
         # choose wants the wider step first: per entry, which one that is
         grew = factor >= 1 if order == 1 else factor[iu] * factor[ju] >= 1
-        (v1, e1, p1), (v2, e2, p2) = choose([new, old]), choose([old, new])
+        (v1, e1, p1), (v2, e2, p2) = choose([new, old], 1.0), choose([old, new], 1.0)
         value, error, took = np.where(grew, v1, v2), np.where(grew, e1, e2), np.where(grew, p1 == 0, p2 == 1)
         trunc = np.where(took, new.trunc, trunc)
         h = new.h if np.any(took) else h

@@ -54,13 +54,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from difflab.engines.fd_combine import combine
+from difflab.engines.fd_complex import complex_gradient
 from difflab.engines.fd_passes import choose, evaluate, representable
-from difflab.engines.fd_plan import complex_gradient_plan
 from difflab.engines.fd_refine import refine
 from difflab.engines.stencils import (
-    COND_REL,
-    COND_ULPS,
     EPS,
     RICHARDSON_KAPPA,
     RICHARDSON_STEPS,
@@ -170,41 +167,12 @@ def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
     return value, error, nfev, chosen, status
 
 
-def _shifted_rows(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Complex-step probes of the gradient at two slightly shifted copies of x (see ``gradient``)."""
-    n = x.size
-    shifted = [x * (1 + COND_REL), x * (1 + COND_REL * (-1.0) ** np.arange(n))]
-    X = np.concatenate([np.tile(xs, (n, 1)).astype(complex) for xs in shifted])
-    X[np.arange(2 * n), np.tile(np.arange(n), 2)] += 1j * np.tile(t, 2)
-    return X
-
-
 def _complex_gradient(fun: Callable, x, step) -> FDResult:
-    """Im f(x + i t e_i)/t at t and 3t (3t, not 2t: a power of two would repeat every rounding)."""
+    """The complex-step gradient (``fd_complex``) at the forced or default imaginary step."""
     x = _point(x)
-    n = x.size
     t = _forced(x, step) if step is not None else optimal_step(x, "complex-step", 1)
-    plan = complex_gradient_plan(n)
-    # Im f(x + it)/t has no cancellation of its own, but f's *real* intermediates are rounded (exp(4)
-    # to eps), and that reaches the imaginary part like a relative shift of x of about eps: near a zero
-    # of cos in sin(exp(2x)) it costs digits. Shifting x by a small relative amount (two sign patterns,
-    # so shifts of different coordinates cannot cancel in both) measures that sensitivity, in the same
-    # batched call as the other probes.
-    X = plan.points(x, np.zeros(n), t, np.empty((plan.m, n), complex))
-    extra = _shifted_rows(x, t)
-    with np.errstate(all="ignore"):
-        F = np.asarray(fun(np.concatenate([X, extra])))
-    if F.shape != (len(X) + len(extra),):
-        raise InputError(f"fun must map an (m, n) array to m values; got shape {F.shape} "
-                         f"for X of shape {(len(X) + len(extra), n)}")
-    p = np.full(n, 2.0)
-    value, error, status, _, _ = combine(F[:len(X)], x, np.zeros(n), t, plan, "complex-step", p, "", 3.0)
-    if np.iscomplexobj(F):
-        with np.errstate(all="ignore"):
-            D = F[len(X):].imag.reshape(2, n) / t
-            sens = np.max(np.abs(D - value), axis=0) / COND_REL
-        error = error + COND_ULPS * EPS * np.where(np.isfinite(sens), sens, 0.0)
-    return FDResult(value, error, len(F), t, status)
+    value, error, nfev, status = complex_gradient(fun, x, t)
+    return FDResult(value, error, nfev, t, status)
 
 
 def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
@@ -213,8 +181,9 @@ def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str
 
     ``step`` (float or (n,)) forces the step; None takes ``optimal_step`` at each candidate scale. The
     probes at twice the step that measure the truncation error are counted in ``nfev`` (per scale --
-    central: 4n, forward/backward: 2n+1, five-point: 6n, Richardson: 10n; complex step: 4n, half of
-    them measuring its rounding sensitivity).
+    central: 4n, forward/backward: 2n+1, five-point: 6n, Richardson: 10n; complex step: 2n, and 3n
+    (n = 1: 2) measuring its rounding sensitivity), and so are the noise tables of ``fd_noise`` where
+    they are paid (see ``fd_refine.refine`` and ``fd_complex``).
     """
     check_scheme(scheme)
     if scheme == "complex-step":

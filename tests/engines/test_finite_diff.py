@@ -362,7 +362,7 @@ def test_hessian_symmetric_and_all_probes_in_one_call(scheme):
         "central": 12,
         "five-point": 18,
         "richardson": 30,
-        "complex-step": 12,  # 2n probes + 2n shifted probes that measure rounding sensitivity
+        "complex-step": 15,  # 2n probes + 3n shifted probes (+, alternating, -) that measure rounding
     }
     # every |x_i| < 1: both scales, max(|x_i|, 1) and |x_i|, are probed (in the same call)
     twice = 1 if scheme == "complex-step" else 2
