@@ -136,3 +136,26 @@ def test_orders_table_leaves_declined_orders_out_and_names_the_worst_order():
     assert table.entry_name(fd.worst.index) == "f^(5)"
     assert fd.max_rel_error == pytest.approx(abs(fd.estimate.value[5] - exact[5]) / abs(exact[5]), rel=1e-6)
     assert table.row("forward").max_rel_error <= 1e-13
+
+
+FD_METHODS = ["fd-forward", "fd-backward", "fd-central", "fd-five-point", "complex-step", "richardson"]
+
+
+@pytest.mark.parametrize(("text", "at", "order", "closed"), [
+    ("x - sin(x)", [0.0], 2, lambda x: [[mpmath.sin(x[0])]]),
+    ("x - sin(x)", [1e-3], 1, lambda x: [1 - mpmath.cos(x[0])]),
+    ("x - sin(x)", [1e-3], 2, lambda x: [[mpmath.sin(x[0])]]),
+    ("x*y - sin(x*y)", [0.0, 0.0], 2, lambda x: [[0, 0], [0, 0]]),
+    ("x*y - sin(x*y)", [0.5, 1e-3], 1, lambda x: [x[1] * (1 - mpmath.cos(x[0] * x[1])),
+                                                  x[0] * (1 - mpmath.cos(x[0] * x[1]))]),
+])
+def test_finite_differences_see_cancellation_inside_f(text, at, order, closed):
+    # issue 13: `difflab compare "x - sin(x)" --at x=0 --order 2` gave fd-forward 2.3e-8 +- 2.5e-23
+    # against 0 (and fd-backward -2.3e-8): the rounding model saw u*|f| where f's intermediates round
+    # at u*h. The reference is checked against the closed form first (60 digits, exact binary point).
+    table = dl.compare(dl.Function(text), at=at, order=order, methods=FD_METHODS)
+    with mpmath.workdps(60):
+        truth = np.array(closed([mpmath.mpf(v) for v in at]), dtype=float)
+    assert np.array_equal(table.reference, truth)
+    for row in table.rows:
+        assert row.estimate.status == "ok" and row.honest, (row.method, row.estimate.error_estimate, row.abs_error)
