@@ -37,12 +37,14 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
       entry that then looks settled is checked once more at a quarter of its step), up to
       REFINE_PASSES; if the last two still disagree, their difference joins the estimate.
     * **Noise** (``fd_noise``). Shrinking the step trusts the rounding model, and the model sees only
-      f's result; so before the first refinement, or when the probe lines show differences the model
-      cannot explain (``Pass.blind``), f's noise is measured by a table at the current step (7 values,
-      one call, per candidate scale), every pass is rescored with it, and each further pass carries its
-      own table in its call. Measured rounding that puts the balancing step GROW times further out
-      makes the step grow (1 - cos(x) at 1e-3: the cancellation costs 1e-16 per value, so the central
-      gradient wants 1e-4, not 6e-6).
+      f's result; so before the first refinement, or when the probes show what the model cannot
+      explain (``Pass.blind``), f's noise is measured by a table at each candidate step (9 values per
+      step, one call), every pass is combined again with it, and each further pass carries its own
+      table in its call (complex-step Hessians carry theirs from the first pass: ``floors``).
+      Measured rounding that puts the balancing step GROW times further out makes the step grow
+      (1 - cos(x) at 1e-3: the cancellation costs 1e-16 per value, so the central gradient wants
+      1e-4, not 6e-6), except where nothing was truncated or the step was just disproved. A
+      refinement is kept whenever its estimate is smaller (``choose(..., 1.0)``).
     """
     nfev, disagree = 0, np.zeros(value.shape, bool)
     k = 1 if order == 1 or scheme == "complex-step" else 2

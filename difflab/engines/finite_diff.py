@@ -21,10 +21,20 @@
   corrections stop being geometric and such guesses can be 100-fold low.) Rounding: each probe value
   is trusted to ``ulps * eps * (|f_p| + sum_j |x_j g_j|)`` (``|x_j g_j|``: rounding inside f
   propagated like a relative perturbation of x), or to twice the noise *measured* by the highest
-  difference along each line of probes if larger (catches cancellation inside f; capped at 30
-  times the model, beyond which the difference is the smooth part, not noise). Summed with the
-  effective weights of the reported value, it enters with the factor ``1 + 4*kappa``: the noise
-  in D(h) - D(2h) cannot hide truncation.
+  difference along each line of probes if larger (capped at 30 times the model, beyond which the
+  difference may be the smooth part), or to twice the noise measured by ``fd_noise`` where it was
+  measured (see *Noise*). Summed with the effective weights of the reported value, it enters with
+  the factor ``1 + 4*kappa``: the noise in D(h) - D(2h) cannot hide truncation.
+* **Noise.** The model sees f's result, not its intermediates: ``x - sin(x)`` at 1e-5 rounds at 2e-21
+  where the model says 4e-32, and a step refined on the model walked into that noise (the forward
+  Hessian at 0 was 2.3e-8 +- 2.5e-23). Where the model could be blind -- a refinement is due, the
+  probe lines show noise beyond the cap, or the values have fewer significant bits than a double --
+  f's noise is measured by a table of 9 values near the stencil's outermost probe (``fd_noise``:
+  More and Wild's ECnoise on irregular nodes, one more call, per candidate scale), the passes are
+  combined again with it and every further pass carries its own table (``fd_refine``). Complex-step
+  Hessians always carry one (in the same call): their values are derivatives computed inside f,
+  where cancellation between terms leaves no trace in the values; the complex-step gradient
+  measures only where its shifted probes show noise (``fd_complex``).
 * **Complex step** ``Im f(x + i t e_i)/t`` has no subtractive cancellation, so ``t = 1e-100 * typ``
   is exact to rounding; a second probe at 3t (not 2t, which would repeat every rounding) measures
   that rounding. The Hessian applies it in x_i and the five-point stencil in x_j to the gradient
@@ -41,7 +51,8 @@
   two step sizes that a single stencil cannot do on itself).
 * **Refinement.** Where the measured truncation is more than 100 times the rounding, the step was
   too wide for this function; another pass at the step that balances the two measured parts, repeated
-  while each pass disagrees with the one before beyond both estimates.
+  while each pass disagrees with the one before beyond both estimates; where measured noise dwarfs the
+  truncation, a wider step (``fd_refine.refine``).
 * **Domain edges.** An entry whose probes leave the domain (nan/inf: log(x) at 0.001 with a step of
   0.04) is recomputed with steps shrunk 16-fold, up to six times, and only then reported as nan
   with the bad probe named in the status.
