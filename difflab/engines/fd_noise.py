@@ -46,6 +46,7 @@ from difflab.errors import InputError
 NODES = np.array([-4.16, -3.11, -1.82, -0.89, 0.0, 0.9, 2.06, 2.81, 4.1])
 NOISE_POINTS = NODES.size
 NOISE_DIVISOR = 1000.0  # table spacing = step / this
+SHORT_BITS = 8  # one repeated value with fewer significant bits is an exact short number: f constant
 AGREE = 4.0  # three consecutive levels within this factor of each other: noise (More and Wild's test)
 
 
@@ -144,14 +145,18 @@ def granularity(values: np.ndarray) -> float:
     ulp is 1e-22. That is rounding ECnoise can miss: along a table whose smooth increments are close to
     a whole number of such steps, the rounding errors drift linearly and the differences of order 2 and
     higher come out exactly 0 (a third of the tables of 1 - cos(x) near 1e-3). For values rounded once
-    at their own size this is about their ulp, which the rounding model already counts."""
+    at their own size this is about their ulp, which the rounding model already counts. Values that are
+    all one and the same number with fewer than SHORT_BITS significant bits (f = max(2, x) near 0 is
+    2.0 throughout) say nothing: 0.0, as for no nonzero value at all. (Values that differ may each be
+    a few quanta of pure noise: (x*y - sin(x*y))*1.37 near (0, 0).)"""
     v = np.abs(np.asarray(values, dtype=float))
     v = v[np.isfinite(v) & (v > 0)]
-    if v.size == 0:
-        return 0.0
     mant, expo = np.frexp(v)
     ints = (mant * 2.0**53).astype(np.int64)
-    return float(np.min(np.ldexp((ints & -ints).astype(float), expo - 53)))
+    low = np.ldexp((ints & -ints).astype(float), expo - 53)
+    if v.size and np.all(v == v[0]):
+        low = low[low <= v * 2.0**-SHORT_BITS]
+    return float(low.min()) if low.size else 0.0
 
 
 def noise_level(values: np.ndarray, previous: float) -> tuple[float, bool]:

@@ -13,7 +13,7 @@ from difflab.engines.fd_plan import complex_hessian_step, truncation_order
 REFINE = 100.0      # truncation this many times the rounding: the step is refined ...
 REFINE_PASSES = 4   # ... up to this many times while each pass disproves the one before
 GROW = 4.0          # with the noise measured, a balancing step this many times wider is taken ...
-MAX_GROWTH = 100.0  # ... growing by at most this factor per pass
+MAX_GROWTH = 100.0  # ... to at most this factor times the first step
 DISPROVED = 1 / 16  # a pass that disproves the one before: the next step is at least this much shorter
 
 
@@ -28,7 +28,8 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
            floors: list[float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """More passes where the first ones show that the step does not suit this function: the step that
     balances the measured truncation against the rounding, ``h * (k*rnd / (p*trunc))**(1/(p+k))``,
-    clipped to [h/1000, h*MAX_GROWTH] and kept by the rules of ``choose``.
+    clipped to [h/1000, h*MAX_GROWTH] (and, growing, to MAX_GROWTH x the first step), kept by the rules
+    of ``choose``.
 
     * **Too wide** (truncation > REFINE x rounding: 2x**3 at 0, exp(c*x) with c at 0.75). A pass whose
       result disagrees with the previous one beyond both estimates proves the wider step was not in the
@@ -65,6 +66,7 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
     used = pick[pick >= 0]
     floor = floors[int(used.min()) if used.size and len(floors) > 1 else -1] if measured else 0.0
     h = passes[int(used.min()) if used.size else -1].h if measured and len(floors) > 1 else h
+    start = h
     for _ in range(REFINE_PASSES):
         rnd = np.maximum(error - trunc, 0.0)
         need = trunc > REFINE * rnd
@@ -82,6 +84,7 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
             for v in (iu, ju):
                 np.minimum.at(each, v, factor)
             factor = each
+        factor = np.minimum(factor, MAX_GROWTH * start / h)  # in all, never beyond MAX_GROWTH x the first
         [new], m, [floor] = evaluate(fun, x, [representable(x, h * factor, True)], scheme, order, [floor],
                                      tables=measured)  # the noise where the new pass probes
         nfev += m

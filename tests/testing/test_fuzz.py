@@ -161,12 +161,12 @@ def test_properties_fail_on_wrong_values():
 
 # Failures found by `difflab fuzz`, pinned until fixed (strict: a fix turns these into errors, so the pin
 # moves into the passing lists below).
-CANCELLATION = ("finite_diff: the rounding bound misses rounding inside f that the probe-noise measure does "
-                "not see (f ~ 0 made of O(1) terms; a rapidly oscillating f at Richardson's wide steps)")
-DISHONEST = [("x/(x**2 + 1) + 1/2", -1.0, "fd-five-point", CANCELLATION)]
+DISHONEST: list[tuple[str, float, str, str]] = []  # (text, x, method, why): none pinned now
 # Fixed: a step whose measured truncation dwarfs its rounding is refined once (finite_diff, *Refinement*);
-# Richardson's wide steps on the oscillating sin(exp(2x)) were the case.
-FD_FIXED = [("sin(exp(2*x))", 2.0, "richardson")]
+# Richardson's wide steps on the oscillating sin(exp(2x)) were the case. Rounding inside f that the
+# probe-noise measure did not see (f ~ 0 made of O(1) terms: x/(x**2 + 1) + 1/2 at -1) is measured by
+# fd_noise since issue 13.
+FD_FIXED = [("sin(exp(2*x))", 2.0, "richardson"), ("x/(x**2 + 1) + 1/2", -1.0, "fd-five-point")]
 
 # Fixed: complex step now adds eps * |sum_j x_j dD/dx_j| (measured by shifting x) for the rounding of f's
 # real intermediates carried into the imaginary part. These failed before the fix.
