@@ -51,11 +51,27 @@ AGREE = 4.0  # three consecutive levels within this factor of each other: noise 
 
 
 @lru_cache(maxsize=64)
-def _residuals(nodes: tuple[float, ...]) -> tuple[np.ndarray, ...]:
-    """Projectors onto the residuals of least-squares polynomials of degree 0 .. len(nodes) - 3."""
+def _residuals(nodes: tuple[float, ...]) -> np.ndarray:
+    """Projectors (stacked) onto the residuals of least-squares polynomials of degree 0 .. m - 3."""
     t = np.array(nodes, dtype=float)
     t = (t - t.mean()) / np.ptp(t)  # well conditioned whatever the scale of the offsets
-    return tuple(np.eye(t.size) - (v := np.vander(t, d + 1)) @ np.linalg.pinv(v) for d in range(t.size - 2))
+    return np.array([np.eye(t.size) - (v := np.vander(t, d + 1)) @ np.linalg.pinv(v)
+                     for d in range(t.size - 2)])
+
+
+def ecnoise_rows(values: np.ndarray, nodes: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``ecnoise`` of every row of ``values`` (rows of f at ``nodes``), vectorised: (levels, flat)."""
+    v = np.asarray(values, dtype=float)
+    v = v - v[:, v.shape[1] // 2:v.shape[1] // 2 + 1]  # exact for close values: the fits' rounding is small
+    dof = np.sqrt(v.shape[1] - 1 - np.arange(v.shape[1] - 2))
+    levels = np.linalg.norm(np.einsum("dij,rj->rdi", _residuals(nodes), v), axis=2) / dof  # (rows, degree)
+    windows = np.lib.stride_tricks.sliding_window_view(levels[:, 1:], 3, axis=1)  # from degree 1
+    lo, hi = windows.min(axis=2), windows.max(axis=2)
+    ok = (lo > 0) & (hi <= AGREE * lo)
+    first = np.argmax(ok, axis=1)
+    found = ok.any(axis=1) & np.all(np.isfinite(v), axis=1)
+    level = np.where(found, hi[np.arange(len(v)), first], 0.0)
+    return level, found & (levels[:, 0] <= AGREE * level)
 
 
 def ecnoise(values: np.ndarray, nodes: tuple[float, ...] = tuple(NODES)) -> tuple[float, bool]:
@@ -70,14 +86,8 @@ def ecnoise(values: np.ndarray, nodes: tuple[float, ...] = tuple(NODES)) -> tupl
     v = np.asarray(values, dtype=float)
     if v.size != len(nodes) or v.size < 6 or not np.all(np.isfinite(v)):
         return 0.0, False
-    v = v - v[v.size // 2]  # exact for close values; the fits' own rounding is then negligible
-    levels = np.array([np.linalg.norm(r @ v) / np.sqrt(v.size - d - 1)
-                       for d, r in enumerate(_residuals(nodes))])
-    for k in range(1, levels.size - 2):
-        window = levels[k:k + 3]
-        if window.min() > 0 and window.max() <= AGREE * window.min():
-            return float(window.max()), bool(levels[0] <= AGREE * window.max())
-    return 0.0, False
+    level, flat = ecnoise_rows(v[None, :], nodes)
+    return float(level[0]), bool(flat[0])
 
 
 def table_points(x: np.ndarray, h: np.ndarray, centre: float, t: np.ndarray | None,

@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from difflab.engines.fd_noise import ecnoise
+from difflab.engines.fd_noise import ecnoise_rows
 from difflab.engines.stencils import (
     COMPLEX_STEP,
     FIRST,
@@ -96,17 +96,17 @@ class Plan:
     def noise(self, v: np.ndarray, bad: np.ndarray) -> tuple[float, float]:
         """Noise of one probe value from the lines of probes without a bad one: the largest highest
         difference (on m probes ``x + o_k h e_j``: ``h**(m-1) f^(m-1)`` plus noise, over ``||w||_2`` the
-        noise per value); and what of it looks like noise: all of it on short lines, on lines of 6 or
-        more probes (five-point, Richardson, complex-step Hessians), whose highest difference is mostly
-        the smooth part at their wide steps, what ``fd_noise.ecnoise``'s level test finds. (Only a
-        hint: f turning a few radians between probes passes that test as well as noise does.)"""
+        noise per value); and what of it looks like noise: all of it on short lines; on lines of 6 or
+        more probes (five-point, Richardson, complex-step Hessians), mostly the smooth part at their
+        wide steps, what ``fd_noise.ecnoise``'s level test finds (a hint only: f turning a few
+        radians between probes passes that test as well as noise does)."""
         level = suspect = 0.0
         for rows, w, norm, offs in self.lines:
             rows = rows[~bad[rows].any(axis=1)]
             if rows.size:
                 each = float(np.abs((v[rows] * w).sum(axis=1)).max()) / norm
                 level = max(level, each)
-                suspect = max(suspect, *(ecnoise(v[r], offs)[0] if len(offs) >= 6 else each for r in rows))
+                suspect = max(suspect, float(ecnoise_rows(v[rows], offs)[0].max()) if len(offs) > 5 else each)
         return level, suspect
 
 
