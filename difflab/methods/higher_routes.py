@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import mpmath
 import numpy as np
@@ -24,13 +25,14 @@ import sympy
 from difflab.engines import fd_orders, finite_diff, jacobians, reverse, taylor
 from difflab.errors import InputError
 from difflab.expr import budget
-from difflab.expr.compile import to_mpmath, to_numpy
+from difflab.expr.compile import compiled_form, to_mpmath, to_numpy
 from difflab.expr.derivatives import gradient_exprs, require_expression
 from difflab.expr.function import Function
+from difflab.expr.rounding import U, radius_program
 from difflab.expr.vector import VectorFunction
 from difflab.lazy import now
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
-from difflab.methods.routes import Routed, exact_error
+from difflab.methods.routes import AD_FACTOR, Routed, exact_error
 from difflab.methods.symbolic import compile_gradient, has_branches, in_branch
 from difflab.singular.analysis import point_at
 from difflab.singular.programs import program_at
@@ -248,6 +250,54 @@ def reverse_upto_second(f: Function, x: np.ndarray) -> Routed:
     fx, g, H = reverse.hessian(f.ops, x)
     value = np.array([fx, g[0], H[0, 0]])
     return Routed(value, _rounding(value, 16.0), 1)
+
+
+def bounded(route: Callable, how: str) -> Callable:
+    """``route`` with its entries' error estimates raised to the running rounding bound (``expr.rounding``)
+    of the formulas evaluated in doubles, where f has an expression.
+
+    Why: every method evaluates f itself in doubles, and the exact methods evaluate formulas for its
+    derivatives; their conditioning, not a few ulps, bounds the rounding (sin(exp(sinh(x))) at 3 loses
+    eleven digits of f before any derivative is taken, and as many of f^(3)). ``how``: ``"compiled"``
+    (the symbolic method's compiled formulas), ``"rules"`` (Taylor mode and the AD engines: the same
+    formulas, each function's partial by its row, times ``AD_FACTOR``, as ``routes.exact_error``), or
+    ``"value"``: entry 0 only (finite differences bound their derivatives themselves). An entry a method
+    declines (nan) stays declined; a bound that cannot be built or is not finite leaves the estimate."""
+    def run(f: Function, x: np.ndarray, order: int) -> Routed:
+        got = route(f, x, order)
+        if f.expr is None or got.error is None:
+            return got
+        top = 0 if how == "value" else order
+        radius = _orders_radius(f, x, top, how)
+        if radius is None:
+            return got
+        value = np.asarray(got.value, dtype=float).reshape(-1)[:top + 1]
+        error = np.array(now(got.error), dtype=float).reshape(-1)
+        with np.errstate(all="ignore"):
+            bound = (AD_FACTOR if how == "rules" else 1.0) * U * radius + 0.5 * EPS * np.abs(value)
+            use = np.isfinite(bound) & np.isfinite(value)
+            error[:top + 1] = np.where(use, np.fmax(error[:top + 1], bound), error[:top + 1])
+        return replace(got, error=error)
+    return run
+
+
+def _orders_radius(f: Function, x: np.ndarray, order: int, how: str) -> np.ndarray | None:
+    """The radii (units of u) of [f, f', ..., f^(order)] as ``how`` evaluates them, compiled once per
+    Function; None when the formulas cannot be had in the budget or compiled."""
+    cache = f.caches.compiled
+    key = (order, f"orders bound {how}")
+    if key not in cache:
+        try:
+            exprs = [f.stable] if order == 0 else derivative_exprs_upto(f, order)
+            outputs = [compiled_form(e, numeric=how != "rules") for e in exprs]
+            cache[key] = radius_program(outputs, f.symbols, rules=how == "rules", primal=f.stable)
+        except (budget.OverBudget, InputError, NotImplementedError, RecursionError):
+            cache[key] = None
+    program = cache[key]
+    if program is None:
+        return None
+    with np.errstate(all="ignore"):
+        return np.asarray(program.at(x), dtype=float).reshape(order + 1)
 
 
 def mpmath_derivatives(f: Function, x: np.ndarray, order: int, dps: int = REFERENCE_DPS) -> Routed:

@@ -199,16 +199,19 @@ def _engine(name: str, exact: bool, description: str, gradient_route: FunctionRo
 register(Method("symbolic", True, "SymPy derivative compiled to NumPy (lambdify with CSE)",
                 routes.symbolic_gradient, routes.symbolic_hessian,
                 model=routes.backprop_route(None), jacobian=higher_routes.symbolic_jacobian,
-                derivatives=higher_routes.symbolic_derivatives, shaped=shaped_routes.symbolic,
+                derivatives=higher_routes.bounded(higher_routes.symbolic_derivatives, "compiled"),
+                shaped=shaped_routes.symbolic,
                 third=higher_tensors.symbolic_third))
 _engine("forward", True, "forward-mode AD (dual numbers over arrays); order k by Taylor mode",
         routes.forward_gradient, routes.forward_hessian, routes.forward_array, shaped_routes.ad("forward"),
-        higher_routes.forward_jacobian, higher_routes.taylor_derivatives, higher_tensors.forward_third)
+        higher_routes.forward_jacobian, higher_routes.bounded(higher_routes.taylor_derivatives, "rules"),
+        higher_tensors.forward_third)
 _engine("reverse", True, "reverse-mode AD (array tape); Hessian by forward-over-reverse",
         routes.reverse_gradient, routes.reverse_hessian, routes.reverse_array, shaped_routes.ad("reverse"),
         higher_routes.reverse_jacobian,
-        higher_routes.limited(2, "reverse mode: derivatives up to order 2 only (gradient, Hessian); order "
-                              "k comes from 'forward' (Taylor mode)", higher_routes.reverse_upto_second),
+        higher_routes.bounded(higher_routes.limited(
+            2, "reverse mode: derivatives up to order 2 only (gradient, Hessian); order k comes from "
+            "'forward' (Taylor mode)", higher_routes.reverse_upto_second), "rules"),
         higher_tensors.declined("reverse mode: derivatives up to order 2 only (gradient, Hessian); the "
                                 "third-derivative tensor comes from 'forward' (nested duals), 'symbolic' or "
                                 "'mpmath'"))
@@ -222,9 +225,10 @@ for _name, _scheme, _description in [
 ]:
     _engine(_name, False, _description, *routes.fd_routes(_scheme), routes.fd_array(_scheme, _name),
             shaped_routes.fd(_scheme), higher_routes.fd_jacobian(_scheme),
-            higher_routes.limited(1, "complex step: first derivatives only",
-                                  higher_routes.complex_step_upto_first) if _scheme == "complex-step"
-            else higher_routes.fd_derivatives(_scheme),
+            higher_routes.bounded(higher_routes.limited(1, "complex step: first derivatives only",
+                                                        higher_routes.complex_step_upto_first)
+                                  if _scheme == "complex-step" else higher_routes.fd_derivatives(_scheme),
+                                  "value"),
             higher_tensors.declined("complex step: first derivatives only") if _scheme == "complex-step"
             else higher_tensors.fd_third(_scheme))
 register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",
