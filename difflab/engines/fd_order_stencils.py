@@ -48,15 +48,16 @@ def truncation(k: int, offs: tuple[int, ...], p: int) -> tuple[float, float]:
     return abs(float(c)) / math.factorial(k + p), float(sum(abs(v) for v in w))
 
 
-def step(x: float, scheme: str, k: int) -> float:
-    """The balancing step for the k-th derivative (see the module docstring), exact as a probe spacing."""
+def step(x: float, scheme: str, k: int, scale: float = 1.0) -> float:
+    """The balancing step for the k-th derivative (see the module docstring), exact as a probe spacing.
+    ``scale``: f varies on ``scale`` times the typical scale max(|x|, 1) (``fd_orders.derivatives``)."""
     offs, p = offsets(scheme, k)
     c, s = truncation(k, offs, p)
     if scheme == "richardson":
         p, c = 8, c * math.factorial(k + 8) / math.factorial(k + 2)  # order 8 after extrapolation
     else:  # Cauchy's growth |f^(k+p)| / |f^(k)| ~ (k+p)!/k! (over typ**p): high orders need shorter steps
         c = c * math.factorial(k + p) / math.factorial(k)
-    typ = max(abs(x), 1.0)
+    typ = max(abs(x), 1.0) * scale
     h0 = (k * EPS * s / (p * max(c, 1e-300))) ** (1.0 / (p + k)) * typ
     mant, expo = np.frexp(h0)
     h0 = float(np.ldexp(np.round(mant * 2.0**32) / 2.0**32, expo))

@@ -70,10 +70,12 @@ class OrdersResult:
 
 
 def derivatives(fun: Callable[[np.ndarray], np.ndarray], x: float, order: int,
-                scheme: str = "central", h: float | None = None) -> OrdersResult:
+                scheme: str = "central", h: float | None = None, scale: float = 1.0) -> OrdersResult:
     """f, f', ..., f^(order) at x by one scheme; ``fun`` maps an (m, 1) array of points to m values.
 
-    ``h``: one absolute step for every order instead of each order's balancing step (a step sweep)."""
+    ``h``: one absolute step for every order instead of each order's balancing step (a step sweep).
+    ``scale`` (<= 1): f varies on a scale that much finer than max(|x|, 1), as the refined first-order
+    step found it; every order's step shrinks with it."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise InputError(f"the order must be a non-negative integer; got {order!r}")
     if order > MAX_ORDER:
@@ -85,7 +87,7 @@ def derivatives(fun: Callable[[np.ndarray], np.ndarray], x: float, order: int,
     given = None if h is None else max((x + float(h)) - x, float(np.spacing(abs(x))))
     plans, probes, own = [], {0.0: 0}, {0}
     for k in range(1, order + 1):
-        h = step(x, scheme, k) if given is None else given
+        h = step(x, scheme, k, scale) if given is None else given
         offs, p = offsets(scheme, k)
         mults = RICHARDSON_FACTORS if scheme == "richardson" else (1, 2, 4)
         for mult in mults:

@@ -148,3 +148,19 @@ def test_symbolic_orders_too_deep_to_compile_say_so(monkeypatch):
     assert np.all(np.isnan(est.value)) and est.status == (
         "the symbolic derivatives up to order 4 are nested too deeply to compile (over Python's recursion "
         "limit); Taylor mode ('forward') gives them")
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "fd-backward", "fd-central", "fd-five-point", "richardson"])
+def test_order_k_steps_follow_the_scale_f_varies_on(method):
+    """sin(exp(sinh(x))) at 3 turns 2.2e5 radians per unit of x: steps from max(|x|, 1) averaged over its
+    oscillations, and fd-forward's f'' came out 5.4e8 +- 7.3e8 against 4.18e10. The steps now shrink with
+    the refined first-order step; every entry is within its estimate (truth: mpmath at 60 digits)."""
+    fn = lambda x: mpmath.sin(mpmath.exp(mpmath.sinh(x)))  # noqa: E731
+    with mpmath.workdps(60):
+        truth = np.array([float(mpmath.diff(fn, mpmath.mpf(3), k)) for k in range(4)])
+    est = dl.derivatives(dl.Function("sin(exp(sinh(x)))"), [3.0], 3, method)
+    ok = np.isfinite(est.value)
+    assert ok[:3].all()
+    assert np.all(np.abs(est.value - truth)[ok] <= est.error_estimate[ok])
+    if method != "richardson":  # its table reaches 5h: f'' 22% off, and its estimate says so
+        assert abs(est.value[2] - truth[2]) < 0.01 * abs(truth[2])  # f'' resolved, not averaged away
