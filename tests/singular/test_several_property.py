@@ -60,6 +60,8 @@ def _check(expr: sympy.Expr, point: list[float]) -> None:
                 assert _within(est.value, want), (expr, point, method, est.value)
             else:  # the engines traced the formula: they must say so and estimate the error they made
                 assert "0/0" in est.status, (expr, point, method, est.status)
+                if np.all(np.isnan(est.value)):  # exactly on the set in doubles: withheld, said in words
+                    continue
                 actual = np.abs(np.ravel(est.value) - np.array([float(t) for t in want]))
                 assert np.all(np.ravel(est.error_estimate) >= 0.5 * actual), (expr, point, method)
 
