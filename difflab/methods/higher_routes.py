@@ -28,11 +28,11 @@ from difflab.expr import budget
 from difflab.expr.compile import compiled_form, to_mpmath, to_numpy
 from difflab.expr.derivatives import gradient_exprs, require_expression
 from difflab.expr.function import Function
-from difflab.expr.rounding import U, radius_program
+from difflab.expr.rounding import radius_program
 from difflab.expr.vector import VectorFunction
 from difflab.lazy import now
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
-from difflab.methods.routes import AD_FACTOR, Routed, exact_error
+from difflab.methods.routes import Routed, exact_error, rounding_bound
 from difflab.methods.symbolic import compile_gradient, has_branches, in_branch
 from difflab.singular.analysis import point_at
 from difflab.singular.programs import program_at
@@ -290,10 +290,9 @@ def bounded(route: Callable, how: str) -> Callable:
             return got
         value = np.asarray(got.value, dtype=float).reshape(-1)[:top + 1]
         error = np.array(now(got.error), dtype=float).reshape(-1)
-        with np.errstate(all="ignore"):
-            bound = (AD_FACTOR if how == "rules" else 1.0) * U * radius + 0.5 * EPS * np.abs(value)
-            use = np.isfinite(bound) & np.isfinite(value)
-            error[:top + 1] = np.where(use, np.fmax(error[:top + 1], bound), error[:top + 1])
+        bound = rounding_bound(radius, value, engines=how == "rules")
+        use = np.isfinite(bound) & np.isfinite(value)
+        error[:top + 1] = np.where(use, np.fmax(error[:top + 1], bound), error[:top + 1])
         return replace(got, error=error)
     return run
 

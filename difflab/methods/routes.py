@@ -84,6 +84,14 @@ def _rounding(value: np.ndarray, scale: float = 8.0) -> np.ndarray:
     return scale * EPS * np.abs(value)
 
 
+def rounding_bound(radius: np.ndarray, value: np.ndarray, engines: bool) -> np.ndarray:
+    """An exact method's error bound from its formula's radius (``expr.rounding``, units of u): U times
+    it (``AD_FACTOR`` times for the AD engines' other order of the same sums), plus half an ulp for the
+    correctly rounded reference the value is measured against."""
+    with np.errstate(all="ignore"):
+        return (AD_FACTOR if engines else 1.0) * U * radius + 0.5 * EPS * np.abs(value)
+
+
 def exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, how: str,
                  ulps: float) -> Later | np.ndarray:
     """The error bound of an exact method's derivative at ``x``, computed when first read.
@@ -110,9 +118,7 @@ def exact_error(f: Function, x: np.ndarray, order: int, value: np.ndarray, how: 
             radius = radius_at(f, x, order, how)
         except (InputError, NotImplementedError):  # refused as too large; a head no printer compiles
             return few
-        with np.errstate(all="ignore"):
-            scale = 1.0 if how == "compiled" else AD_FACTOR
-            bound = scale * U * radius.reshape(value.shape) + 0.5 * EPS * np.abs(value)
+        bound = rounding_bound(radius.reshape(value.shape), value, engines=how != "compiled")
         return np.where(np.isnan(bound), few, bound)
     return Later(compute)
 
