@@ -158,8 +158,13 @@ def bounds(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], point: 
 
 
 def evaluate(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], x: Sequence[float],
-             dps: int) -> list:
+             dps: int, checked: int = 0) -> list:
     """Each expression at ``x`` to ``dps`` correct digits (mpf, or mpc when it is not real).
+
+    The first ``checked`` expressions are only checked (finite? real?), their digits are not required:
+    a derivative's reference evaluates f too, to see that x is inside the domain, and an f that is
+    exactly 0 there (``exp(x*psi(x**2 + 1)) - 1`` at 0) would otherwise drive the precision to ZERO_BITS,
+    where one polygamma takes seconds, for a number nobody reads.
 
     Raises ``TooLarge``, ``Unresolved``, or returns a non-finite value where the formula has none."""
     target = mpmath.mpf(10) ** (-dps)
@@ -178,7 +183,7 @@ def evaluate(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], x: Se
             continue
         missing = 0
         for k, (v, err) in enumerate(results):
-            if err == 0 or (v != 0 and err <= abs(v) * target):
+            if k < checked or err == 0 or (v != 0 and err <= abs(v) * target):
                 continue
             if abs(v) <= err:           # not one digit known yet
                 if prec >= ZERO_BITS:

@@ -116,7 +116,7 @@ def mpmath_third(f: Function, x: np.ndarray, dps: int = REFERENCE_DPS) -> Routed
     where = ", ".join(f"{n}={float(v)!r}" for n, v in zip(f.variables, x, strict=True))
     try:
         values = budget.within(budget.settings()["total"], certified.evaluate, exprs, list(f.symbols),
-                               [float(v) for v in x], dps)
+                               [float(v) for v in x], dps, 1)
     except (certified.TooLarge, certified.Unresolved, budget.OverBudget) as err:
         raise ReferenceUnavailable(f"the exact third derivatives could not be made sure at {where}: {err}") \
             from None

@@ -66,7 +66,8 @@ def evaluate(f: Function, x: Sequence[float], order: int, dps: int = DEFAULT_DPS
     seconds = budget.settings()["total"]
     try:
         point = [float(v) for v in x]
-        values = budget.within(seconds, certified.evaluate, exprs, list(f.symbols), point, dps)
+        values = budget.within(seconds, certified.evaluate, exprs, list(f.symbols), point, dps,
+                               int(order > 0))
     except certified.TooLarge as err:
         raise ReferenceUnavailable(f"the reference cannot evaluate at {_point(f, x)}: {err}") from None
     except certified.Unresolved as err:

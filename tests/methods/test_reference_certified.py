@@ -71,3 +71,14 @@ def test_unresolved_cancellation_is_said_not_guessed(monkeypatch):
     monkeypatch.setattr(certified, "ZERO_BITS", 10**6)
     with pytest.raises(certified.Unresolved, match=r"^after 2\d\d bits, entry 0 is .* with an error bound of "):
         certified.evaluate([dl.Function("(1-cos(x))/x**2").expr], [dl.Function("x").symbols[0]], [1e-100], 50)
+
+
+def test_a_value_that_is_exactly_zero_does_not_hold_up_its_derivatives():
+    """exp(x*psi(x**2 + 1)) - 1 is exactly 0 at x = 0; f is evaluated only to check the domain, so its
+    digits are not chased to ZERO_BITS (where one polygamma took seconds and the fuzz's reference ran out
+    of budget). Truth: f = exp(g) - 1 with g = x psi(1 + x**2), g'(0) = psi(1) = -euler, g''(0) = 0, so
+    f'(0) = -euler and f''(0) = euler**2."""
+    f = dl.Function("exp(x*polygamma(0, x**2 + 1)) - 1")
+    with budget.limits(seconds=1.0), mpmath.workdps(40):
+        assert abs(reference_gradient(f, [0.0])[0] + mpmath.euler) <= mpmath.mpf(10) ** -30
+        assert abs(reference_hessian(f, [0.0])[0][0] - mpmath.euler ** 2) <= mpmath.mpf(10) ** -30
