@@ -128,6 +128,11 @@ NEAR = [  # (expression, a point on the set, a direction off it)
     ("(exp(x + y) - 1)/(x + y)", (1.0, -1.0), (0.0, 1.0)),
     ("sin(x)*sin(y)/(x*y)", (0.0, 0.3), (1.0, 0.0)),
     ("(exp(x*y) - exp(2*y))/(x - 2)", (2.0, 1.0), (1.0, 0.5)),
+    # SymPy's together cancels these to y, y**2, exp(y): the written formula is still 0/0 on x = 1 and
+    # was taken for a pole set (0.74999997 for 0.75 at x = 1 - 1e-9, the x-derivative -27.8 for 0)
+    ("(x*y - y)/(x - 1)", (1.0, 0.75), (1.0, 0.0)),
+    ("(x*y**2 - y**2)/(x - 1)", (1.0, 0.5), (1.0, 0.2)),
+    ("(x*exp(y) - exp(y))/(x - 1)", (1.0, -0.4), (0.6, 0.8)),
 ]
 DISTANCES = [1e-1, 1e-3, 1e-6, 1e-9, 1e-12]
 
