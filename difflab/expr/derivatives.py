@@ -9,9 +9,7 @@ common-subexpression elimination at compile time already shares the repeated pie
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
-from functools import reduce
 
 import sympy
 from sympy.core.function import ArgumentIndexError
@@ -25,6 +23,9 @@ def require_expression(f: Function) -> sympy.Expr:
     if f.expr is None:
         raise InputError(NEEDS_EXPRESSION)
     return f.expr
+
+
+_NOT_FINITE = (sympy.S.ComplexInfinity, sympy.S.Infinity, sympy.S.NegativeInfinity, sympy.S.NaN)
 
 
 class Differentiator:
@@ -74,8 +75,13 @@ class Differentiator:
         if kind is sympy.Mul:
             args = list(e.args)
             children = [self.partials(a) for a in args]
-            return {s: sympy.Add.fromiter([reduce(operator.mul, args[:i] + [d[s]] + args[i + 1:], sympy.S.One)
-                                           for i, d in enumerate(children) if s in d and d[s]])
+            # Mul(*factors) at once, as SymPy's ``Mul._eval_derivative_n_times`` (what ``diff`` calls):
+            # multiplying one by one distributes a -1 that meets a sum first (-(1 - t**2)*c -> (t**2 - 1)*c)
+            # it keeps the terms of a factor whose derivative is 0, which are 0 unless a factor is
+            # infinite (0*zoo is nan), so only then are they kept here too
+            every = any(a in _NOT_FINITE for a in args)
+            return {s: sympy.Add.fromiter([sympy.Mul(*args[:i], d.get(s, sympy.S.Zero), *args[i + 1:])
+                                           for i, d in enumerate(children) if every or d.get(s)])
                     for s in self._union(children)}
         if kind is sympy.Pow:
             base, exp = e.args
