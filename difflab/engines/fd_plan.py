@@ -196,5 +196,5 @@ def complex_gradient_plan(n: int) -> Plan:
 
 
 def complex_hessian_step(x: np.ndarray) -> np.ndarray:
-    """The imaginary step of a complex-step Hessian."""
-    return COMPLEX_STEP * np.maximum(np.abs(x), 1.0)
+    """The imaginary step of a complex-step Hessian: a power of two, so Im f / t keeps the granularity."""
+    return np.exp2(np.round(np.log2(COMPLEX_STEP * np.maximum(np.abs(x), 1.0))))

@@ -60,18 +60,36 @@ def radius_program(outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol
     return program_to_numpy(radii.program, radii.outputs, symbols)
 
 
+def sweep_radius_program(steps: Sequence[tuple[sympy.Symbol, sympy.Expr]], outputs: Sequence[sympy.Expr],
+                         symbols: Sequence[sympy.Symbol],
+                         partials: dict[sympy.Basic, tuple[sympy.Basic, int]] | None = None) -> Compiled:
+    """Compiled ``(*x) -> [r_1, ..., r_m]`` for the outputs of a straight-line program (``steps``, each
+    temporary assigned once, in order): the radius of every temporary follows from its expression's, so
+    the bound is of the sums the program really forms (``expr.adjoint.reverse_sweep``), which SymPy
+    cannot collect or cancel across temporaries. ``partials`` marks the steps that are a function's local
+    partial evaluated by its row's rule (see ``radius_program``)."""
+    radii = _Radii(outputs, symbols, partials or {}, steps)
+    return program_to_numpy(radii.program, radii.outputs, symbols)
+
+
 class _Radii:
     """The straight-line program: (temporary, expression) steps, then the outputs' radii."""
 
     def __init__(self, outputs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol],
-                 partials: dict[sympy.Basic, tuple[sympy.Basic, int]]):
+                 partials: dict[sympy.Basic, tuple[sympy.Basic, int]],
+                 steps: Sequence[tuple[sympy.Symbol, sympy.Expr]] = ()):
         self.partials = partials  # {a head's local partial: (the head, which argument)}: one operation
         nodes = _post_order(list(outputs))  # not ``free_symbols``: a walk of the tree, exponential in a tower
         taken = {s.name for s in symbols} | {n.name for n in nodes if n.is_Symbol}
+        taken |= {t.name for t, _ in steps}
         self._names = (n for k in itertools.count() for n in (f"v{k}", f"r{k}") if n not in taken)
         self.program: list[tuple[sympy.Symbol, sympy.Expr]] = []
         self.ref: dict[sympy.Basic, sympy.Expr] = {}
         self.rad: dict[sympy.Basic, sympy.Expr] = {}
+        for temp, expr in steps:  # a given program's temporaries: each one's value and radius, in order
+            for node in _post_order([expr]):
+                self._visit(node)
+            self.ref[temp], self.rad[temp] = self.ref[expr], self.rad[expr]
         for node in nodes:
             self._visit(node)
         self.outputs = [self.rad[e] for e in outputs]
@@ -84,6 +102,8 @@ class _Radii:
         return temp
 
     def _visit(self, node: sympy.Basic) -> None:
+        if node in self.rad:  # a temporary of the given program, or a node met in an earlier step
+            return
         if node.is_Symbol:
             self.ref[node], self.rad[node] = node, sympy.S.Zero
             return

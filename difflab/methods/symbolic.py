@@ -11,10 +11,11 @@ function: 3n - 2 of n^2 entries) would otherwise generate, and return per call, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from difflab.expr.adjoint import Sweep, hessian_sweep, reverse_sweep, sweep_size
 from difflab.expr.compile import Compiled, compiled_form, to_numpy
 from difflab.expr.derivatives import (
     compile_exprs,
@@ -25,7 +26,7 @@ from difflab.expr.derivatives import (
     stable_expr,
 )
 from difflab.expr.function import Function, install_value_compiler
-from difflab.expr.rounding import radius_program
+from difflab.expr.rounding import radius_program, sweep_radius_program
 from difflab.singular.analysis import analyze, branches
 from difflab.singular.several import regions, singular_sets
 
@@ -148,17 +149,42 @@ def compile_bound(f: Function, order: int, how: str = "compiled") -> Compiled | 
       SymPy's local partials (tanh' as ``1 - tanh**2``): the compiled reverse sweep (``expr.adjoint``);
     * ``"rules"``: the same sums, each function's local partial by its row's rule as one accurate
       operation (``radius_program(rules=True)``): forward mode and the taped reverse mode.
+
+    A gradient's ``"written"`` and ``"rules"`` bounds are of the reverse sweep itself (``reverse_sweep``:
+    the compiled one, and one with a temporary per node as the tape runs it), a Hessian's ``"rules"``
+    bound of forward mode over that sweep (``hessian_sweep``, up to SWEEP_STEPS), not of SymPy's formula:
+    SymPy collects and cancels terms while it differentiates (d/du of atan2(u, u/5) is 0 to it) that the
+    engines add up in doubles (-1.1e-16 on the tape), and a bound of the simplified formula was 1e-32.
     """
     if how not in BOUNDS:
         raise ValueError(f"how must be one of {BOUNDS}, not {how!r}")
     cache = f.caches.compiled
     key = (order, f"bound {how}")
+    if key not in cache and order == 1 and how != "compiled":
+        cache[key] = _sweep_bound(reverse_sweep(f.stable, f.symbols, every_node=how == "rules"), f.symbols)
+    small = order == 2 and how == "rules" and f.n * sweep_size(f.stable, f.symbols) <= SWEEP_STEPS
+    if key not in cache and small:
+        rows, cols = np.triu_indices(f.n)
+        sweep = hessian_sweep(f.stable, f.symbols)
+        entries = [sweep.outputs[1 + i * f.n + j] for i, j in zip(rows, cols, strict=True)]
+        cache[key] = HessianCompiled(_sweep_bound(replace(sweep, outputs=[sweep.outputs[0], *entries]),
+                                                  f.symbols), rows, cols, f.n)
     if key not in cache:
         exprs, rows, cols = (compile_exprs(f, 1), None, None) if order == 1 else _hessian_entries(f)
         outputs = [compiled_form(e, numeric=how == "compiled") for e in exprs]
         program = radius_program(outputs, f.symbols, rules=how == "rules", primal=f.stable)
         cache[key] = program if order == 1 else HessianCompiled(program, rows, cols, f.n)
     return cache[key]
+
+
+SWEEP_STEPS = 12_000
+"""Above this many steps (n times the sweep's), an AD Hessian's bound is of SymPy's Hessian formula."""
+
+
+def _sweep_bound(sweep: Sweep, symbols) -> Compiled:
+    steps = [(t, compiled_form(e, numeric=False)) for t, e in sweep.program]
+    outputs = [compiled_form(e, numeric=False) for e in sweep.outputs[1:]]
+    return sweep_radius_program(steps, outputs, symbols, sweep.partials)
 
 
 def radius_at(f: Function, point: np.ndarray, order: int, how: str = "compiled") -> np.ndarray:

@@ -212,12 +212,8 @@ def _on_set(num: sympy.Expr, d: sympy.Expr) -> bool | None:
 
 
 def _cancels(num: sympy.Expr | None, den: sympy.Expr | None, d: sympy.Expr, budget: Budget) -> bool:
-    """False when the numerator is not zero on d's set: a pole set, where the formula loses nothing
-    nearby (1/(x*y) near the axes) and only the set itself needs an answer. Unknown counts as 0/0.
-
-    ``num/den`` is f put together, which may already have cancelled d ((x*y - y)/(x - 1) is y to
-    ``together``): then the written formula, whose denominator d is, is 0/0 on the set and loses digits
-    near it (0.74999997 for 0.75 at x = 1 - 1e-9), whatever the cancelled numerator does there."""
+    """False when the numerator is not zero on d's set: a pole set (1/(x*y) near the axes loses nothing).
+    Unknown counts as 0/0, and so does a d that ``together`` cancelled ((x*y - y)/(x - 1) is y)."""
     if num is None or den is None:
         return True
     try:

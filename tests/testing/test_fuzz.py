@@ -141,8 +141,17 @@ def test_hessians_property(case):
     fp.check_hessians(case)
 
 
+def _composition(outer: str, inner: str, point: list[float]) -> fp.Composition:
+    f, g = dl.Function(outer, variables=["u"]), dl.Function(inner)
+    F = dl.Function(f.expr.subs(f.symbols[0], g.expr), variables=list(g.variables))
+    return fp.Composition(f, g, F, np.array(point, dtype=float))
+
+
 @settings(max_examples=10, derandomize=True)
 @given(fp.compositions())
+# SymPy simplifies d/du atan2(u, u/5) to 0 (and F to a constant); the tape adds two terms to -1.1e-16,
+# which its estimate (of the sums the tape forms) covers: the tolerance was 0
+@example(_composition("exp(atan2(u, u/5))", "exp(x)", [0.0]))
 def test_chain_rule_property(case):
     fp.check_chain_rule(case)
 
