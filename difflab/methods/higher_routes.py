@@ -33,7 +33,7 @@ from difflab.expr.vector import VectorFunction
 from difflab.lazy import now
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
 from difflab.methods.routes import Routed, exact_error, rounding_bound
-from difflab.methods.symbolic import compile_gradient, has_branches, in_branch
+from difflab.methods.symbolic import compile_gradient, has_branches, in_branch, radius_at
 from difflab.singular.analysis import point_at
 from difflab.singular.programs import program_at
 
@@ -288,6 +288,9 @@ def bounded(route: Callable, how: str) -> Callable:
         radius = _orders_radius(f, x, top, how)
         if radius is None:
             return got
+        if how == "rules":  # f', f'': also the sums the engines form, which SymPy's formulas may cancel
+            for k in range(1, min(top, 2) + 1):
+                radius[k] = np.fmax(radius[k], _sweep_radius(f, x, k))
         value = np.asarray(got.value, dtype=float).reshape(-1)[:top + 1]
         error = np.array(now(got.error), dtype=float).reshape(-1)
         bound = rounding_bound(radius, value, engines=how == "rules")
@@ -295,6 +298,14 @@ def bounded(route: Callable, how: str) -> Callable:
         error[:top + 1] = np.where(use, np.fmax(error[:top + 1], bound), error[:top + 1])
         return replace(got, error=error)
     return run
+
+
+def _sweep_radius(f: Function, x: np.ndarray, k: int) -> float:
+    """The written-out AD sweep's radius of f^(k), k = 1, 2 (``symbolic.compile_bound``); nan if none."""
+    try:
+        return float(np.reshape(radius_at(f, x, k, "rules"), -1)[0])
+    except (InputError, NotImplementedError):
+        return math.nan
 
 
 def _orders_radius(f: Function, x: np.ndarray, order: int, how: str) -> np.ndarray | None:

@@ -164,3 +164,16 @@ def test_order_k_steps_follow_the_scale_f_varies_on(method):
     assert np.all(np.abs(est.value - truth)[ok] <= est.error_estimate[ok])
     if method != "richardson":  # its table reaches 5h: f'' 22% off, and its estimate says so
         assert abs(est.value[2] - truth[2]) < 0.01 * abs(truth[2])  # f'' resolved, not averaged away
+
+
+@pytest.mark.parametrize("method", registry.names())
+def test_estimates_see_the_sums_sympy_cancelled(method):
+    """atan2(u, u/5) is atan(5) for u > 0: SymPy's derivatives of exp(atan2(u, u/5)) are 0, and so was
+    the bound built from them; the reverse engine's f' is -1.1e-16 (two terms added in doubles), whose
+    estimate was 1e-32 (honest: NO). Truth: exp(atan(5)), 0, 0, 0."""
+    est = dl.derivatives(dl.Function("exp(atan2(u, u/5))"), [1.0], 3, method)
+    with mpmath.workdps(40):
+        truth = np.array([float(mpmath.exp(mpmath.atan(5))), 0.0, 0.0, 0.0])
+    ok = np.isfinite(est.value)
+    assert ok[0]
+    assert np.all(np.abs(est.value - truth)[ok] <= np.asarray(est.error_estimate)[ok]), (est.value, est)
