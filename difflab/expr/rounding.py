@@ -24,6 +24,11 @@ derivative (a DiracDelta) is 0 off its jump and contributes nothing; a partial t
 (``1/a``, ``a**(1/2)``) is capped at 1e300 so an argument computed exactly (radius 0) does not turn the
 bound into 0 * inf = nan.
 
+The formula may also be a straight-line program (``sweep_radius_program``): the AD engines' sums as they
+form them (``expr.adjoint.reverse_sweep``), each temporary's radius following from its expression's.
+SymPy collects and cancels terms while it differentiates, so its formula can be shorter than what the
+engines add up in doubles (d/du atan2(u, u/5) is 0 to SymPy), and its radius then too small.
+
 Built once per formula as a straight-line program -- one temporary for the value and one for the radius
 of every node, so shared subexpressions stay shared and nothing is expanded -- and compiled like every
 other expression. The radii are in units of u; the caller multiplies.
