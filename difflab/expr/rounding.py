@@ -112,9 +112,9 @@ class _Radii:
         if node.is_Symbol:
             self.ref[node], self.rad[node] = node, sympy.S.Zero
             return
-        if node.is_number:
+        if node.is_number and (node.is_Atom or not _expression_args(node)):
             self.ref[node], self.rad[node] = node, _constant_radius(node)
-            return
+            return  # (a function of numbers, acos(9*cos(1/2)/10), is computed at run time: a node)
         if isinstance(node, sympy.Piecewise):  # conditions are read as written; each branch has its radius
             pairs = [(p.expr, p.cond) for p in node.args]
             value = self._temp(sympy.Piecewise(*[(self.ref[e], c) for e, c in pairs]))
@@ -295,7 +295,7 @@ def _post_order(roots: list[sympy.Basic]) -> list[sympy.Basic]:
             continue
         seen.add(node)
         stack.append((node, True))
-        if node.is_Atom or node.is_number:
+        if node.is_Atom:
             continue
         if isinstance(node, sympy.Piecewise):
             stack.extend((p.expr, False) for p in reversed(node.args))

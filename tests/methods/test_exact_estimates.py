@@ -48,6 +48,8 @@ ILL = [
     ("(1 - tanh(x)**2)*y", lambda x, y: (1 - mp.tanh(x) ** 2) * y, [9.0, 1.0]),  # written: no rule for it
     # SymPy's d/du is 0 (its terms cancel while it differentiates); the tape adds them to -1.1e-16
     ("exp(atan2(u, u/5))", lambda u: mp.exp(mp.atan2(u, u / 5)), [1.0]),
+    # a function of constants is computed at run time, its argument's roundings amplified by acos' 1.6
+    ("z**2*acos(9*cos(1/2)/10)", lambda z: z ** 2 * mp.acos(9 * mp.cos(mp.mpf(1) / 2) / 10), [0.0]),
     ("tanh(3*y)*tanh(x - 3)", lambda x, y: mp.tanh(3 * y) * mp.tanh(x - 3), [0.6463840347463696, 2.857341398762567]),
 ]
 WELL = [
