@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 import mpmath
 import sympy
 
-from difflab.expr.compile import to_mpmath
+from difflab.expr.compile import resolve_derivatives, to_mpmath
 
 MAX_LOG10 = 10_000        # |log10| of any intermediate value
 MAX_BITS = 40_000         # working precision cap
@@ -167,6 +167,7 @@ def evaluate(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], x: Se
     where one polygamma takes seconds, for a number nobody reads.
 
     Raises ``TooLarge``, ``Unresolved``, or returns a non-finite value where the formula has none."""
+    exprs = [resolve_derivatives(e) for e in exprs]  # d/dx sign(u(x)), which SymPy leaves unevaluated
     target = mpmath.mpf(10) ** (-dps)
     prec = int(dps * 3.33) + GUARD_BITS
     while True:

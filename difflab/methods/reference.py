@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import mpmath
 import sympy
 
-from difflab.errors import DifflabError
+from difflab.errors import DifflabError, InputError
 from difflab.expr import budget, certified
 from difflab.expr.derivatives import derivative_exprs
 from difflab.expr.function import Function
@@ -68,7 +68,7 @@ def evaluate(f: Function, x: Sequence[float], order: int, dps: int = DEFAULT_DPS
         point = [float(v) for v in x]
         values = budget.within(seconds, certified.evaluate, exprs, list(f.symbols), point, dps,
                                int(order > 0))
-    except certified.TooLarge as err:
+    except (certified.TooLarge, InputError) as err:  # InputError: a derivative SymPy cannot take
         raise ReferenceUnavailable(f"the reference cannot evaluate at {_point(f, x)}: {err}") from None
     except certified.Unresolved as err:
         raise ReferenceUnavailable(f"the reference could not be made sure at {_point(f, x)}: {err}") from None

@@ -82,3 +82,13 @@ def test_a_value_that_is_exactly_zero_does_not_hold_up_its_derivatives():
     with budget.limits(seconds=1.0), mpmath.workdps(40):
         assert abs(reference_gradient(f, [0.0])[0] + mpmath.euler) <= mpmath.mpf(10) ** -30
         assert abs(reference_hessian(f, [0.0])[0][0] - mpmath.euler ** 2) <= mpmath.mpf(10) ** -30
+
+
+def test_the_derivative_of_a_sign_sympy_leaves_unevaluated():
+    """The Hessian of x*abs(acos(x/2)) holds Derivative(sign(acos(x/2)), x), which SymPy does not
+    evaluate: the reference crashed (TypeError: cannot create mpf from a tuple). acos > 0 here, so
+    abs is the identity and the truth is mpmath.diff of x*acos(x/2)."""
+    f = dl.Function("x*abs(acos(x/2))")
+    with mpmath.workdps(40):
+        truth = mpmath.diff(lambda t: t * mpmath.acos(t / 2), mpmath.mpf(0.3), 2)
+        assert abs(reference_hessian(f, [0.3])[0][0] - truth) <= abs(truth) * mpmath.mpf(10) ** -30
