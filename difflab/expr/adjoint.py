@@ -145,15 +145,15 @@ def _local_partials(node: sympy.Basic, of, variables: set) -> list[tuple[sympy.B
     return out
 
 
-def hessian_sweep(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Sweep:
+def hessian_sweep(sweep: Sweep, symbols: Sequence[sympy.Symbol]) -> Sweep:
     """The Hessian as the AD engines form it, written out: forward mode over the tape's reverse sweep
-    (``reverse_sweep(every_node=True)``), one tangent per variable, the tangent of every step a temporary
-    -- so, as for the gradient, nothing SymPy would collect or cancel is lost (forward over forward adds
-    the same terms in another order). Outputs: f, then the Hessian row by row. For ``expr.rounding``:
-    its cost is n times the sweep's, so the caller sizes it first (``sweep_size``)."""
-    sweep = reverse_sweep(expr, symbols, every_node=True)
+    (``sweep``, from ``reverse_sweep(every_node=True)``), one tangent per variable, the tangent of every
+    step a temporary -- so, as for the gradient, nothing SymPy would collect or cancel is lost (forward
+    over forward adds the same terms in another order). Outputs: f, then the Hessian row by row. For
+    ``expr.rounding``; its cost is n times the sweep's, so the caller sizes it first."""
     program = list(sweep.program)
-    taken = {t.name for t, _ in program} | {s.name for s in symbols} | {s.name for s in expr.free_symbols}
+    free = set().union(*(e.free_symbols for e in sweep.outputs), *(e.free_symbols for _, e in program))
+    taken = {t.name for t, _ in program} | {s.name for s in symbols} | {s.name for s in free}
     names = (name for k in itertools.count() for name in (f"d{k}",) if name not in taken)
     rows: list[sympy.Expr] = []
     for x in symbols:
@@ -174,9 +174,3 @@ def hessian_sweep(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> Sweep:
             tangent[t] = d
         rows.extend(along(g) for g in sweep.outputs[1:])
     return Sweep(program, [sweep.outputs[0], *rows], sweep.partials)
-
-
-def sweep_size(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> int:
-    """How many steps ``reverse_sweep(every_node=True)`` writes: a quick size of ``hessian_sweep``'s
-    work (n times it)."""
-    return len(reverse_sweep(expr, symbols, every_node=True).program)

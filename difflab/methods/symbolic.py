@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from difflab.expr.adjoint import Sweep, hessian_sweep, reverse_sweep, sweep_size
+from difflab.expr.adjoint import Sweep, hessian_sweep, reverse_sweep
 from difflab.expr.compile import Compiled, compiled_form, to_numpy
 from difflab.expr.derivatives import (
     compile_exprs,
@@ -160,21 +160,26 @@ def compile_bound(f: Function, order: int, how: str = "compiled") -> Compiled | 
         raise ValueError(f"how must be one of {BOUNDS}, not {how!r}")
     cache = f.caches.compiled
     key = (order, f"bound {how}")
-    if key not in cache and order == 1 and how != "compiled":
-        cache[key] = _sweep_bound(reverse_sweep(f.stable, f.symbols, every_node=how == "rules"), f.symbols)
-    small = order == 2 and how == "rules" and f.n * sweep_size(f.stable, f.symbols) <= SWEEP_STEPS
-    if key not in cache and small:
-        rows, cols = np.triu_indices(f.n)
-        sweep = hessian_sweep(f.stable, f.symbols)
-        entries = [sweep.outputs[1 + i * f.n + j] for i, j in zip(rows, cols, strict=True)]
-        cache[key] = HessianCompiled(_sweep_bound(replace(sweep, outputs=[sweep.outputs[0], *entries]),
-                                                  f.symbols), rows, cols, f.n)
     if key not in cache:
-        exprs, rows, cols = (compile_exprs(f, 1), None, None) if order == 1 else _hessian_entries(f)
-        outputs = [compiled_form(e, numeric=how == "compiled") for e in exprs]
-        program = radius_program(outputs, f.symbols, rules=how == "rules", primal=f.stable)
-        cache[key] = program if order == 1 else HessianCompiled(program, rows, cols, f.n)
+        cache[key] = _build_bound(f, order, how)
     return cache[key]
+
+
+def _build_bound(f: Function, order: int, how: str) -> Compiled | HessianCompiled:
+    if how != "compiled":
+        sweep = reverse_sweep(f.stable, f.symbols, every_node=how == "rules")
+        if order == 1:
+            return _sweep_bound(sweep, f.symbols)
+        if how == "rules" and f.n * len(sweep.program) <= SWEEP_STEPS:
+            rows, cols = np.triu_indices(f.n)
+            hessian = hessian_sweep(sweep, f.symbols)
+            entries = [hessian.outputs[1 + i * f.n + j] for i, j in zip(rows, cols, strict=True)]
+            return HessianCompiled(_sweep_bound(replace(hessian, outputs=[hessian.outputs[0], *entries]),
+                                                f.symbols), rows, cols, f.n)
+    exprs, rows, cols = (compile_exprs(f, 1), None, None) if order == 1 else _hessian_entries(f)
+    outputs = [compiled_form(e, numeric=how == "compiled") for e in exprs]
+    program = radius_program(outputs, f.symbols, rules=how == "rules", primal=f.stable)
+    return program if order == 1 else HessianCompiled(program, rows, cols, f.n)
 
 
 SWEEP_STEPS = 12_000

@@ -66,7 +66,7 @@ def test_the_sweeps_written_out_node_by_node_compute_the_gradient_and_hessian(ca
     f, x = case.function, case.point
     sweep = reverse_sweep(f.stable, f.symbols, every_node=True)
     grad = program_to_numpy(sweep.program, sweep.outputs, f.symbols).at(x)[1:]
-    hess = hessian_sweep(f.stable, f.symbols)
+    hess = hessian_sweep(sweep, f.symbols)
     H = program_to_numpy(hess.program, hess.outputs, f.symbols).at(x)[1:]
     g_true = np.array([float(v) for v in reference_gradient(f, x)])
     h_true = np.array([float(v) for row in reference_hessian(f, x) for v in row])
