@@ -3,10 +3,10 @@
 Im f(x + i t)/t has no subtractive cancellation of its own, but it is computed from f's *real*
 intermediates, and their rounding reaches it in two ways the ulp model ``2 eps |Im f / t|`` cannot see:
 
-* **Conditioning**: a rounded intermediate acts like a relative shift of x of about eps (exp(4) in
-  sin(exp(2x)) near a zero of cos costs digits). Shifting x by a small relative amount (COND_REL, in
-  sign patterns so that shifts of different coordinates cannot cancel in all) measures that
-  sensitivity, in the same batched call as the other probes.
+* **Conditioning**: a rounded intermediate acts like a shift of x of about eps * max(|x|, 1) (exp(4)
+  in sin(exp(2x)) near a zero of cos costs digits). Shifting x by COND_REL on that scale (in sign
+  patterns so that shifts of different coordinates cannot cancel in all) measures that sensitivity,
+  in the same batched call as the other probes.
 * **Cancellation between derivative terms**: d/dx (x - sin(x)) = 1 - cos(x) is computed at 1e-3 as a
   difference of numbers near 1, so every gradient value carries ~1e-16 of noise against a value of 5e-7
   (complex step, like forward-mode AD, differentiates the program as written). The shifted probes at
@@ -39,7 +39,10 @@ def _shifted_rows(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Complex-step probes of the gradient at the shifted copies of x, one block of n per pattern."""
     n = x.size
     patterns = _patterns(n)
-    X = np.concatenate([np.tile(x * (1 + COND_REL * s), (n, 1)).astype(complex) for s in patterns])
+    # on the scale max(|x|, 1), as the steps: at x = 0 a relative shift is no shift, yet softplus(0)'s
+    # rounding of log(2) acts like a shift of x by about eps (log(cosh(..softplus(x)..))**3 at 0: 18 ulps)
+    shift = COND_REL * np.maximum(np.abs(x), 1.0)
+    X = np.concatenate([np.tile(x + shift * s, (n, 1)).astype(complex) for s in patterns])
     X[np.arange(len(X)), np.tile(np.arange(n), len(patterns))] += 1j * np.tile(t, len(patterns))
     return X
 

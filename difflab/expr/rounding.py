@@ -157,11 +157,13 @@ class _Radii:
         """c times the local partial d head / d a_i evaluated by the row's rule: the arguments' radii
         through the partial's own derivative (the head's second partials), plus the rule's few ulps."""
         refs = [self.ref[a] for a in head.args]
-        dummies = [sympy.Dummy(f"a{k}", real=True) for k in range(len(refs))]
+        # a number stays itself: DiracDelta(u, 2) has no DiracDelta(u, k) with k a symbol
+        dummies = [a if a.is_number else sympy.Dummy(f"a{k}", real=True) for k, a in enumerate(head.args)]
         partial = _local(head, head.func(*dummies), dummies, i)
         at = dict(zip(dummies, refs, strict=True))
         terms = [abs(c) * _capped(partial.diff(d).xreplace(at)) * self.rad[a]
-                 for d, a in zip(dummies, head.args, strict=True) if self.rad[a] != 0]
+                 for d, a in zip(dummies, head.args, strict=True)
+                 if isinstance(d, sympy.Dummy) and self.rad[a] != 0]
         own = FUNCTION_ULPS + (0 if _power_of_two(c) else 1)
         return sympy.Add(*terms, own * sympy.Abs(value))
 

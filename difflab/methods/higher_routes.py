@@ -278,13 +278,15 @@ def bounded(route: Callable, how: str) -> Callable:
     eleven digits of f before any derivative is taken, and as many of f^(3)). ``how``: ``"compiled"``
     (the symbolic method's compiled formulas), ``"rules"`` (Taylor mode and the AD engines: the same
     formulas, each function's partial by its row, times ``AD_FACTOR``, as ``routes.exact_error``), or
-    ``"value"``: entry 0 only (finite differences bound their derivatives themselves). An entry a method
-    declines (nan) stays declined; a bound that cannot be built or is not finite leaves the estimate."""
+    ``"value"``: entry 0 only (finite differences bound their derivatives themselves), or ``"value
+    first"``: also f' by forward mode's bound (the complex step: see ``routes.with_forward_bound``). An
+    entry a method declines (nan) stays declined; a bound that cannot be built or is not finite leaves
+    the estimate."""
     def run(f: Function, x: np.ndarray, order: int) -> Routed:
         got = route(f, x, order)
         if f.expr is None or got.error is None:
             return got
-        top = 0 if how == "value" else order
+        top = 0 if how.startswith("value") else order
         radius = _orders_radius(f, x, top, how)
         if radius is None:
             return got
@@ -296,6 +298,9 @@ def bounded(route: Callable, how: str) -> Callable:
         bound = rounding_bound(radius, value, engines=how == "rules")
         use = np.isfinite(bound) & np.isfinite(value)
         error[:top + 1] = np.where(use, np.fmax(error[:top + 1], bound), error[:top + 1])
+        if how == "value first" and order >= 1 and np.isfinite(got.value[1]):  # complex step: forward mode's
+            first = rounding_bound(_sweep_radius(f, x, 1), abs(float(got.value[1])), engines=True)
+            error[1] = np.fmax(error[1], first)
         return replace(got, error=error)
     return run
 

@@ -223,12 +223,15 @@ for _name, _scheme, _description in [
     ("complex-step", "complex-step", "complex step Im f(x+ih)/h (no subtractive cancellation)"),
     ("richardson", "richardson", "Richardson extrapolation of central differences"),
 ]:
-    _engine(_name, False, _description, *routes.fd_routes(_scheme), routes.fd_array(_scheme, _name),
+    _gradient, _hessian = routes.fd_routes(_scheme)
+    _engine(_name, False, _description,
+            routes.with_forward_bound(_gradient) if _scheme == "complex-step" else _gradient, _hessian,
+            routes.fd_array(_scheme, _name),
             shaped_routes.fd(_scheme), higher_routes.fd_jacobian(_scheme),
             higher_routes.bounded(higher_routes.limited(1, "complex step: first derivatives only",
                                                         higher_routes.complex_step_upto_first)
                                   if _scheme == "complex-step" else higher_routes.fd_derivatives(_scheme),
-                                  "value"),
+                                  "value first" if _scheme == "complex-step" else "value"),
             higher_tensors.declined("complex step: first derivatives only") if _scheme == "complex-step"
             else higher_tensors.fd_third(_scheme))
 register(Method("mpmath", True, "the reference: exact derivative in mpmath at raised precision",

@@ -246,6 +246,22 @@ def fd_routes(scheme: str) -> tuple[FunctionRoute, FunctionRoute]:
     return run(finite_diff.gradient), run(finite_diff.hessian)
 
 
+def with_forward_bound(route: FunctionRoute) -> FunctionRoute:
+    """A gradient route whose estimate also carries forward mode's rounding bound (expression Functions).
+
+    For the complex step: Im f(x + i t)/t is forward mode with t as the tangent -- the same products and
+    sums of the same real intermediates -- so the bound of those sums covers it where the engine's
+    probes of a black box cannot see the conditioning (at x = 0 a relative shift of x is no shift:
+    log(cosh((softplus(x) + 1)**-2))**3 there was 18 ulps off with an estimate of 4)."""
+    def run(f: Function, x: np.ndarray) -> Routed:
+        got = route(f, x)
+        if f.expr is None or not np.all(np.isfinite(now(got.error))):
+            return got
+        bound = exact_error(f, x, 1, np.asarray(got.value, dtype=float), "rules", 0.0)
+        return replace(got, error=Later(lambda: np.fmax(now(got.error), now(bound))))
+    return run
+
+
 # -- array routes (dl.grad) -------------------------------------------------------------------------
 
 def reverse_array(fn: Callable) -> Callable:

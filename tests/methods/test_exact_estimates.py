@@ -215,3 +215,17 @@ def test_every_method_bounds_f_itself_by_its_conditioning(method):
     actual = abs(est.value[0] - truth)
     assert actual > 1e-12  # the case loses digits in f itself
     assert actual <= est.error_estimate[0] <= TIGHT * actual
+
+
+def test_complex_step_carries_forward_modes_bound():
+    """Im f(x + i t)/t is forward mode with t as the tangent. At x = 0 the engine's probe of f's
+    conditioning (a relative shift of x) shifted nothing: log(cosh((softplus(x) + 1)**-2))**3 came out 18
+    ulps off (2.9e-18) with an estimate of 6.3e-19, as a gradient and as f' of order k."""
+    def fn(x):
+        return mp.log(mp.cosh((mp.log(1 + mp.exp(x)) + 1) ** -2)) ** 3
+    want = truth(fn, [0.0], 1)[0]
+    f = function("log(cosh((softplus(x) + 1)**(-2)))**3")
+    grad = dl.gradient(f, [0.0], method="complex-step")
+    first = dl.derivatives(f, [0.0], 2, method="complex-step")
+    for value, estimate in ((grad.value[0], grad.error_estimate[0]), (first.value[1], first.error_estimate[1])):
+        assert abs(value - want) <= estimate <= TIGHT * max(abs(value - want), EPS * abs(want))

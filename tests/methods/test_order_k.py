@@ -177,3 +177,18 @@ def test_estimates_see_the_sums_sympy_cancelled(method):
     ok = np.isfinite(est.value)
     assert ok[0]
     assert np.all(np.abs(est.value - truth)[ok] <= np.asarray(est.error_estimate)[ok]), (est.value, est)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_a_kink_s_delta_of_order_k_does_not_crash_the_bound(method):
+    """The order-k formulas of max(x, sqrt(10)*abs(x)/3) hold DiracDelta(u, k); building their rounding
+    bound made DiracDelta(u, a1) with a symbol for k (ValueError). Off the kinks f = -sqrt(10)/3 * x at
+    x < 0: truth [-c x, -c, 0, 0, 0], c = sqrt(10)/3."""
+    x = -1.0297499530254322
+    with mpmath.workdps(40):
+        c = mpmath.sqrt(10) / 3
+        truth = np.array([float(-c * x), float(-c), 0.0, 0.0, 0.0])
+    est = dl.derivatives(dl.Function("max(x, sqrt(10)*abs(x)/3)"), [x], 4, method)
+    ok = np.isfinite(est.value)
+    assert ok[:2].all()
+    assert np.all(np.abs(est.value - truth)[ok] <= np.asarray(est.error_estimate)[ok]), est
