@@ -56,6 +56,7 @@ __all__ = ["MAX_ORDER", "ORDER_SCHEMES", "OrdersResult", "derivatives", "offsets
 NOISE_FACTOR = 2.0
 CROSS_FACTOR = 4.0  # the two stencils' errors may share a sign: their difference, four times, bounds d's
 NOISE_CAP = 30.0  # measured noise trusted up to 30 times the ulp model (beyond it: the smooth part)
+SMALLEST_POWER = float(np.finfo(float).tiny) / EPS  # h**k above it keeps every bit of a double
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ def derivatives(fun: Callable[[np.ndarray], np.ndarray], x: float, order: int,
     given = None if h is None else max((x + float(h)) - x, float(np.spacing(abs(x))))
     plans, probes, own = [], {0.0: 0}, {0}
     for k in range(1, order + 1):
-        h = step(x, scheme, k, scale) if given is None else given
+        # never a step whose k-th power leaves the normal doubles (at x = 2e-119 the refined scale gave
+        # h**4 = 0): f's own finer scale, if any, then shows in the error terms, not as a division by 0
+        h = max(step(x, scheme, k, scale) if given is None else given, SMALLEST_POWER ** (1.0 / k))
         offs, p = offsets(scheme, k)
         mults = RICHARDSON_FACTORS if scheme == "richardson" else (1, 2, 4)
         for mult in mults:

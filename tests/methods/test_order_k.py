@@ -192,3 +192,21 @@ def test_a_kink_s_delta_of_order_k_does_not_crash_the_bound(method):
     ok = np.isfinite(est.value)
     assert ok[:2].all()
     assert np.all(np.abs(est.value - truth)[ok] <= np.asarray(est.error_estimate)[ok]), est
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "fd-central", "fd-five-point", "richardson"])
+def test_order_k_at_a_tiny_x_keeps_the_model_steps_where_they_resolve_f(method):
+    """At x = 2.4e-119 the refined first-order step is on x's own scale, 1e-100 times the model's: every
+    order's step shrank with it, h**4 underflowed (ZeroDivisionError), and f'' came out 1.3e88 +- 1.7e122.
+    f is smooth on the scale 1 there (min(x, ...) = x): truth by mpmath.diff of the formula written here."""
+    x = 2.4243112899322286e-119
+    text = "atanh(9*min(x, log(exp(x) + 3/2))/(10*sqrt(log(min(3, x)**2 + 2)**2 + min(x, log(exp(x) + 3/2))**2)))"
+
+    def fn(t):
+        return mpmath.atanh(9 * t / (10 * mpmath.sqrt(mpmath.log(t ** 2 + 2) ** 2 + t ** 2)))
+    with mpmath.workdps(60):
+        truth = np.array([float(mpmath.diff(fn, mpmath.mpf(x), k)) for k in range(5)])
+    est = dl.derivatives(dl.Function(text), [x], 4, method)
+    assert est.ok and np.all(np.isfinite(est.value)), est
+    assert np.all(np.abs(est.value - truth) <= est.error_estimate), (est.value, truth, est.error_estimate)
+    assert est.error_estimate[2] < 1e-3  # resolved, not +- 1e122
