@@ -106,6 +106,10 @@ class _Pass:
             return v, abs(v) * self.unit
         parts = [self(a) for a in node.args]
         values = [p[0] for p in parts]
+        if not any(e for _, e in parts):
+            exact = _exact(node, values, self.prec)
+            if exact is not None:
+                return exact, mpmath.mpf(0)
         if isinstance(node, sympy.Add):
             v = mpmath.fsum(values)
             return v, mpmath.fsum(p[1] for p in parts) + abs(v) * self.unit
@@ -142,6 +146,48 @@ class _Pass:
                     return mpmath.inf
                 worst = max(worst, abs(w - v))
         return worst
+
+
+EXACT_ARGUMENT = 2 ** 10  # |argument| up to which a function's exact value is asked of SymPy
+
+
+def _exact(node: sympy.Basic, values: list, prec: int) -> mpmath.mpf | None:
+    """The node's value at exact arguments when it is exact too and fits in ``prec`` bits, else None.
+
+    Why: an exact zero of a derivative -- the factor 1 - exp(x) at x = 0 -- would otherwise carry a
+    rounding of exp(0) that only ZERO_BITS of precision shrink below the target, and one polygamma at
+    4096 bits took seconds. Sums and products of exact numbers are formed exactly; any other head is
+    evaluated by SymPy at the rational arguments (exp(0) = 1, log(1) = 0, sigmoid(0) = 1/2, (-1)**2 = 1),
+    which is exact where it gives a dyadic rational; small arguments only (gamma(2**20) is exact too,
+    and a 20-million-bit integer)."""
+    if not all(isinstance(w, mpmath.mpf) and mpmath.isfinite(w) for w in values):
+        return None
+    if isinstance(node, sympy.Add | sympy.Mul):
+        step = mpmath.fadd if isinstance(node, sympy.Add) else mpmath.fmul
+        out = values[0]
+        for w in values[1:]:
+            out = step(out, w, exact=True)
+        return out if _fits(out, prec) else None
+    if any(abs(w) > EXACT_ARGUMENT or not _fits(w, 64) for w in values):
+        return None
+    try:
+        got = node.func(*[_rational(w) for w in values])
+    except (ValueError, TypeError, ArithmeticError, NotImplementedError):
+        return None
+    if not (isinstance(got, sympy.Rational) and int(got.q) & (int(got.q) - 1) == 0
+            and int(got.p).bit_length() <= prec):
+        return None
+    return mpmath.ldexp(mpmath.mpf(int(got.p)), -(int(got.q).bit_length() - 1))  # p/2**k: exact
+
+
+def _rational(w: mpmath.mpf) -> sympy.Rational:
+    man, exp = w.man_exp  # the mantissa without its sign
+    r = sympy.Integer(int(man)) * sympy.Rational(2) ** int(exp)
+    return -r if w < 0 else r
+
+
+def _fits(v: mpmath.mpf, bits: int) -> bool:
+    return not v or int(v.man).bit_length() <= bits
 
 
 def _short(node: sympy.Basic) -> str:

@@ -7,15 +7,20 @@ import math
 
 import mpmath
 import pytest
+import sympy
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import difflab as dl
 from difflab.expr import budget, certified
+from difflab.expr.compile import to_mpmath
 from difflab.methods.reference import (
     ReferenceUnavailable,
     reference_gradient,
     reference_hessian,
     reference_value,
 )
+from difflab.testing.strategies import expressions
 
 
 def _one_minus_cos_over_x2_derivative(x: float) -> mpmath.mpf:
@@ -92,3 +97,37 @@ def test_the_derivative_of_a_sign_sympy_leaves_unevaluated():
     with mpmath.workdps(40):
         truth = mpmath.diff(lambda t: t * mpmath.acos(t / 2), mpmath.mpf(0.3), 2)
         assert abs(reference_hessian(f, [0.3])[0][0] - truth) <= abs(truth) * mpmath.mpf(10) ** -30
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(variables=("x", "y"), max_depth=3),
+       st.tuples(*[st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, 0.3, -1.7, 1e-300]) for _ in range(2)]))
+def test_certified_values_at_exact_points_match_plain_mpmath(expr, point):
+    """At points where intermediates are exact (0, 1, 1/2, ... : exp(0) = 1, log(1) = 0 are taken as
+    exact, and exact sums and products formed exactly), the certified evaluation agrees with SymPy's
+    whole expression compiled to mpmath (``compile.to_mpmath``) at 60 digits, no exactness taken."""
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name) or [sympy.Symbol("x", real=True)]
+    at = list(point[:len(symbols)])
+    with mpmath.workdps(60):
+        try:
+            plain = mpmath.mpmathify(to_mpmath(expr, symbols)(*[mpmath.mpf(v) for v in at]))
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            assume(False)
+        assume(isinstance(plain, mpmath.mpf) and mpmath.isfinite(plain) and abs(plain) < mpmath.mpf(10) ** 100)
+    try:
+        (got,) = certified.evaluate([expr], symbols, at, 30)
+    except (certified.TooLarge, certified.Unresolved):
+        assume(False)
+    assert isinstance(got, mpmath.mpf)
+    with mpmath.workdps(60):
+        assert abs(got - plain) <= mpmath.mpf(10) ** -25 * max(abs(plain), mpmath.mpf(10) ** -280), (expr, at)
+
+
+def test_an_exact_zero_derivative_is_known_at_once():
+    """d/dx psi((x - exp(x))**2 + 1) = psi'(u) * 2 (x - exp(x)) (1 - exp(x)) is exactly 0 at x = 0; with
+    exp(0) rounded, the loop chased the zero to ZERO_BITS and the budget stopped it (the fuzz, seed 11).
+    f''(0) = 2 psi'(2) = 2 (pi**2/6 - 1) (u'' = 2 there, u' = 0)."""
+    f = dl.Function("polygamma(0, (x - exp(x))**2 + 1)")
+    with budget.limits(seconds=1.0), mpmath.workdps(40):
+        assert reference_gradient(f, [0.0]) == [0]
+        assert abs(reference_hessian(f, [0.0])[0][0] - 2 * (mpmath.pi ** 2 / 6 - 1)) <= mpmath.mpf(10) ** -30
