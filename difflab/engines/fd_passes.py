@@ -58,10 +58,11 @@ def centre(scheme: str, order: int) -> float:
 
 
 def evaluate(fun: Callable, x: np.ndarray, steps: list[tuple[np.ndarray, str]], scheme: str, order: int,
-             floors: list[float] | None = None, tables: bool = False) -> tuple[list[Pass], int, list[float]]:
+             floors: list[float] | None = None, tables: bool = False,
+             known: float = 0.0) -> tuple[list[Pass], int, list[float]]:
     """Every step vector's probes in ONE batched call, each combined with its per-probe noise floor;
-    with ``tables``, a noise table per step in the same call, whose level replaces its floor.
-    Returns (passes, nfev, floors)."""
+    with ``tables``, a noise table per step in the same call, whose level replaces its floor; ``known``:
+    a noise level the caller knows f has, under every floor. Returns (passes, nfev, floors)."""
     cplx = scheme == "complex-step"
     plan, p = (gradient_plan if order == 1 else hessian_plan)(x.size, scheme)
     t = complex_hessian_step(x) if cplx else None
@@ -84,7 +85,7 @@ def evaluate(fun: Callable, x: np.ndarray, steps: list[tuple[np.ndarray, str]], 
                               table_values(F[k0:], t), floors)
         nfev += more
     return [Pass(h, note, F[k * m:(k + 1) * m], *combine(F[k * m:(k + 1) * m], x, h, t, plan, scheme, p,
-                                                        note, floor=fl))
+                                                        note, floor=max(fl, known)))
             for k, ((h, note), fl) in enumerate(zip(steps, floors, strict=True))], nfev, floors
 
 

@@ -25,7 +25,8 @@ def _noise(fun: Callable, x: np.ndarray, steps: list[np.ndarray], scheme: str, o
 
 def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[Pass], pick: np.ndarray,
            value: np.ndarray, error: np.ndarray, h: np.ndarray, trunc: np.ndarray,
-           floors: list[float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+           floors: list[float] | None = None,
+           known: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """More passes where the first ones show that the step does not suit this function: the step that
     balances the measured truncation against the rounding, ``h * (k*rnd / (p*trunc))**(1/(p+k))``,
     clipped to [h/1000, h*MAX_GROWTH] (and, growing, to MAX_GROWTH x the first step), kept by the rules
@@ -57,7 +58,7 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
     if not measured and (np.any(trunc > REFINE * rnd) or any(q.blind for q in passes)):
         if passes:  # a table at every candidate scale: the rescoring may choose another one
             floors, nfev = _noise(fun, x, [q.h for q in passes], scheme, order, [0.0] * len(passes))
-            passes = rescore(passes, x, scheme, order, floors)
+            passes = rescore(passes, x, scheme, order, [max(fl, known) for fl in floors])
             value, error, pick = choose(passes)
             trunc = np.array([q.trunc for q in passes])[np.maximum(pick, 0), cols]
         else:
@@ -86,7 +87,7 @@ def refine(fun: Callable, x: np.ndarray, scheme: str, order: int, passes: list[P
             factor = each
         factor = np.minimum(factor, MAX_GROWTH * start / h)  # in all, never beyond MAX_GROWTH x the first
         [new], m, [floor] = evaluate(fun, x, [representable(x, h * factor, True)], scheme, order, [floor],
-                                     tables=measured)  # the noise where the new pass probes
+                                     tables=measured, known=known)  # the noise where the new pass probes
         nfev += m
         with np.errstate(invalid="ignore"):
             disagree = np.isfinite(new.value) & np.isfinite(value) & (np.abs(new.value - value)

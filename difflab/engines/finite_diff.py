@@ -70,6 +70,7 @@ from difflab.engines.fd_passes import choose, evaluate, representable
 from difflab.engines.fd_refine import refine
 from difflab.engines.stencils import (
     EPS,
+    NOISE_FACTOR,
     RICHARDSON_KAPPA,
     RICHARDSON_STEPS,
     SCHEMES,
@@ -141,14 +142,16 @@ def _forced(x: np.ndarray, step) -> np.ndarray:
     return h0
 
 
-def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
-    """The derivative entries at the candidate scales, domain-edge retries included."""
+def _derive(fun: Callable, x, scheme: str, step, order: int, noise: float = 0.0) -> tuple:
+    """The derivative entries at the candidate scales, domain-edge retries included; ``noise`` (real
+    schemes): a known bound on one value's error, a floor under the noise level of every pass."""
     check_scheme(scheme)
     x = _point(x)
     h0s = [_forced(x, step)] if step is not None else [optimal_step(x, scheme, order, s) for s in scales(x)]
     steps = [representable(x, h0, step is None) for h0 in h0s]
     cplx = scheme == "complex-step"  # always measured: see fd_refine.refine, *Noise*
-    passes, nfev, floors = evaluate(fun, x, steps, scheme, order, tables=cplx)
+    known = 0.0 if cplx or not np.isfinite(noise) else float(noise) / NOISE_FACTOR
+    passes, nfev, floors = evaluate(fun, x, steps, scheme, order, tables=cplx, known=known)
     value, error, pick = choose(passes)
     used = sorted(set(pick[pick >= 0].tolist()))
     chosen = steps[used[0]][0] if used else steps[-1][0]
@@ -160,7 +163,7 @@ def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
             break
         h = h / SHRINK
         retry = [representable(x, h, True)]
-        [again], m, _ = evaluate(fun, x, retry, scheme, order)
+        [again], m, _ = evaluate(fun, x, retry, scheme, order, known=known)
         nfev, status = nfev + m, again.status
         fill = ~np.isfinite(value + error) & np.isfinite(again.value) & np.isfinite(again.error)
         value, error = np.where(fill, again.value, value), np.where(fill, again.error, error)
@@ -173,7 +176,7 @@ def _derive(fun: Callable, x, scheme: str, step, order: int) -> tuple:
                                              value, error, chosen,
                                              np.array([q.trunc for q in passes])[np.maximum(pick, 0),
                                                                                  np.arange(pick.size)],
-                                             floors if cplx and not filled else None)
+                                             floors if cplx and not filled else None, known)
             nfev += m
     return value, error, nfev, chosen, status
 
@@ -187,31 +190,33 @@ def _complex_gradient(fun: Callable, x, step) -> FDResult:
 
 
 def gradient(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
-             step: float | np.ndarray | None = None) -> FDResult:
+             step: float | np.ndarray | None = None, noise: float = 0.0) -> FDResult:
     """Gradient of a batch-vectorized ``fun`` ((m, n) -> (m,)) at x, all probes in one call.
 
     ``step`` (float or (n,)) forces the step; None takes ``optimal_step`` at each candidate scale. The
     probes at twice the step that measure the truncation error are counted in ``nfev`` (per scale --
     central: 4n, forward/backward: 2n+1, five-point: 6n, Richardson: 10n; complex step: 2n, and 3n
     (n = 1: 2) measuring its rounding sensitivity), and so are the noise tables of ``fd_noise`` where
-    they are paid (see ``fd_refine.refine`` and ``fd_complex``).
+    they are paid (see ``fd_refine.refine`` and ``fd_complex``). ``noise``: a bound on the error of one
+    value of f near x where the caller knows one (an expression's running error bound), which no probe
+    of a black box shows where f's intermediates round at their own size and x is 0.
     """
     check_scheme(scheme)
     if scheme == "complex-step":
         return _complex_gradient(fun, x, step)
-    value, error, nfev, h, status = _derive(fun, x, scheme, step, 1)
+    value, error, nfev, h, status = _derive(fun, x, scheme, step, 1, noise)
     return FDResult(value, error, nfev, h, status)
 
 
 def hessian(fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, scheme: str = "central",
-            step: float | np.ndarray | None = None) -> FDResult:
+            step: float | np.ndarray | None = None, noise: float = 0.0) -> FDResult:
     """Symmetric Hessian of a batch-vectorized ``fun`` at x, all probes in one call.
 
     Diagonal entries use the scheme's second-derivative stencil, off-diagonal ones the tensor product
     of its first-derivative stencil (4 probes per pair for central, 16 for five-point); only i <= j is
     computed. Complex step: ``d/dx_j Im f(x + i t e_i + d e_j) / t`` by the five-point stencil in d.
     """
-    value, error, nfev, h, status = _derive(fun, x, scheme, step, 2)
+    value, error, nfev, h, status = _derive(fun, x, scheme, step, 2, noise)
     n = h.size
     upper = np.triu_indices(n)
     H, Herr = np.empty((n, n)), np.empty((n, n))

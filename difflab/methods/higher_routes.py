@@ -256,8 +256,7 @@ def _resolves(r: fd_orders.OrdersResult, first: finite_diff.FDResult) -> bool:
     return r.status == "ok" and abs(d - g) <= e + eg and e <= RESOLVED * abs(g)
 
 
-RESOLVED = 1e-6
-
+RESOLVED = 1e-6  # relative accuracy of f' by which the model's steps are taken to resolve f
 
 def limited(top: int, what: str, lower: Callable[[Function, np.ndarray], Routed]) -> Callable:
     """A method whose derivatives stop at order ``top``: ``lower(f, x)`` gives orders 0..top (value and

@@ -36,6 +36,7 @@ from difflab.methods.symbolic import (
     has_branches,
     in_branch,
     radius_at,
+    value_bound,
     with_value,
 )
 from difflab.singular.programs import program_at
@@ -237,10 +238,11 @@ reverse_hessian = _ad(lambda program, x: reverse.hessian(program, x)[::2], 2)
 
 
 def fd_routes(scheme: str) -> tuple[FunctionRoute, FunctionRoute]:
-    """Gradient and Hessian routes of one finite-difference scheme of ``engines.finite_diff``."""
+    """Gradient and Hessian routes of one finite-difference scheme of ``engines.finite_diff``, told the
+    rounding of one value of an expression Function (``symbolic.value_bound``)."""
     def run(fd: Callable) -> FunctionRoute:
         def route(f: Function, x: np.ndarray) -> Routed:
-            result = fd(f.batch, x, scheme)
+            result = fd(f.batch, x, scheme, noise=value_bound(f, x))
             return Routed(result.value, result.error, result.nfev, result.status)
         return route
     return run(finite_diff.gradient), run(finite_diff.hessian)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from difflab.errors import InputError
 from difflab.expr.adjoint import Sweep, hessian_sweep, reverse_sweep
 from difflab.expr.compile import Compiled, compiled_form, to_numpy
 from difflab.expr.derivatives import (
@@ -26,7 +27,7 @@ from difflab.expr.derivatives import (
     stable_expr,
 )
 from difflab.expr.function import Function, install_value_compiler
-from difflab.expr.rounding import radius_program, sweep_radius_program
+from difflab.expr.rounding import U, radius_program, sweep_radius_program
 from difflab.singular.analysis import analyze, branches
 from difflab.singular.several import regions, singular_sets
 
@@ -190,6 +191,30 @@ def _sweep_bound(sweep: Sweep, symbols) -> Compiled:
     steps = [(t, compiled_form(e, numeric=False)) for t, e in sweep.program]
     outputs = [compiled_form(e, numeric=False) for e in sweep.outputs[1:]]
     return sweep_radius_program(steps, outputs, symbols, sweep.partials)
+
+
+def value_bound(f: Function, point: np.ndarray) -> float:
+    """How far one double evaluation of f near ``point`` can be from f: u times the running error bound
+    of its compiled formula (``expr.rounding``). 0 where there is none to give: Python code, or f with
+    masked branches (near a removable point the branch is accurate where the formula cancels).
+
+    For the finite differences, whose probes of a black box cannot see rounding inside f where x is 0:
+    psi(sigmoid(x - c) + 1) rounds sigmoid(-c) + 1 ~ 1.3 at every probe, not eps * |x| (``finite_diff``,
+    ``noise``)."""
+    if f.expr is None or has_branches(f):
+        return 0.0
+    cache = f.caches.compiled
+    if (0, "bound compiled") not in cache:
+        try:
+            cache[0, "bound compiled"] = radius_program([compiled_form(f.stable)], f.symbols)
+        except (InputError, NotImplementedError):
+            cache[0, "bound compiled"] = None
+    program = cache[0, "bound compiled"]
+    if program is None:
+        return 0.0
+    with np.errstate(all="ignore"):
+        radius = float(np.reshape(np.asarray(program.at(point), dtype=float), -1)[0])
+    return U * radius if np.isfinite(radius) else 0.0
 
 
 def radius_at(f: Function, point: np.ndarray, order: int, how: str = "compiled") -> np.ndarray:
