@@ -71,12 +71,14 @@ class OrdersResult:
 
 
 def derivatives(fun: Callable[[np.ndarray], np.ndarray], x: float, order: int,
-                scheme: str = "central", h: float | None = None, scale: float = 1.0) -> OrdersResult:
+                scheme: str = "central", h: float | None = None, scale: float = 1.0,
+                value_noise: float = 0.0) -> OrdersResult:
     """f, f', ..., f^(order) at x by one scheme; ``fun`` maps an (m, 1) array of points to m values.
 
     ``h``: one absolute step for every order instead of each order's balancing step (a step sweep).
     ``scale`` (<= 1): f varies on a scale that much finer than max(|x|, 1), as the refined first-order
-    step found it; every order's step shrinks with it."""
+    step found it; every order's step shrinks with it. ``value_noise``: a known bound on one value's
+    error (``finite_diff.gradient``'s ``noise``), under the per-probe rounding."""
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise InputError(f"the order must be a non-negative integer; got {order!r}")
     if order > MAX_ORDER:
@@ -134,7 +136,7 @@ def derivatives(fun: Callable[[np.ndarray], np.ndarray], x: float, order: int,
             slope = d
         model = EPS * (np.max(np.abs(F[used])) + abs(x * slope))
         measured = min(noise(run_of_multiples(probes, own, h, k)), NOISE_CAP * model)
-        per_probe = max(model, NOISE_FACTOR * measured)
+        per_probe = max(model, NOISE_FACTOR * measured, value_noise)
         rounding = gain * sum(abs(v) for v in w) * per_probe / h**k
         # Asymptotic range: the differences between steps shrink like h**p, or are rounding noise.
         # Otherwise the stencil samples f on a scale where its Taylor series does not yet describe it

@@ -101,9 +101,14 @@ def choose(passes: list[Pass], prefer: float = PREFER) -> tuple[np.ndarray, np.n
     """Per entry, the index of the pass to trust: passes are ordered by step, largest first; a finite
     one that disagrees with a smaller step's finite one beyond both estimates loses, and a smaller step
     is taken when its estimate is ``prefer`` times smaller (PREFER between candidate scales; a
-    refinement, made to lower the error, is taken whenever it does)."""
+    refinement, made to lower the error, is taken whenever it does). A pass whose probe values are all
+    one number while another pass's are not is not trusted: its step is below what f resolves (1 - exp(x)
+    at x = -9e-32 is 0 at every probe on x's own scale, a derivative of 0 +- 0 for -1)."""
     vals = np.array([q.value for q in passes])
     errs = np.array([q.error for q in passes])
+    flat = [_flat(q.F) for q in passes]
+    if not all(flat):
+        errs = np.where(np.array(flat)[:, None], np.inf, errs)
     pick = np.full(vals.shape[1], -1)
     for k in range(len(passes)):
         ok = np.isfinite(vals[k]) & np.isfinite(errs[k])
@@ -119,3 +124,9 @@ def choose(passes: list[Pass], prefer: float = PREFER) -> tuple[np.ndarray, np.n
     idx = np.maximum(pick, 0)
     cols = np.arange(vals.shape[1])
     return vals[idx, cols], errs[idx, cols], pick
+
+
+def _flat(F: np.ndarray) -> bool:
+    """Whether a pass's finite probe values are all one number (an unknown pass, no values: no)."""
+    finite = F[np.isfinite(F)]
+    return finite.size > 1 and bool(np.all(finite == finite[0]))

@@ -33,7 +33,7 @@ from difflab.expr.vector import VectorFunction
 from difflab.lazy import now
 from difflab.methods.reference import ReferenceUnavailable, reference_gradient
 from difflab.methods.routes import Routed, exact_error, rounding_bound
-from difflab.methods.symbolic import compile_gradient, has_branches, in_branch, radius_at
+from difflab.methods.symbolic import compile_gradient, has_branches, in_branch, radius_at, value_bound
 from difflab.singular.analysis import point_at
 from difflab.singular.programs import program_at
 
@@ -225,19 +225,20 @@ def fd_derivatives(scheme: str) -> Callable:
     """Finite differences of order k, with steps on f's own scale.
 
     Why: the order-k steps come from a model of f on the scale max(|x|, 1); sin(exp(sinh(x))) at 3 turns
-    2.2e5 radians per unit of x, and its order-2 forward difference then averaged over oscillations and
-    passed the asymptotic-range test by chance (5.4e8 +- 7.3e8 against 4.18e10). The first-order central
-    difference refines its step until passes agree (``finite_diff``); when that step is well below the
-    model's, every order's step shrinks by the same ratio."""
+    2.2e5 radians per unit of x, and its f'' by forward differences averaged over oscillations (5.4e8 +-
+    7.3e8 against 4.18e10). When the refined first-order central step is well below the model's (and
+    the model's f' is not resolved), every order's step shrinks by the same ratio."""
     def route(f: Function, x: np.ndarray, order: int) -> Routed:
         _one_variable(f, order)
+        noise = value_bound(f, x)  # one value's rounding, which the engines' probes cannot see at x = 0
+
         def orders(scale: float) -> fd_orders.OrdersResult:
-            return fd_orders.derivatives(lambda X: f.batch(X), float(x[0]), order, scheme, scale=scale)
+            return fd_orders.derivatives(f.batch, float(x[0]), order, scheme, scale=scale, value_noise=noise)
+        r = orders(1.0)
         if not order:
-            r = orders(1.0)
             return Routed(r.value, r.error, r.nfev, r.status)
-        first = finite_diff.gradient(f.batch, x, "central")
-        r, nfev = orders(1.0), first.nfev
+        first = finite_diff.gradient(f.batch, x, "central", noise=noise)
+        nfev = first.nfev
         ratio = float(first.step[0]) / fd_orders.step(float(x[0]), "central", 1)
         if first.status == "ok" and np.isfinite(ratio) and 0 < ratio < FINER and not _resolves(r, first):
             nfev += r.nfev
@@ -248,15 +249,14 @@ def fd_derivatives(scheme: str) -> Callable:
 
 def _resolves(r: fd_orders.OrdersResult, first: finite_diff.FDResult) -> bool:
     """Whether the orders on the model's scale resolve f: their f' agrees with the refined central
-    difference to RESOLVED, within both estimates. A refined step far below the model's is then not f
-    varying faster (at x = 2e-119 it is x's own scale, and shrinking every order by 1e-100 put f'' at
-    1.3e88 +- 1.7e122 where the model's steps give 0 +- 1.9e-7)."""
+    difference to RESOLVED, within both estimates (at x = 2e-119 the refined step is x's own scale:
+    shrinking every order by 1e-100 put f'' at 1.3e88 +- 1.7e122; the model's steps give 0 +- 1.9e-7)."""
     d, e = float(r.value[1]), float(r.error[1])
     g, eg = float(first.value[0]), float(first.error[0])
     return r.status == "ok" and abs(d - g) <= e + eg and e <= RESOLVED * abs(g)
 
 
-RESOLVED = 1e-6  # relative accuracy of f' by which the model's steps are taken to resolve f
+RESOLVED = 1e-6  # relative accuracy of f' by which the model's steps resolve f
 
 def limited(top: int, what: str, lower: Callable[[Function, np.ndarray], Routed]) -> Callable:
     """A method whose derivatives stop at order ``top``: ``lower(f, x)`` gives orders 0..top (value and

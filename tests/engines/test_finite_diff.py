@@ -445,3 +445,14 @@ def test_bad_input_messages(call, message):
     with pytest.raises(InputError) as info:
         call()
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("scheme", ["forward", "backward", "central", "five-point", "richardson"])
+def test_a_step_below_what_f_resolves_is_not_trusted(scheme):
+    """1 - exp(x) at x = -9e-32: on x's own scale every probe gives exactly 0 (exp rounds to 1), so that
+    pass said 0 +- 0, and the rule that a smaller step wins a disagreement took it over the unit scale's
+    -1 (found by benchmarks/estimates_honesty.py --orders, seed 4). Truth: -exp(x), mpmath."""
+    x = -9.025877313140247e-32
+    res = fd.gradient(lambda X: 1 - np.exp(X[:, 0]), np.array([x]), scheme)
+    truth = float(-mpmath.exp(mpmath.mpf(x)))
+    assert res.status == "ok" and abs(res.value[0] - truth) <= res.error[0] < 1e-6, (res.value, res.error)

@@ -210,3 +210,20 @@ def test_order_k_at_a_tiny_x_keeps_the_model_steps_where_they_resolve_f(method):
     assert est.ok and np.all(np.isfinite(est.value)), est
     assert np.all(np.abs(est.value - truth) <= est.error_estimate), (est.value, truth, est.error_estimate)
     assert est.error_estimate[2] < 1e-3  # resolved, not +- 1e122
+
+
+@pytest.mark.parametrize("method", ["fd-forward", "fd-backward", "fd-central", "fd-five-point", "richardson"])
+def test_order_k_finite_differences_know_the_rounding_of_an_expression(method):
+    """Near x = 0 every value of this f rounds intermediates of its own size (polygamma(1, 2) ~ 0.64 under
+    two log-cosh layers), which the orders' model eps * (|f| + |x f'|) cannot see: fd-forward's f' was
+    4.3e-10 off with an estimate of 2.5e-10 (benchmarks/estimates_honesty.py --orders, seed 4). Truth:
+    mpmath.diff of the formula written here, 60 digits."""
+    x = -5.960464477539063e-08
+    text = "log(cosh(log(cosh(polygamma(1, exp(x) + 1)))/log(10)))/log(10)"
+
+    def fn(t):
+        return mpmath.log10(mpmath.cosh(mpmath.log10(mpmath.cosh(mpmath.psi(1, mpmath.exp(t) + 1)))))
+    with mpmath.workdps(60):
+        truth = np.array([float(mpmath.diff(fn, mpmath.mpf(x), k)) for k in range(3)])
+    est = dl.derivatives(dl.Function(text), [x], 2, method)
+    assert est.ok and np.all(np.abs(est.value - truth) <= est.error_estimate), (est.value - truth, est)
