@@ -47,6 +47,9 @@ from difflab.primitives.heads import rule_of
 
 U = 2.0 ** -53
 SUM_ULPS, POWER_ULPS, FUNCTION_ULPS = 1, 2, 4
+ETA = sympy.Float(2.0 ** -1022)
+"""Gradual underflow, in units of u: a product, power or function that rounds into the subnormals is off
+by up to 2**-1075 however small it is (a sum is exact there). y**3 at y = -6e-108 is 2.7e-322 +- 5e-324."""
 _CAP = sympy.Float(1e300)
 
 
@@ -165,7 +168,7 @@ class _Radii:
                  for d, a in zip(dummies, head.args, strict=True)
                  if isinstance(d, sympy.Dummy) and self.rad[a] != 0]
         own = FUNCTION_ULPS + (0 if _power_of_two(c) else 1)
-        return sympy.Add(*terms, own * sympy.Abs(value))
+        return sympy.Add(*terms, own * (sympy.Abs(value) + ETA))
 
     def _own_rounding(self, node: sympy.Basic, refs: list, value: sympy.Expr) -> list[sympy.Expr]:
         """The roundings the node itself makes, in units of u."""
@@ -176,10 +179,10 @@ class _Radii:
         if isinstance(node, sympy.Mul):
             exact = sum(1 for a in node.args if a.is_Rational and _power_of_two(a))
             rounds = max(len(refs) - 1 - exact, 0)
-            return [rounds * sympy.Abs(value)] if rounds else []
+            return [rounds * (sympy.Abs(value) + ETA)] if rounds else []
         if isinstance(node, sympy.Pow):
-            return [POWER_ULPS * sympy.Abs(value)]
-        return [FUNCTION_ULPS * sympy.Abs(value)]
+            return [POWER_ULPS * (sympy.Abs(value) + ETA)]
+        return [FUNCTION_ULPS * (sympy.Abs(value) + ETA)]
 
     def _partials(self, node: sympy.Basic, refs: list,
                   value: sympy.Expr) -> list[tuple[sympy.Basic, sympy.Expr]]:

@@ -251,3 +251,17 @@ def test_complex_step_near_a_removable_set_is_not_charged_the_formula_s_bound():
     est = dl.gradient(function("(x*y - y)/(x - 1)"), [0.999999999, 0.75], method="complex-step")
     assert est.ok and np.all(np.abs(est.value - [0.0, 1.0]) <= est.error_estimate)
     assert np.all(est.error_estimate <= 1e-12), est
+
+
+def test_a_derivative_that_underflows_has_an_estimate_of_its_underflow():
+    """f' ~ y**3 at y = -6.5e-108 is -5.3e-322, a subnormal: every exact method was off by 5e-324 (one
+    subnormal unit) with an estimate of 0 (benchmarks/estimates_honesty.py, seed 7). Gradual underflow
+    now enters the running bound. Truth: mpmath.diff at 400 digits (at 60 its step swamps y)."""
+    def fn(y):
+        return mp.atanh(9 * mp.cos(1 / mp.sqrt(y ** 4 + 1)) / 10)
+    y = -6.4544209950581194e-108
+    with mp.workdps(400):
+        want = float(mp.diff(fn, mp.mpf(y), 1))
+    assert want != 0.0
+    for est in estimates(function("atanh(9*cos(1/sqrt(y**4 + 1))/10)"), [y], 1):
+        assert abs(est.value[0] - want) <= est.error_estimate[0] <= 64 * 2.0 ** -1074, (est.method, est)
